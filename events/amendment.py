@@ -1,0 +1,46 @@
+"""Corrections: a new record that references the one it corrects, which stays unchanged."""
+
+from typing import Literal, Self
+from uuid import UUID
+
+from pydantic import BaseModel, Field, JsonValue, model_validator
+
+from events.envelope import SessionLevelEvent
+from events.primitives import EVENT_MODEL_CONFIG, FieldName, Text
+from events.rules import rule_violation
+
+__all__ = ["RecordAmended", "RecordAmendedPayload"]
+
+
+class RecordAmendedPayload(BaseModel):
+    """Which event is corrected, why, and the corrected payload values; amends_event_id must
+    not be the amending event's own event_id."""
+
+    model_config = EVENT_MODEL_CONFIG
+
+    amends_event_id: UUID = Field(description="The event_id of the event being corrected.")
+    """The event_id of the event being corrected."""
+    reason: Text = Field(description="Why the record is corrected (at most 1000 characters).")
+    """Why the record is corrected (at most 1000 characters)."""
+    corrected: dict[FieldName, JsonValue] = Field(
+        min_length=1,
+        description="Payload field names of the amended event mapped to their corrected values.",
+    )
+    """Payload field names of the amended event mapped to their corrected values."""
+
+
+class RecordAmended(SessionLevelEvent):
+    """An earlier event was corrected (21 CFR 11.10(e): changes never obscure earlier values)."""
+
+    event_type: Literal["record.amended"] = Field(description="Always `record.amended`.")
+    """Always `record.amended`."""
+    payload: RecordAmendedPayload = Field(description="The correction.")
+    """The correction."""
+
+    @model_validator(mode="after")
+    def _does_not_amend_itself(self) -> Self:
+        if self.payload.amends_event_id == self.event_id:
+            raise rule_violation(
+                message="An event cannot amend itself", fields=("payload.amends_event_id",)
+            )
+        return self

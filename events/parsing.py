@@ -1,0 +1,164 @@
+"""`parse_event`: the single entry point for untrusted event bytes."""
+
+import json
+import math
+from typing import Any, Final
+
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from events.catalogue import SESSION_EVENT_ADAPTER, SessionEvent
+from events.envelope import SERVER_FIELDS
+from events.errors import ROOT_PATH, EventRejected, FieldError, RejectionReason
+from events.rules import RULE_FIELDS_CONTEXT_KEY
+from events.upcasting import upcast
+
+__all__ = ["MAX_EVENT_BYTES", "parse_event"]
+
+MAX_EVENT_BYTES: Final = 256 * 1024
+"""The largest event accepted, in bytes of UTF-8 JSON."""
+
+
+def parse_event(raw: bytes) -> SessionEvent:
+    """Parse, upcast and strictly validate one published event.
+
+    Checks run in this order, and the first failing stage decides the rejection reason:
+    size, UTF-8, JSON object, event type, schema version, then the schema itself.
+    Raises `EventRejected`; never any other exception for bad input.
+    """
+    if len(raw) > MAX_EVENT_BYTES:
+        raise _rejected(
+            reason=RejectionReason.TOO_LARGE,
+            message=f"Event is {len(raw)} bytes; the limit is {MAX_EVENT_BYTES} bytes (256 KiB)",
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _rejected(
+            reason=RejectionReason.INVALID_UTF8,
+            message=f"Not valid UTF-8: {exc.reason} at byte {exc.start}",
+        ) from None
+    document, encoded = _load_object(text)
+    migrated = upcast(document)
+    if migrated != document:
+        encoded = json.dumps(migrated, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    try:
+        # Strict JSON mode: strings are accepted for UUIDs and timestamps (JSON has no such
+        # types) but never for booleans or numbers, so "true" and "56" are rejected.
+        return SESSION_EVENT_ADAPTER.validate_json(encoded, strict=True)
+    except ValidationError as exc:
+        raise EventRejected(
+            reason=_reason_for(exc),
+            errors=_field_errors(exc, event_type=migrated["event_type"]),
+        ) from None
+
+
+def _load_object(text: str) -> tuple[dict[str, Any], bytes]:
+    try:
+        value = json.loads(
+            text,
+            parse_constant=_reject_non_finite,
+            parse_float=_finite_float,
+            object_pairs_hook=_object_without_duplicate_keys,
+        )
+        if not isinstance(value, dict):
+            raise _rejected(
+                reason=RejectionReason.INVALID_JSON,
+                message=f"Expected a JSON object, got {_json_kind(value)}",
+            )
+        # A lone surrogate escape ("\ud800") is valid JSON syntax but not Unicode text: it
+        # could be neither stored as UTF-8 nor hashed, so it is rejected here.
+        encoded = json.dumps(value, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    except RecursionError:
+        raise _rejected(
+            reason=RejectionReason.INVALID_JSON, message="Invalid JSON: nested too deeply"
+        ) from None
+    except UnicodeEncodeError:
+        raise _rejected(
+            reason=RejectionReason.INVALID_JSON,
+            message="Invalid JSON: a string contains a lone surrogate escape",
+        ) from None
+    except ValueError as exc:
+        raise _rejected(
+            reason=RejectionReason.INVALID_JSON, message=f"Invalid JSON: {exc}"
+        ) from None
+    return value, encoded
+
+
+def _reject_non_finite(constant: str) -> float:
+    raise ValueError(f"{constant} is not a JSON number")
+
+
+def _finite_float(literal: str) -> float:
+    number = float(literal)
+    if math.isinf(number):
+        raise ValueError("number out of range")
+    return number
+
+
+def _object_without_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # Parsers disagree on which duplicate wins; an audit record must mean one thing.
+    document: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in document:
+            raise ValueError(f"duplicate key {key[:64]!r}")
+        document[key] = value
+    return document
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if value is None:
+        return "null"
+    return "a number"
+
+
+def _reason_for(exc: ValidationError) -> RejectionReason:
+    # Only reachable if pydantic's parser is stricter than json.loads on some input.
+    if any(error["type"] == "json_invalid" for error in exc.errors()):
+        return RejectionReason.INVALID_JSON
+    return RejectionReason.SCHEMA_VIOLATION
+
+
+def _field_errors(exc: ValidationError, *, event_type: str) -> list[FieldError]:
+    found: list[FieldError] = []
+    for error in exc.errors(include_url=False, include_input=False):
+        location = [str(part) for part in error["loc"]]
+        # The discriminated union prefixes each location with the event_type tag; the
+        # publisher's JSON has no such level.
+        if location[:1] == [event_type]:
+            location = location[1:]
+        message = _message(error, location=location)
+        concerned = (error.get("ctx") or {}).get(RULE_FIELDS_CONTEXT_KEY) or ()
+        if concerned:
+            found.extend(
+                FieldError(path=_path([*location, *field.split(".")]), message=message)
+                for field in concerned
+            )
+        else:
+            found.append(FieldError(path=_path(location), message=message))
+    return found
+
+
+def _message(error: ErrorDetails, *, location: list[str]) -> str:
+    if error["type"] != "extra_forbidden":
+        return error["msg"]
+    if len(location) == 1 and location[0] in SERVER_FIELDS:
+        return (
+            f"Extra field not permitted: {location[0]} is assigned by the audit service "
+            "and must not be sent by publishers"
+        )
+    return "Extra field not permitted"
+
+
+def _path(location: list[str]) -> str:
+    return ".".join(location) if location else ROOT_PATH
+
+
+def _rejected(*, reason: RejectionReason, message: str) -> EventRejected:
+    return EventRejected(reason=reason, errors=[FieldError(path=ROOT_PATH, message=message)])

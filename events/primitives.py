@@ -1,0 +1,60 @@
+"""Constrained string types shared by every event model, and the model configuration."""
+
+from typing import Annotated, Final
+
+from pydantic import AfterValidator, ConfigDict, StringConstraints
+from pydantic_core import PydanticCustomError
+
+__all__ = [
+    "EVENT_MODEL_CONFIG",
+    "ClinicId",
+    "FieldName",
+    "Identifier",
+    "Label",
+    "Sha256Hex",
+    "Text",
+]
+
+EVENT_MODEL_CONFIG: Final = ConfigDict(
+    frozen=True,
+    extra="forbid",
+    strict=True,
+    use_attribute_docstrings=True,
+)
+"""Every event and payload model: immutable, closed to unknown fields, no type coercion."""
+
+
+def _not_blank(value: str) -> str:
+    # A whitespace-only id or reason satisfies min_length but identifies nothing.
+    if not value.strip():
+        raise PydanticCustomError("string_blank", "String should not be blank")
+    return value
+
+
+def _no_slash(value: str) -> str:
+    # The clinic id is the first segment of a hash-chain stream id ("<clinic>/session/<id>");
+    # a slash in it would let two different streams render to the same id.
+    if "/" in value:
+        raise PydanticCustomError("string_slash", "String should not contain '/'")
+    return value
+
+
+Identifier = Annotated[
+    str, StringConstraints(min_length=1, max_length=64), AfterValidator(_not_blank)
+]
+"""An opaque identifier chosen by the clinic's systems (1-64 characters, not blank)."""
+
+ClinicId = Annotated[Identifier, AfterValidator(_no_slash)]
+"""A clinic identifier: an `Identifier` without '/'."""
+
+Label = Annotated[str, StringConstraints(min_length=1, max_length=128), AfterValidator(_not_blank)]
+"""A short human-readable label (1-128 characters, not blank)."""
+
+Text = Annotated[str, StringConstraints(min_length=1, max_length=1000), AfterValidator(_not_blank)]
+"""Free text (1-1000 characters, not blank); never a clinical note, which stays in the EHR."""
+
+Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+"""A SHA-256 digest as 64 lowercase hexadecimal characters."""
+
+FieldName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+"""A payload field name as it appears in the JSON (snake_case, at most 64 characters)."""

@@ -1,0 +1,1 @@
+"""Read models folded from the append-only log (session timelines, compliance verdicts)."""

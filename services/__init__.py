@@ -1,0 +1,1 @@
+"""kapaudit services: the recorder, verification, the CLI and the adapters they use."""

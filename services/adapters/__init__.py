@@ -1,0 +1,1 @@
+"""Adapters at the edge: SQL stores, Kafka, the embedded broker process."""

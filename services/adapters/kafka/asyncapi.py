@@ -1,0 +1,62 @@
+"""The AsyncAPI document that FastStream generates for kapaudit's topics."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from importlib.metadata import version
+from typing import Any, Literal
+
+from events import DLQ_TOPIC, TOPIC, SessionEvent
+from faststream.specification import AsyncAPI
+
+from services.adapters.kafka.broker import make_broker
+from services.adapters.kafka.recorder_subscriber import register_recorder
+from services.recording import BatchOutcome, IncomingMessage
+
+__all__ = ["asyncapi_document"]
+
+
+class _DocumentationOnly:
+    """Stands in for the recorder: the document needs the subscriber's shape, not its work."""
+
+    async def record_batch(self, messages: Sequence[IncomingMessage]) -> BatchOutcome:
+        raise RuntimeError("this broker only describes the topics")
+
+
+def asyncapi_document(*, fmt: Literal["yaml", "json"] | str = "yaml") -> str:
+    """Render the AsyncAPI 3.0 document (YAML or JSON)."""
+    broker = make_broker(bootstrap_servers="kafka:9092")
+    register_recorder(
+        broker,
+        recorder=_DocumentationOnly(),  # type: ignore[arg-type]
+        group_id="kapaudit-recorder",
+        batch_size=500,
+        batch_timeout_ms=200,
+    )
+    broker.publisher(
+        TOPIC,
+        title="clinic-publishers",
+        description=(
+            "Clinic systems publish one JSON event per message (UTF-8), keyed by session_id, "
+            "or by patient_id for consent.given, consent.withdrawn and rems.patient_enrolled."
+        ),
+        schema=SessionEvent,
+    )
+    broker.publisher(
+        DLQ_TOPIC,
+        title="kapaudit-dead-letters",
+        description=(
+            "The original bytes of every rejected message; headers kapaudit-reason, "
+            "kapaudit-errors (JSON list of {path, message}) and kapaudit-source-topic/"
+            "-partition/-offset say why and where it came from."
+        ),
+        schema=bytes,
+    )
+    spec: Any = AsyncAPI(
+        broker,
+        title="kapaudit session events",
+        version=version("kapaudit"),
+        description="The event contract v1 of kapaudit, the KAP clinics' audit trail.",
+    )
+    schema = spec.to_specification()
+    return str(schema.to_yaml() if fmt == "yaml" else schema.to_json())

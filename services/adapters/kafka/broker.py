@@ -1,0 +1,31 @@
+"""One place that builds FastStream Kafka brokers with kapaudit's delivery settings."""
+
+from __future__ import annotations
+
+import logging
+
+from faststream.kafka import KafkaBroker
+
+__all__ = ["make_broker"]
+
+
+def make_broker(
+    *,
+    bootstrap_servers: str,
+    idempotent: bool = False,
+    linger_ms: int = 5,
+    logger: logging.Logger | None = None,
+) -> KafkaBroker:
+    """A broker whose publishes wait for every in-sync replica (acks=all).
+
+    Idempotent production is a setting because the embedded Tansu broker rejects
+    it; exactly-once recording never depends on it (the log dedupes by event id).
+    """
+    return KafkaBroker(
+        bootstrap_servers,
+        acks="all",
+        enable_idempotence=idempotent,
+        linger_ms=linger_ms,
+        client_id="kapaudit",
+        logger=logger or logging.getLogger("kapaudit.kafka"),
+    )

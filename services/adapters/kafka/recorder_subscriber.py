@@ -1,0 +1,81 @@
+"""The recorder's FastStream subscriber: batches in, offsets committed after the DB commit."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from events import TOPIC
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from faststream.message import StreamMessage
+
+from services.recording import IncomingMessage, KafkaCoordinates, Recorder
+
+__all__ = ["register_recorder"]
+
+_log = logging.getLogger("kapaudit.recorder")
+
+
+async def _raw_records(message: StreamMessage[Any]) -> Any:
+    # The recorder validates the bytes itself: FastStream's JSON decoding would
+    # fail (or "fix") exactly the malformed messages the DLQ must keep verbatim.
+    return message.raw_message
+
+
+def register_recorder(
+    broker: KafkaBroker,
+    *,
+    recorder: Recorder,
+    group_id: str,
+    batch_size: int,
+    batch_timeout_ms: int,
+    retry_delay_s: float = 1.0,
+) -> None:
+    """Subscribe the recorder to the event topic in ``group_id``."""
+
+    @broker.subscriber(
+        TOPIC,
+        group_id=group_id,
+        batch=True,
+        max_records=batch_size,
+        batch_timeout_ms=batch_timeout_ms,
+        auto_offset_reset="earliest",
+        # MANUAL: the offsets are committed by msg.ack() below, only after the
+        # database transaction holding the batch has committed.
+        ack_policy=AckPolicy.MANUAL,
+        decoder=_raw_records,
+        title="kapaudit-recorder",
+        description="Records every session event once in the append-only, hash-chained log.",
+    )
+    async def record_session_events(body: Any, msg: KafkaMessage) -> None:
+        incoming = [
+            IncomingMessage(
+                value=record.value,
+                key=record.key,
+                coordinates=KafkaCoordinates(
+                    topic=record.topic, partition=record.partition, offset=record.offset
+                ),
+            )
+            for record in msg.raw_message
+        ]
+        if not incoming:
+            return
+        try:
+            outcome = await recorder.record_batch(incoming)
+        except Exception:
+            # Rewind to the batch's first offsets so nothing after it is committed
+            # before it is stored; the pause keeps a down database from spinning us.
+            _log.exception("batch of %d not recorded; it will be retried", len(incoming))
+            await msg.nack()
+            await asyncio.sleep(retry_delay_s)
+            return
+        await msg.ack()
+        _log.info(
+            "recorded %d, duplicates %d, rejected %d",
+            len(outcome.recorded),
+            len(outcome.duplicates),
+            len(outcome.rejections),
+        )

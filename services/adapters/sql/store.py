@@ -1,0 +1,270 @@
+"""The SQL event store: one transaction per batch, hash-chained, idempotent by event id."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+from collections.abc import AsyncIterator, Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from events import FieldError, RejectionReason, stream_id
+from sqlalchemy import Select, and_, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from services.adapters.sql.tables import event_log, rejected_events
+from services.log import GENESIS_HASH, ChainLink, LogRow, chain_hash, record_bytes
+from services.recording import BatchOutcome, KafkaCoordinates, Rejection, ValidEvent
+
+__all__ = ["SqlEventStore"]
+
+_log = logging.getLogger(__name__)
+
+# Keeps IN (...) lists under every backend's bound-parameter limit.
+_CHUNK = 500
+# Concurrent recorders may race for the same stream's next sequence; the unique
+# index turns the loser's insert into an IntegrityError, and a retry re-reads heads.
+_MAX_ATTEMPTS = 8
+
+
+class SqlEventStore:
+    """The log and the rejected-messages table in PostgreSQL or SQLite."""
+
+    def __init__(self, *, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    @property
+    def engine(self) -> AsyncEngine:
+        return self._engine
+
+    async def record(
+        self,
+        *,
+        valid: Sequence[ValidEvent],
+        invalid: Sequence[Rejection],
+        recorded_at: datetime,
+    ) -> BatchOutcome:
+        for attempt in range(1, _MAX_ATTEMPTS + 1):
+            try:
+                async with self._engine.begin() as connection:
+                    return await self._record(
+                        connection, valid=valid, invalid=invalid, recorded_at=recorded_at
+                    )
+            except IntegrityError:
+                if attempt == _MAX_ATTEMPTS:
+                    raise
+                _log.info("log append raced another writer; retrying (attempt %d)", attempt)
+                await asyncio.sleep(random.uniform(0.01, 0.05) * attempt)
+        raise AssertionError("unreachable")
+
+    async def _record(
+        self,
+        connection: AsyncConnection,
+        *,
+        valid: Sequence[ValidEvent],
+        invalid: Sequence[Rejection],
+        recorded_at: datetime,
+    ) -> BatchOutcome:
+        outcome = BatchOutcome(rejections=list(invalid))
+        known = await _recorded_bodies(connection, [str(v.event.event_id) for v in valid])
+        fresh: list[ValidEvent] = []
+        for item in valid:
+            event_id = str(item.event.event_id)
+            prior = known.get(event_id)
+            if prior is None:
+                known[event_id] = item.canonical_json
+                fresh.append(item)
+            elif prior == item.canonical_json:
+                outcome.duplicates.append(event_id)
+            else:
+                outcome.rejections.append(_conflict(item))
+        heads = await _stream_heads(connection, {stream_id(item.event) for item in fresh})
+        rows = [_chain(item, heads=heads, recorded_at=recorded_at) for item in fresh]
+        if rows:
+            await connection.execute(insert(event_log), rows)
+            outcome.recorded.extend(row["event_id"] for row in rows)
+        if outcome.rejections:
+            await connection.execute(
+                _insert_ignoring_duplicates(connection),
+                [_rejection_row(r, received_at=recorded_at) for r in outcome.rejections],
+            )
+        return outcome
+
+    async def count(self) -> int:
+        """How many events the log holds."""
+        async with self._engine.connect() as connection:
+            return int((await connection.execute(select(func.count()).select_from(event_log))).scalar_one())
+
+    async def rows(self, *, after_position: int = 0, limit: int = 1000) -> list[LogRow]:
+        """Log rows in position order, starting after ``after_position``."""
+        query = (
+            _log_rows_query()
+            .where(event_log.c.position > after_position)
+            .order_by(event_log.c.position)
+            .limit(limit)
+        )
+        async with self._engine.connect() as connection:
+            return [_to_log_row(row) for row in (await connection.execute(query)).mappings()]
+
+    async def rows_by_stream(self, *, batch: int = 2000) -> AsyncIterator[LogRow]:
+        """Every row ordered by stream then sequence, streamed, for verification."""
+        query = _log_rows_query().order_by(event_log.c.stream_id, event_log.c.sequence)
+        async with self._engine.connect() as connection:
+            result = await connection.stream(query.execution_options(yield_per=batch))
+            async for row in result.mappings():
+                yield _to_log_row(row)
+
+    async def rejections(self) -> list[Rejection]:
+        """Every rejected message, oldest first."""
+        query = select(rejected_events).order_by(rejected_events.c.id)
+        async with self._engine.connect() as connection:
+            result = await connection.execute(query)
+            return [_to_rejection(row) for row in result.mappings()]
+
+
+async def _recorded_bodies(connection: AsyncConnection, event_ids: list[str]) -> dict[str, str]:
+    bodies: dict[str, str] = {}
+    for chunk in _chunks(sorted(set(event_ids))):
+        result = await connection.execute(
+            select(event_log.c.event_id, event_log.c.event_json).where(
+                event_log.c.event_id.in_(chunk)
+            )
+        )
+        bodies.update({row.event_id: row.event_json for row in result})
+    return bodies
+
+
+async def _stream_heads(connection: AsyncConnection, streams: set[str]) -> dict[str, ChainLink]:
+    heads: dict[str, ChainLink] = {}
+    for chunk in _chunks(sorted(streams)):
+        last = (
+            select(event_log.c.stream_id, func.max(event_log.c.sequence).label("sequence"))
+            .where(event_log.c.stream_id.in_(chunk))
+            .group_by(event_log.c.stream_id)
+            .subquery()
+        )
+        result = await connection.execute(
+            select(event_log.c.stream_id, event_log.c.sequence, event_log.c.hash).join(
+                last,
+                and_(
+                    event_log.c.stream_id == last.c.stream_id,
+                    event_log.c.sequence == last.c.sequence,
+                ),
+            )
+        )
+        heads.update(
+            {row.stream_id: ChainLink(sequence=row.sequence, hash=row.hash) for row in result}
+        )
+    return heads
+
+
+def _chain(item: ValidEvent, *, heads: dict[str, ChainLink], recorded_at: datetime) -> dict[str, Any]:
+    event = item.event
+    stream = stream_id(event)
+    head = heads.get(stream, ChainLink(sequence=0, hash=GENESIS_HASH))
+    sequence = head.sequence + 1
+    record = record_bytes(
+        event_json=item.canonical_json,
+        stream_id=stream,
+        sequence=sequence,
+        recorded_at=recorded_at,
+    )
+    digest = chain_hash(prev_hash=head.hash, record=record)
+    heads[stream] = ChainLink(sequence=sequence, hash=digest)
+    coordinates = item.coordinates
+    return {
+        "event_id": str(event.event_id),
+        "stream_id": stream,
+        "sequence": sequence,
+        "event_type": event.event_type,
+        "schema_version": event.schema_version,
+        "clinic_id": event.clinic_id,
+        "patient_id": event.patient_id,
+        "session_id": event.session_id,
+        "occurred_at": event.occurred_at,
+        "recorded_at": recorded_at,
+        "event_json": item.canonical_json,
+        "prev_hash": head.hash,
+        "hash": digest,
+        "kafka_topic": coordinates.topic if coordinates else None,
+        "kafka_partition": coordinates.partition if coordinates else None,
+        "kafka_offset": coordinates.offset if coordinates else None,
+    }
+
+
+def _conflict(item: ValidEvent) -> Rejection:
+    if item.coordinates is None:
+        raise ValueError("a conflicting event needs its Kafka coordinates to be rejected")
+    event_id = str(item.event.event_id)
+    return Rejection(
+        raw=item.canonical_json.encode("utf-8"),
+        key=None,
+        reason=RejectionReason.CONFLICT,
+        errors=(
+            FieldError(
+                path="event_id",
+                message=f"{event_id} was already recorded with different content; "
+                "the first version stands (send record.amended to correct it)",
+            ),
+        ),
+        coordinates=item.coordinates,
+        event_id=event_id,
+    )
+
+
+def _insert_ignoring_duplicates(connection: AsyncConnection) -> Any:
+    # A redelivered batch repeats its rejections; each Kafka offset is kept once.
+    coordinates = ["kafka_topic", "kafka_partition", "kafka_offset"]
+    if connection.dialect.name == "postgresql":
+        return postgresql.insert(rejected_events).on_conflict_do_nothing(index_elements=coordinates)
+    return sqlite.insert(rejected_events).on_conflict_do_nothing(index_elements=coordinates)
+
+
+def _rejection_row(rejection: Rejection, *, received_at: datetime) -> dict[str, Any]:
+    return {
+        "received_at": received_at,
+        "kafka_topic": rejection.coordinates.topic,
+        "kafka_partition": rejection.coordinates.partition,
+        "kafka_offset": rejection.coordinates.offset,
+        "kafka_key": rejection.key,
+        "raw_value": rejection.raw,
+        "reason": rejection.reason.value,
+        "errors_json": json.dumps(
+            [{"path": e.path, "message": e.message} for e in rejection.errors],
+            ensure_ascii=False,
+        ),
+        "event_id": rejection.event_id,
+    }
+
+
+def _to_rejection(row: Any) -> Rejection:
+    return Rejection(
+        raw=bytes(row["raw_value"]),
+        key=bytes(row["kafka_key"]) if row["kafka_key"] is not None else None,
+        reason=RejectionReason(row["reason"]),
+        errors=tuple(
+            FieldError(path=e["path"], message=e["message"]) for e in json.loads(row["errors_json"])
+        ),
+        coordinates=KafkaCoordinates(
+            topic=row["kafka_topic"], partition=row["kafka_partition"], offset=row["kafka_offset"]
+        ),
+        event_id=row["event_id"],
+    )
+
+
+def _log_rows_query() -> Select[Any]:
+    columns = [getattr(event_log.c, name) for name in LogRow.__dataclass_fields__]
+    return select(*columns)
+
+
+def _to_log_row(row: Any) -> LogRow:
+    return LogRow(**{name: row[name] for name in LogRow.__dataclass_fields__})
+
+
+def _chunks(items: list[str]) -> Iterable[list[str]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]

@@ -1,0 +1,76 @@
+"""Table definitions; the migrations create exactly these (a contract test compares them)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from services.adapters.sql.types import UtcDateTime
+
+__all__ = ["APPEND_ONLY_TABLES", "event_log", "metadata", "rejected_events"]
+
+metadata = MetaData()
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY, so BIGINT becomes INTEGER there.
+_Position = BigInteger().with_variant(Integer(), "sqlite")
+
+event_log = Table(
+    "event_log",
+    metadata,
+    Column("position", _Position, primary_key=True, autoincrement=True),
+    Column("event_id", String(36), nullable=False),
+    Column("stream_id", String(200), nullable=False),
+    Column("sequence", BigInteger, nullable=False),
+    Column("event_type", String(64), nullable=False),
+    Column("schema_version", Integer, nullable=False),
+    Column("clinic_id", String(64), nullable=False),
+    Column("patient_id", String(64), nullable=False),
+    Column("session_id", String(64), nullable=True),
+    Column("occurred_at", UtcDateTime, nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+    Column("event_json", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("kafka_topic", String(249), nullable=True),
+    Column("kafka_partition", Integer, nullable=True),
+    Column("kafka_offset", BigInteger, nullable=True),
+    UniqueConstraint("event_id", name="uq_event_log_event_id"),
+    UniqueConstraint("stream_id", "sequence", name="uq_event_log_stream_sequence"),
+    Index("ix_event_log_clinic_occurred", "clinic_id", "occurred_at"),
+    Index("ix_event_log_session", "session_id"),
+    Index("ix_event_log_patient", "patient_id"),
+    sqlite_autoincrement=True,
+)
+
+rejected_events = Table(
+    "rejected_events",
+    metadata,
+    Column("id", _Position, primary_key=True, autoincrement=True),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("kafka_topic", String(249), nullable=False),
+    Column("kafka_partition", Integer, nullable=False),
+    Column("kafka_offset", BigInteger, nullable=False),
+    Column("kafka_key", LargeBinary, nullable=True),
+    Column("raw_value", LargeBinary, nullable=False),
+    Column("reason", String(32), nullable=False),
+    Column("errors_json", Text, nullable=False),
+    Column("event_id", String(36), nullable=True),
+    UniqueConstraint(
+        "kafka_topic", "kafka_partition", "kafka_offset", name="uq_rejected_events_coordinates"
+    ),
+    Index("ix_rejected_events_reason", "reason"),
+    sqlite_autoincrement=True,
+)
+
+APPEND_ONLY_TABLES = ("event_log", "rejected_events")
+"""Tables whose rows the database itself refuses to change or remove."""

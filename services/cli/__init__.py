@@ -1,0 +1,1 @@
+"""The ``kapaudit`` command line."""

@@ -1,0 +1,76 @@
+"""CLI errors: one readable line and a hint, never a traceback."""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+import typer
+from aiokafka.errors import KafkaConnectionError, KafkaError
+from rich.console import Console
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from services.adapters.tansu import EmbeddedBrokerError
+
+__all__ = ["CliError", "friendly_errors"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+_stderr = Console(stderr=True)
+
+
+class CliError(Exception):
+    """A failure the user can act on; ``hint`` says how."""
+
+    def __init__(self, message: str, *, hint: str) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+def _explain(error: BaseException) -> CliError:
+    if isinstance(error, CliError):
+        return error
+    if isinstance(error, EmbeddedBrokerError):
+        return CliError(
+            f"embedded broker: {error}",
+            hint="set KAPAUDIT_EMBEDDED_KAFKA_PORT to a free port, or 0 to pick one",
+        )
+    if isinstance(error, KafkaConnectionError):
+        return CliError(
+            f"cannot reach Kafka: {error}",
+            hint="check KAPAUDIT_KAFKA_BOOTSTRAP_SERVERS, or unset it to use the embedded broker",
+        )
+    if isinstance(error, KafkaError):
+        return CliError(f"Kafka error: {error}", hint="see the broker's log")
+    if isinstance(error, OperationalError | DBAPIError | ConnectionRefusedError):
+        first_line = str(error).splitlines()[0]
+        return CliError(
+            f"cannot use the database: {first_line}",
+            hint="check KAPAUDIT_DATABASE_URL (unset it for SQLite under ./var)",
+        )
+    if isinstance(error, OSError):
+        return CliError(f"{error}", hint="check the path and its permissions")
+    return CliError(f"{type(error).__name__}: {error}", hint="rerun with KAPAUDIT_DEBUG=1 for the traceback")
+
+
+def friendly_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """Turn any exception escaping ``command`` into ``error: ...`` and ``hint: ...``."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except Exception as error:
+            if os.environ.get("KAPAUDIT_DEBUG"):
+                raise
+            explained = _explain(error)
+            _stderr.print(f"[bold red]error:[/] {explained}", highlight=False, soft_wrap=True)
+            _stderr.print(f"[yellow]hint:[/] {explained.hint}", highlight=False, soft_wrap=True)
+            raise typer.Exit(code=2) from None
+
+    return wrapper

@@ -1,0 +1,290 @@
+"""``kapaudit``: run the stack, verify the log, export the contract."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import signal
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from services.adapters.kafka import EventPublisher, ensure_topics
+from services.adapters.sql import SqlEventStore, create_engine, upgrade_schema
+from services.adapters.tansu import EmbeddedBroker
+from services.cli.errors import CliError, friendly_errors
+from services.cli.progress import counting_progress, publish_with_progress
+from services.config import Settings
+from services.runtime import Stack, running_stack
+from services.verification import VerificationReport, verify_log
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    name="kapaudit",
+    help="Tamper-evident audit trail for ketamine-assisted psychotherapy clinics.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+topics_app = typer.Typer(help="Kafka topics.", no_args_is_help=True)
+schemas_app = typer.Typer(help="The event contract's JSON Schemas.", no_args_is_help=True)
+demo_app = typer.Typer(help="The demo clinic day.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(topics_app, name="topics")
+app.add_typer(schemas_app, name="schemas")
+app.add_typer(demo_app, name="demo")
+
+console = Console()
+
+
+def _settings() -> Settings:
+    settings = Settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # FastStream logs every batch at INFO; the recorder's own summary is enough.
+    logging.getLogger("kapaudit.kafka").setLevel(logging.WARNING)
+    return settings
+
+
+@app.command()
+@friendly_errors
+def up(
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Also publish a demo clinic day through Kafka.")
+    ] = False,
+) -> None:
+    """Start the broker (embedded unless configured), the store and the recorder until Ctrl-C."""
+    asyncio.run(_up(_settings(), demo=demo))
+
+
+@app.command()
+@friendly_errors
+def record() -> None:
+    """Run only the recorder against KAPAUDIT_KAFKA_BOOTSTRAP_SERVERS and the configured store."""
+    settings = _settings()
+    if settings.kafka_bootstrap_servers is None:
+        raise CliError(
+            "KAPAUDIT_KAFKA_BOOTSTRAP_SERVERS is not set",
+            hint="set it to your Kafka, or use `kapaudit up` for the embedded broker",
+        )
+    asyncio.run(_up(settings, demo=False))
+
+
+async def _up(settings: Settings, *, demo: bool) -> None:
+    async with running_stack(settings) as stack:
+        _print_banner(stack)
+        if demo:
+            await _publish_demo(stack)
+        console.print("[green]Recording.[/] Press Ctrl-C to stop.")
+        await _until_interrupted()
+    console.print("Stopped.")
+
+
+def _print_banner(stack: Stack) -> None:
+    broker = "embedded Tansu" if stack.embedded else "Kafka"
+    console.print(f"[bold]kapaudit[/] {broker} at {stack.bootstrap_servers}")
+    console.print(f"store: {stack.settings.resolved_database_url()}")
+
+
+async def _publish_demo(stack: Stack) -> None:
+    from services.demo import demo_day_events
+
+    documents = demo_day_events()
+    before = await stack.store.count()
+    async with EventPublisher(broker=stack.broker) as publisher:
+        await publish_with_progress(publisher, documents, console=console)
+    expected = before + len(documents)
+    with counting_progress("recording the demo day", total=expected, console=console) as tick:
+        while (count := await stack.store.count()) < expected:
+            tick(count)
+            await asyncio.sleep(0.2)
+        tick(count)
+    console.print(f"Demo day recorded: {len(documents)} events; the log holds {count}.")
+
+
+async def _until_interrupted() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+
+
+@app.command()
+@friendly_errors
+def verify(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Re-compute every hash chain; exit 1 when any link is broken."""
+    report = asyncio.run(_verify(_settings(), quiet=as_json))
+    if as_json:
+        console.print_json(json.dumps(_report_json(report)))
+    else:
+        _print_report(report)
+    if not report.intact:
+        raise typer.Exit(code=1)
+
+
+async def _verify(settings: Settings, *, quiet: bool) -> VerificationReport:
+    engine = create_engine(settings.resolved_database_url())
+    try:
+        store = SqlEventStore(engine=engine)
+        if quiet:
+            return await verify_log(store.rows_by_stream())
+        with counting_progress("verifying", total=None, console=console) as tick:
+            return await verify_log(store.rows_by_stream(), progress=tick)
+    finally:
+        await engine.dispose()
+
+
+def _report_json(report: VerificationReport) -> dict[str, object]:
+    return {
+        "intact": report.intact,
+        "events": report.events,
+        "streams": report.streams,
+        "broken": [
+            {
+                "stream_id": link.stream_id,
+                "sequence": link.sequence,
+                "position": link.position,
+                "event_id": link.event_id,
+                "problem": link.problem.value,
+                "detail": link.detail,
+            }
+            for link in report.broken
+        ],
+    }
+
+
+def _print_report(report: VerificationReport) -> None:
+    if report.intact:
+        console.print(
+            f"[green]intact:[/] {report.events} events in {report.streams} streams, every link checks"
+        )
+        return
+    table = Table(title=f"{len(report.broken)} broken link(s)")
+    for column in ("stream", "sequence", "position", "event_id", "problem", "detail"):
+        table.add_column(column)
+    for link in report.broken:
+        table.add_row(
+            link.stream_id,
+            str(link.sequence),
+            str(link.position),
+            link.event_id or "",
+            link.problem.value,
+            link.detail,
+        )
+    console.print(table)
+    console.print(f"[bold red]BROKEN:[/] {report.events} events in {report.streams} streams checked")
+
+
+@db_app.command("upgrade")
+@friendly_errors
+def db_upgrade() -> None:
+    """Create or migrate the store's tables and append-only triggers."""
+
+    async def run() -> None:
+        engine = create_engine(_settings().resolved_database_url())
+        try:
+            await upgrade_schema(engine)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+    console.print("database is at the latest schema")
+
+
+@topics_app.command("create")
+@friendly_errors
+def topics_create() -> None:
+    """Create the event and dead-letter topics on KAPAUDIT_KAFKA_BOOTSTRAP_SERVERS."""
+    settings = _settings()
+    if settings.kafka_bootstrap_servers is None:
+        raise CliError(
+            "KAPAUDIT_KAFKA_BOOTSTRAP_SERVERS is not set",
+            hint="`kapaudit up` creates the topics on the embedded broker by itself",
+        )
+    created = asyncio.run(
+        ensure_topics(
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            partitions=settings.kafka_partitions,
+            replication_factor=settings.kafka_replication_factor,
+        )
+    )
+    console.print(f"created: {', '.join(created)}" if created else "topics already exist")
+
+
+@app.command()
+@friendly_errors
+def asyncapi(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file.")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="yaml or json.")] = "yaml",
+) -> None:
+    """Print the AsyncAPI document of kapaudit's topics."""
+    from services.adapters.kafka.asyncapi import asyncapi_document
+
+    if fmt not in ("yaml", "json"):
+        raise CliError(f"--format: unknown format {fmt!r}", hint="use yaml or json")
+    text = asyncapi_document(fmt=fmt)
+    if output is None:
+        typer.echo(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        console.print(f"wrote {output}")
+
+
+@schemas_app.command("export")
+@friendly_errors
+def schemas_export(
+    directory: Annotated[
+        Path, typer.Option("--directory", "-d", help="Where to write the schemas.")
+    ] = Path("events/schemas"),
+) -> None:
+    """Write one JSON Schema per event type."""
+    from events.schema_export import write_schemas
+
+    written = write_schemas(directory=directory)
+    console.print(f"wrote {len(written)} schemas to {directory}")
+
+
+@demo_app.command("publish")
+@friendly_errors
+def demo_publish() -> None:
+    """Publish the demo clinic day to KAPAUDIT_KAFKA_BOOTSTRAP_SERVERS (or the embedded port)."""
+    from services.demo import demo_day_events
+
+    settings = _settings()
+    bootstrap = settings.kafka_bootstrap_servers or f"127.0.0.1:{settings.embedded_kafka_port}"
+
+    async def run() -> None:
+        async with EventPublisher(bootstrap_servers=bootstrap) as publisher:
+            await publish_with_progress(publisher, demo_day_events(), console=console)
+
+    asyncio.run(run())
+
+
+@app.command()
+@friendly_errors
+def broker() -> None:
+    """Run only the embedded Tansu broker until Ctrl-C (for development)."""
+    settings = _settings()
+
+    async def run() -> None:
+        async with EmbeddedBroker(port=settings.embedded_kafka_port) as embedded:
+            console.print(f"embedded Tansu broker at {embedded.bootstrap_servers}; Ctrl-C stops it")
+            await _until_interrupted()
+
+    asyncio.run(run())

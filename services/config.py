@@ -1,0 +1,55 @@
+"""Runtime configuration, read from ``KAPAUDIT_*`` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings"]
+
+
+class Settings(BaseSettings):
+    """Every setting kapaudit reads; the README lists them with their defaults."""
+
+    model_config = SettingsConfigDict(env_prefix="KAPAUDIT_", extra="ignore", frozen=True)
+
+    data_dir: Path = Field(default=Path("var"))
+    """Where the embedded default keeps its SQLite database."""
+
+    database_url: str | None = None
+    """SQLAlchemy async URL of the store; unset means SQLite under ``data_dir``."""
+
+    kafka_bootstrap_servers: str | None = None
+    """Kafka bootstrap servers; unset means ``kapaudit up`` starts the embedded Tansu broker."""
+
+    embedded_kafka_port: int = Field(default=19092, ge=0, le=65535)
+    """Port of the embedded broker on 127.0.0.1 (0 picks a free one)."""
+
+    kafka_partitions: int = Field(default=12, ge=1)
+    """Partitions of the event topic when kapaudit creates it."""
+
+    kafka_replication_factor: int = Field(default=1, ge=1)
+    """Replication factor of the topics kapaudit creates."""
+
+    kafka_idempotent_producer: bool = False
+    """Turn on the idempotent producer (Apache Kafka supports it, the embedded Tansu does not)."""
+
+    recorder_group_id: str = "kapaudit-recorder"
+    """Consumer group of the recorder."""
+
+    recorder_batch_size: int = Field(default=500, ge=1, le=10_000)
+    """Most messages the recorder stores in one database transaction."""
+
+    recorder_batch_timeout_ms: int = Field(default=200, ge=1)
+    """How long the recorder waits to fill a batch."""
+
+    log_level: str = "INFO"
+    """Python logging level of the services."""
+
+    def resolved_database_url(self) -> str:
+        """The store URL: the configured one, or SQLite under ``data_dir``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'kapaudit.db').as_posix()}"

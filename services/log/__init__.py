@@ -1,0 +1,16 @@
+"""The append-only log's format: the hash chain and its verification (pure code, no I/O)."""
+
+from services.log.chain import GENESIS_HASH, ChainLink, chain_hash, format_recorded_at, record_bytes
+from services.log.verify import BrokenLink, LogRow, Problem, verify_rows
+
+__all__ = [
+    "GENESIS_HASH",
+    "BrokenLink",
+    "ChainLink",
+    "LogRow",
+    "Problem",
+    "chain_hash",
+    "format_recorded_at",
+    "record_bytes",
+    "verify_rows",
+]

@@ -1,0 +1,23 @@
+"""Recording: turn raw Kafka messages into log entries or rejections, exactly once."""
+
+from services.recording.messages import (
+    BatchOutcome,
+    IncomingMessage,
+    KafkaCoordinates,
+    Rejection,
+    ValidEvent,
+)
+from services.recording.ports import DeadLetterSink, EventStore
+from services.recording.recorder import Recorder, classify
+
+__all__ = [
+    "BatchOutcome",
+    "DeadLetterSink",
+    "EventStore",
+    "IncomingMessage",
+    "KafkaCoordinates",
+    "Recorder",
+    "Rejection",
+    "ValidEvent",
+    "classify",
+]

@@ -1,0 +1,32 @@
+"""The ports the recorder needs; adapters implement them, tests may fake them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from services.recording.messages import BatchOutcome, Rejection, ValidEvent
+
+__all__ = ["DeadLetterSink", "EventStore"]
+
+
+class EventStore(Protocol):
+    """The append-only log and its rejected-messages table."""
+
+    async def record(
+        self,
+        *,
+        valid: Sequence[ValidEvent],
+        invalid: Sequence[Rejection],
+        recorded_at: datetime,
+    ) -> BatchOutcome:
+        """Append in one transaction: new events chained, duplicates ignored,
+        conflicts and ``invalid`` stored as rejections (each Kafka offset once)."""
+        ...
+
+
+class DeadLetterSink(Protocol):
+    """Where rejected messages go for the people who publish them to see."""
+
+    async def send(self, rejections: Sequence[Rejection]) -> None: ...

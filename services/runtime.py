@@ -1,0 +1,74 @@
+"""The running stack: broker (embedded or given), database, topics and the recorder."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from faststream.kafka import KafkaBroker
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.adapters.kafka import ensure_topics, make_broker
+from services.adapters.sql import SqlEventStore, create_engine, upgrade_schema
+from services.adapters.tansu import EmbeddedBroker
+from services.bootstrap import wire_recorder
+from services.clock import Clock
+from services.config import Settings
+
+__all__ = ["Stack", "running_stack"]
+
+_log = logging.getLogger("kapaudit")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Stack:
+    """Handles on a running stack, for the CLI and end-to-end tests."""
+
+    settings: Settings
+    bootstrap_servers: str
+    broker: KafkaBroker
+    engine: AsyncEngine
+    store: SqlEventStore
+    embedded: bool
+
+
+@contextlib.asynccontextmanager
+async def running_stack(
+    settings: Settings, *, record: bool = True, clock: Clock | None = None
+) -> AsyncIterator[Stack]:
+    """Start what ``settings`` asks for, yield it, and stop it all in reverse order."""
+    async with contextlib.AsyncExitStack() as stack:
+        bootstrap = settings.kafka_bootstrap_servers
+        if bootstrap is None:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            embedded = EmbeddedBroker(
+                port=settings.embedded_kafka_port, log_path=settings.data_dir / "tansu.log"
+            )
+            await stack.enter_async_context(embedded)
+            bootstrap = embedded.bootstrap_servers
+            _log.info("embedded Tansu broker listening on %s", bootstrap)
+        engine = create_engine(settings.resolved_database_url())
+        stack.push_async_callback(engine.dispose)
+        await upgrade_schema(engine)
+        await ensure_topics(
+            bootstrap_servers=bootstrap,
+            partitions=settings.kafka_partitions,
+            replication_factor=settings.kafka_replication_factor,
+        )
+        broker = make_broker(
+            bootstrap_servers=bootstrap, idempotent=settings.kafka_idempotent_producer
+        )
+        if record:
+            wire_recorder(settings=settings, broker=broker, engine=engine, clock=clock)
+        await broker.start()
+        stack.push_async_callback(broker.stop)
+        yield Stack(
+            settings=settings,
+            bootstrap_servers=bootstrap,
+            broker=broker,
+            engine=engine,
+            store=SqlEventStore(engine=engine),
+            embedded=settings.kafka_bootstrap_servers is None,
+        )

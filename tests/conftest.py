@@ -1,0 +1,82 @@
+"""Fixtures shared by every test layer: stores on both backends, the real broker."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.adapters.sql import create_engine, upgrade_schema
+from services.adapters.tansu import EmbeddedBroker
+
+POSTGRES_DSN = os.environ.get(
+    "KAPAUDIT_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test"
+)
+
+
+async def _postgres_schema() -> str:
+    """Create a throwaway schema; fail (never skip) when PostgreSQL is unreachable."""
+    try:
+        connection = await asyncpg.connect(POSTGRES_DSN, timeout=5)
+    except (OSError, asyncpg.PostgresError) as error:
+        pytest.fail(
+            f"PostgreSQL unreachable at {POSTGRES_DSN}: {error}. Start it with "
+            "`pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`",
+            pytrace=False,
+        )
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    try:
+        await connection.execute(f'CREATE SCHEMA "{schema}"')
+    finally:
+        await connection.close()
+    return schema
+
+
+async def _drop_postgres_schema(schema: str) -> None:
+    connection = await asyncpg.connect(POSTGRES_DSN, timeout=5)
+    try:
+        await connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    finally:
+        await connection.close()
+
+
+def postgres_url(schema: str) -> str:
+    """An SQLAlchemy URL whose connections see only ``schema``."""
+    base = POSTGRES_DSN.replace("postgresql://", "postgresql+asyncpg://", 1)
+    return f"{base}?search_path={schema}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh, migrated database on each backend."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'kapaudit.db'}"
+        yield url
+        return
+    schema = await _postgres_schema()
+    try:
+        yield postgres_url(schema)
+    finally:
+        await _drop_postgres_schema(schema)
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url)
+    await upgrade_schema(engine)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+async def kafka() -> AsyncIterator[EmbeddedBroker]:
+    """A fresh embedded Tansu broker: memory storage, so every test starts empty."""
+    async with EmbeddedBroker(port=0) as broker:
+        yield broker

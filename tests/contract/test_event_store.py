@@ -1,0 +1,233 @@
+"""The store's contract, run against SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from events import FieldError, RejectionReason
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.adapters.sql import SqlEventStore
+from services.adapters.sql.tables import metadata
+from services.log import GENESIS_HASH, Problem
+from services.recording import Rejection
+from services.verification import verify_log
+from tests.factories import coordinates, document, session_documents, valid
+
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def store(engine: AsyncEngine) -> SqlEventStore:
+    return SqlEventStore(engine=engine)
+
+
+async def test_the_first_event_of_a_stream_starts_its_chain_at_the_genesis_hash(
+    store: SqlEventStore,
+) -> None:
+    outcome = await store.record(
+        valid=[valid(document("session.started", session_id="s-1"))], invalid=[], recorded_at=NOW
+    )
+    [row] = await store.rows()
+    assert outcome.recorded == [row.event_id]
+    assert (row.sequence, row.prev_hash, row.stream_id) == (1, GENESIS_HASH, "clinic-demo/session/s-1")
+    assert row.recorded_at == NOW
+
+
+async def test_events_of_one_stream_are_chained_in_order_and_verify(store: SqlEventStore) -> None:
+    docs = session_documents("s-1", 3, start=NOW)
+    await store.record(valid=[valid(d) for d in docs[:2]], invalid=[], recorded_at=NOW)
+    await store.record(valid=[valid(docs[2])], invalid=[], recorded_at=NOW)
+    rows = await store.rows()
+    assert [r.sequence for r in rows] == [1, 2, 3]
+    assert [r.prev_hash for r in rows[1:]] == [r.hash for r in rows[:-1]]
+    report = await verify_log(store.rows_by_stream())
+    assert report.intact, report.broken
+    assert (report.events, report.streams) == (3, 1)
+
+
+async def test_a_redelivered_event_with_the_same_content_is_recorded_once(
+    store: SqlEventStore,
+) -> None:
+    doc = document("session.started", session_id="s-1")
+    await store.record(valid=[valid(doc)], invalid=[], recorded_at=NOW)
+    again = await store.record(valid=[valid(doc), valid(doc)], invalid=[], recorded_at=NOW)
+    assert again.recorded == []
+    assert again.duplicates == [doc["event_id"]] * 2
+    assert await store.count() == 1
+
+
+async def test_the_same_event_id_with_other_content_is_a_conflict_and_the_first_version_stays(
+    store: SqlEventStore,
+) -> None:
+    doc = document("dose.administered", session_id="s-1")
+    await store.record(valid=[valid(doc)], invalid=[], recorded_at=NOW)
+    changed = {**doc, "payload": {**doc["payload"], "dose_mg": 999.0}}
+    outcome = await store.record(valid=[valid(changed)], invalid=[], recorded_at=NOW)
+    [conflict] = outcome.rejections
+    assert conflict.reason is RejectionReason.CONFLICT
+    assert conflict.errors[0].path == "event_id"
+    assert "already recorded with different content" in conflict.errors[0].message
+    [row] = await store.rows()
+    assert '"dose_mg":999.0' not in row.event_json
+    [stored] = await store.rejections()
+    assert (stored.reason, stored.event_id) == (RejectionReason.CONFLICT, doc["event_id"])
+
+
+async def test_a_conflict_inside_one_batch_keeps_the_first_and_rejects_the_second(
+    store: SqlEventStore,
+) -> None:
+    doc = document("session.started", session_id="s-1")
+    changed = {**doc, "source": "another-system"}
+    outcome = await store.record(valid=[valid(doc), valid(changed)], invalid=[], recorded_at=NOW)
+    assert outcome.recorded == [doc["event_id"]]
+    assert [r.reason for r in outcome.rejections] == [RejectionReason.CONFLICT]
+
+
+async def test_a_rejected_offset_is_stored_once_even_when_redelivered(store: SqlEventStore) -> None:
+    rejection = Rejection(
+        raw=b"{not json",
+        key=b"s-1",
+        reason=RejectionReason.INVALID_JSON,
+        errors=(FieldError(path="(root)", message="Expecting property name"),),
+        coordinates=coordinates(),
+    )
+    first = await store.record(valid=[], invalid=[rejection], recorded_at=NOW)
+    second = await store.record(valid=[], invalid=[rejection], recorded_at=NOW)
+    assert first.rejections == second.rejections == [rejection]
+    assert await store.rejections() == [rejection]
+
+
+async def test_concurrent_writers_to_one_stream_both_land_with_distinct_sequences(
+    engine: AsyncEngine,
+) -> None:
+    writers = [SqlEventStore(engine=engine) for _ in range(2)]
+    docs = session_documents("s-race", 20, start=NOW)
+    await asyncio.gather(
+        *(
+            writers[i % 2].record(valid=[valid(doc)], invalid=[], recorded_at=NOW)
+            for i, doc in enumerate(docs)
+        )
+    )
+    rows = await writers[0].rows()
+    assert sorted(r.sequence for r in rows) == list(range(1, 21))
+    assert (await verify_log(writers[0].rows_by_stream())).intact
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE event_log SET sequence = sequence + 1",
+        "UPDATE event_log SET event_json = '{}'",
+        "DELETE FROM event_log",
+        "DELETE FROM rejected_events",
+    ],
+)
+async def test_the_database_rejects_changes_to_the_log(
+    store: SqlEventStore, engine: AsyncEngine, statement: str
+) -> None:
+    await store.record(valid=[valid(document("session.started"))], invalid=[], recorded_at=NOW)
+    await store.record(
+        valid=[],
+        invalid=[
+            Rejection(
+                raw=b"x",
+                key=None,
+                reason=RejectionReason.INVALID_JSON,
+                errors=(),
+                coordinates=coordinates(),
+            )
+        ],
+        recorded_at=NOW,
+    )
+    with pytest.raises(DBAPIError, match="append-only"):
+        async with engine.begin() as connection:
+            await connection.execute(text(statement))
+    assert await store.count() == 1
+
+
+async def test_postgresql_rejects_truncating_the_log(store: SqlEventStore, engine: AsyncEngine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no TRUNCATE statement")
+    await store.record(valid=[valid(document("session.started"))], invalid=[], recorded_at=NOW)
+    with pytest.raises(DBAPIError, match="append-only"):
+        async with engine.begin() as connection:
+            await connection.execute(text("TRUNCATE event_log"))
+    assert await store.count() == 1
+
+
+async def test_the_migrations_create_exactly_the_declared_tables(engine: AsyncEngine) -> None:
+    def differences(sync_connection: object) -> list[object]:
+        context = MigrationContext.configure(sync_connection)  # type: ignore[arg-type]
+        return list(compare_metadata(context, metadata))
+
+    async with engine.connect() as connection:
+        diff = await connection.run_sync(differences)
+    assert diff == []
+
+
+async def _tamper(engine: AsyncEngine, *statements: str, **params: object) -> None:
+    """Change the log the way an attacker with database rights would: triggers off."""
+    async with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            await connection.execute(text("ALTER TABLE event_log DISABLE TRIGGER USER"))
+            for statement in statements:
+                await connection.execute(text(statement), params)
+            await connection.execute(text("ALTER TABLE event_log ENABLE TRIGGER USER"))
+        else:
+            await connection.execute(text("DROP TRIGGER event_log_no_update"))
+            await connection.execute(text("DROP TRIGGER event_log_no_delete"))
+            for statement in statements:
+                await connection.execute(text(statement), params)
+
+
+async def test_verify_names_the_row_an_attacker_modified(
+    store: SqlEventStore, engine: AsyncEngine
+) -> None:
+    docs = session_documents("s-1", 4, start=NOW)
+    await store.record(valid=[valid(d) for d in docs], invalid=[], recorded_at=NOW)
+    target = (await store.rows())[2]
+    forged = target.event_json.replace('"systolic_mmhg":', '"systolic_mmhg":1')
+    assert forged != target.event_json
+    await _tamper(
+        engine,
+        f"UPDATE event_log SET event_json = :forged WHERE position = {target.position}",
+        forged=forged,
+    )
+    report = await verify_log(store.rows_by_stream())
+    assert not report.intact
+    assert {(b.event_id, b.sequence, b.problem) for b in report.broken} == {
+        (target.event_id, 3, Problem.MODIFIED)
+    }
+
+
+async def test_verify_names_a_deleted_row_as_missing(store: SqlEventStore, engine: AsyncEngine) -> None:
+    docs = session_documents("s-1", 4, start=NOW)
+    await store.record(valid=[valid(d) for d in docs], invalid=[], recorded_at=NOW)
+    target = (await store.rows())[1]
+    await _tamper(engine, f"DELETE FROM event_log WHERE position = {target.position}")
+    report = await verify_log(store.rows_by_stream())
+    assert [(b.sequence, b.problem) for b in report.broken] == [(3, Problem.MISSING)]
+
+
+async def test_verify_names_swapped_rows_as_reordered(store: SqlEventStore, engine: AsyncEngine) -> None:
+    docs = session_documents("s-1", 4, start=NOW)
+    await store.record(valid=[valid(d) for d in docs], invalid=[], recorded_at=NOW)
+    rows = await store.rows()
+    second, third = rows[1], rows[2]
+    await _tamper(
+        engine,
+        f"UPDATE event_log SET sequence = -1 WHERE position = {second.position}",
+        f"UPDATE event_log SET sequence = 2 WHERE position = {third.position}",
+        f"UPDATE event_log SET sequence = 3 WHERE position = {second.position}",
+    )
+    report = await verify_log(store.rows_by_stream())
+    reordered = {b.event_id for b in report.broken if b.problem is Problem.REORDERED}
+    assert {second.event_id, third.event_id} <= reordered
+    assert rows[0].event_id not in {b.event_id for b in report.broken}

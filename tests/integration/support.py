@@ -1,0 +1,79 @@
+"""Helpers for tests against the real broker."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from events import DLQ_TOPIC
+
+from services.config import Settings
+
+
+def settings_for(*, bootstrap_servers: str, database_url: str, **extra: Any) -> Settings:
+    """Settings that ignore the developer's environment."""
+    return Settings(
+        kafka_bootstrap_servers=bootstrap_servers,
+        database_url=database_url,
+        kafka_partitions=4,
+        recorder_batch_timeout_ms=50,
+        **extra,
+    )
+
+
+async def wait_until(
+    condition: Callable[[], Awaitable[bool]], *, timeout: float = 60.0, what: str = "condition"
+) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        await asyncio.sleep(0.1)
+
+
+async def produce_raw(
+    bootstrap_servers: str, topic: str, messages: list[tuple[bytes | None, bytes]]
+) -> None:
+    """Publish (key, value) pairs with a plain aiokafka producer, as a non-Python service would."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, acks="all")
+    await producer.start()
+    try:
+        for key, value in messages:
+            await producer.send_and_wait(topic, value, key=key)
+    finally:
+        await producer.stop()
+
+
+async def read_dead_letters(bootstrap_servers: str, *, count: int, timeout: float = 30.0) -> list[dict[str, Any]]:
+    """Read ``count`` dead letters: value, key and the kapaudit headers."""
+    consumer = AIOKafkaConsumer(
+        DLQ_TOPIC,
+        bootstrap_servers=bootstrap_servers,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        group_id=None,
+    )
+    await consumer.start()
+    letters: list[dict[str, Any]] = []
+    try:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len(letters) < count and asyncio.get_running_loop().time() < deadline:
+            batches = await consumer.getmany(timeout_ms=500)
+            for records in batches.values():
+                for record in records:
+                    headers = {k: v.decode() for k, v in record.headers}
+                    letters.append(
+                        {
+                            "value": record.value,
+                            "key": record.key,
+                            "reason": headers.get("kapaudit-reason"),
+                            "errors": json.loads(headers.get("kapaudit-errors", "[]")),
+                            "offset": int(headers.get("kapaudit-source-offset", "-1")),
+                        }
+                    )
+    finally:
+        await consumer.stop()
+    return letters

@@ -1,0 +1,115 @@
+"""The recorder against the real embedded broker (Tansu) and both stores."""
+
+from __future__ import annotations
+
+import json
+
+from events import TOPIC, RejectionReason
+
+from services.adapters.kafka import EventPublisher
+from services.adapters.tansu import EmbeddedBroker
+from services.runtime import running_stack
+from services.verification import verify_log
+from tests.factories import document, encode
+from tests.integration.support import produce_raw, read_dead_letters, settings_for, wait_until
+
+
+async def test_events_published_with_the_helper_are_recorded_once_in_a_verified_chain(
+    kafka: EmbeddedBroker, database_url: str
+) -> None:
+    settings = settings_for(bootstrap_servers=kafka.bootstrap_servers, database_url=database_url)
+    docs = [document("session.started", session_id=f"s-{i % 3}") for i in range(30)]
+    async with running_stack(settings) as stack:
+        async with EventPublisher(bootstrap_servers=kafka.bootstrap_servers) as publisher:
+            await publisher.publish_many(docs)
+
+        async def all_recorded() -> bool:
+            return await stack.store.count() >= len(docs)
+
+        await wait_until(all_recorded, what="30 events in the log")
+        rows = await stack.store.rows()
+        report = await verify_log(stack.store.rows_by_stream())
+    assert sorted(r.event_id for r in rows) == sorted(d["event_id"] for d in docs)
+    assert report.intact
+    assert report.streams == 3
+
+
+async def test_a_plain_kafka_producer_can_publish_and_duplicates_are_recorded_once(
+    kafka: EmbeddedBroker, database_url: str
+) -> None:
+    settings = settings_for(bootstrap_servers=kafka.bootstrap_servers, database_url=database_url)
+    doc = document("dose.administered", session_id="s-plain")
+    twice = [(b"s-plain", encode(doc)), (b"s-plain", encode(doc))]
+    later = document("session.ended", session_id="s-plain")
+    async with running_stack(settings) as stack:
+        await produce_raw(kafka.bootstrap_servers, TOPIC, [*twice, (b"s-plain", encode(later))])
+
+        async def both_recorded() -> bool:
+            return await stack.store.count() >= 2
+
+        await wait_until(both_recorded, what="two distinct events")
+        rows = await stack.store.rows()
+        rejections = await stack.store.rejections()
+    assert [r.event_id for r in rows] == [doc["event_id"], later["event_id"]]
+    assert rejections == []
+
+
+async def test_a_conflicting_event_goes_to_the_dead_letter_topic_and_the_first_version_stays(
+    kafka: EmbeddedBroker, database_url: str
+) -> None:
+    settings = settings_for(bootstrap_servers=kafka.bootstrap_servers, database_url=database_url)
+    doc = document("dose.administered", session_id="s-conflict")
+    altered = {**doc, "payload": {**doc["payload"], "dose_mg": 500.0}}
+    async with running_stack(settings) as stack:
+        await produce_raw(
+            kafka.bootstrap_servers,
+            TOPIC,
+            [(b"s-conflict", encode(doc)), (b"s-conflict", encode(altered))],
+        )
+        [letter] = await read_dead_letters(kafka.bootstrap_servers, count=1)
+        rows = await stack.store.rows()
+        [rejection] = await stack.store.rejections()
+    assert letter["reason"] == RejectionReason.CONFLICT.value
+    assert letter["errors"][0]["path"] == "event_id"
+    assert json.loads(letter["value"])["payload"]["dose_mg"] == 500.0
+    assert [json.loads(r.event_json)["payload"]["dose_mg"] for r in rows] == [
+        doc["payload"]["dose_mg"]
+    ]
+    assert rejection.event_id == doc["event_id"]
+
+
+async def test_each_kind_of_invalid_message_reaches_the_dead_letter_topic_with_its_reason(
+    kafka: EmbeddedBroker, database_url: str
+) -> None:
+    settings = settings_for(bootstrap_servers=kafka.bootstrap_servers, database_url=database_url)
+    good = [document("session.started", session_id="s-mixed") for _ in range(3)]
+    bad_dose = document("dose.administered", session_id="s-mixed", payload={"dose_mg": -5})
+    unknown = {**document("session.started", session_id="s-mixed"), "event_type": "dose.teleported"}
+    invalid = {
+        b"{not json": RejectionReason.INVALID_JSON,
+        b"\xff\xfe\x00bad": RejectionReason.INVALID_UTF8,
+        encode(unknown): RejectionReason.UNKNOWN_EVENT_TYPE,
+        encode(bad_dose): RejectionReason.SCHEMA_VIOLATION,
+        b'{"pad": "' + b"x" * (300 * 1024) + b'"}': RejectionReason.TOO_LARGE,
+    }
+    # Valid and invalid messages interleave on one partition (same key).
+    messages: list[tuple[bytes | None, bytes]] = []
+    for good_doc, bad in zip(good + good[:2], invalid, strict=True):
+        messages += [(b"s-mixed", encode(good_doc)), (b"s-mixed", bad)]
+    async with running_stack(settings) as stack:
+        await produce_raw(kafka.bootstrap_servers, TOPIC, messages)
+        letters = await read_dead_letters(kafka.bootstrap_servers, count=len(invalid))
+
+        async def all_good_recorded() -> bool:
+            return await stack.store.count() >= len(good)
+
+        await wait_until(all_good_recorded, what="the valid events")
+        rows = await stack.store.rows()
+        stored = await stack.store.rejections()
+    assert {letter["value"]: letter["reason"] for letter in letters} == {
+        raw: reason.value for raw, reason in invalid.items()
+    }
+    schema_letter = next(x for x in letters if x["reason"] == "schema_violation")
+    assert schema_letter["errors"][0]["path"] == "payload.dose_mg"
+    assert sorted(r.event_id for r in rows) == sorted(d["event_id"] for d in good)
+    assert {r.raw: r.reason for r in stored} == invalid
