@@ -1,13 +1,19 @@
 """The kapaudit event contract v1: models, parsing, canonical form, routing and schemas.
 
 `parse_event` is the single entry point for untrusted bytes; everything it returns is a
-frozen, fully validated `SessionEvent`.
+frozen, fully validated `SessionEvent`. The tooling modules `events.schema_export` and
+`events.reference_doc` are not re-exported: they run as `python -m` scripts.
 """
 
 from events.adverse import AdverseEventReported, AdverseEventReportedPayload
 from events.amendment import RecordAmended, RecordAmendedPayload
 from events.canonical import canonical_bytes, canonical_json
-from events.catalogue import EVENT_TYPES, PATIENT_LEVEL_EVENT_TYPES, SessionEvent
+from events.catalogue import (
+    EVENT_TYPES,
+    PATIENT_LEVEL_EVENT_TYPES,
+    SESSION_EVENT_ADAPTER,
+    SessionEvent,
+)
 from events.consent import (
     ConsentGiven,
     ConsentGivenPayload,
@@ -38,9 +44,19 @@ from events.envelope import (
     PatientLevelEvent,
     SessionLevelEvent,
 )
-from events.errors import EventRejected, FieldError, RejectionReason
+from events.errors import ROOT_PATH, EventRejected, FieldError, RejectionReason
+from events.examples import EXAMPLES
 from events.integration import IntegrationNoteRecorded, IntegrationNoteRecordedPayload
-from events.parsing import MAX_EVENT_BYTES, parse_event
+from events.parsing import MAX_EVENT_BYTES, MAX_NESTING_DEPTH, parse_event
+from events.primitives import (
+    EVENT_MODEL_CONFIG,
+    ClinicId,
+    FieldName,
+    Identifier,
+    Label,
+    Sha256Hex,
+    Text,
+)
 from events.rems import (
     RemsMonitoringFormSubmitted,
     RemsMonitoringFormSubmittedPayload,
@@ -48,6 +64,7 @@ from events.rems import (
     RemsPatientEnrolledPayload,
 )
 from events.routing import DEFAULT_PARTITIONS, DLQ_TOPIC, TOPIC, partition_key, stream_id
+from events.rules import RULE_FIELDS_CONTEXT_KEY, rule_violation
 from events.session import (
     EmptyPayload,
     SessionEnded,
@@ -55,17 +72,30 @@ from events.session import (
     SessionScheduledPayload,
     SessionStarted,
 )
-from events.upcasting import CURRENT_SCHEMA_VERSION, UPCASTERS, upcast
-from events.vitals import VitalsRecorded, VitalsRecordedPayload
+from events.upcasting import (
+    CURRENT_SCHEMA_VERSION,
+    UPCASTERS,
+    Upcaster,
+    supported_versions,
+    upcast,
+)
+from events.vitals import MEASUREMENT_FIELDS, VitalsRecorded, VitalsRecordedPayload
 
 __all__ = [
     "CURRENT_SCHEMA_VERSION",
     "DEFAULT_PARTITIONS",
     "DLQ_TOPIC",
+    "EVENT_MODEL_CONFIG",
     "EVENT_TYPES",
+    "EXAMPLES",
     "MAX_EVENT_BYTES",
+    "MAX_NESTING_DEPTH",
+    "MEASUREMENT_FIELDS",
     "PATIENT_LEVEL_EVENT_TYPES",
+    "ROOT_PATH",
+    "RULE_FIELDS_CONTEXT_KEY",
     "SERVER_FIELDS",
+    "SESSION_EVENT_ADAPTER",
     "TOPIC",
     "UPCASTERS",
     "Actor",
@@ -73,6 +103,7 @@ __all__ = [
     "AdverseEventCategory",
     "AdverseEventReported",
     "AdverseEventReportedPayload",
+    "ClinicId",
     "ConsentGiven",
     "ConsentGivenPayload",
     "ConsentWithdrawn",
@@ -85,8 +116,11 @@ __all__ = [
     "EventEnvelope",
     "EventRejected",
     "FieldError",
+    "FieldName",
+    "Identifier",
     "IntegrationNoteRecorded",
     "IntegrationNoteRecordedPayload",
+    "Label",
     "Medication",
     "PatientDischarged",
     "PatientDischargedPayload",
@@ -109,12 +143,17 @@ __all__ = [
     "SessionScheduledPayload",
     "SessionStarted",
     "Severity",
+    "Sha256Hex",
+    "Text",
+    "Upcaster",
     "VitalsRecorded",
     "VitalsRecordedPayload",
     "canonical_bytes",
     "canonical_json",
     "parse_event",
     "partition_key",
+    "rule_violation",
     "stream_id",
+    "supported_versions",
     "upcast",
 ]

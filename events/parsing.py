@@ -13,10 +13,13 @@ from events.errors import ROOT_PATH, EventRejected, FieldError, RejectionReason
 from events.rules import RULE_FIELDS_CONTEXT_KEY
 from events.upcasting import upcast
 
-__all__ = ["MAX_EVENT_BYTES", "parse_event"]
+__all__ = ["MAX_EVENT_BYTES", "MAX_NESTING_DEPTH", "parse_event"]
 
 MAX_EVENT_BYTES: Final = 256 * 1024
 """The largest event accepted, in bytes of UTF-8 JSON."""
+
+MAX_NESTING_DEPTH: Final = 32
+"""The deepest nesting of JSON objects and arrays accepted (an event itself needs 4)."""
 
 
 def parse_event(raw: bytes) -> SessionEvent:
@@ -66,13 +69,15 @@ def _load_object(text: str) -> tuple[dict[str, Any], bytes]:
                 reason=RejectionReason.INVALID_JSON,
                 message=f"Expected a JSON object, got {_json_kind(value)}",
             )
+        # Later stages (upcasting, validation, canonical encoding) recurse; bounding the depth
+        # here keeps a hostile document from exhausting the stack in any of them.
+        if _nesting_exceeds(value, limit=MAX_NESTING_DEPTH):
+            raise _too_deep()
         # A lone surrogate escape ("\ud800") is valid JSON syntax but not Unicode text: it
         # could be neither stored as UTF-8 nor hashed, so it is rejected here.
         encoded = json.dumps(value, ensure_ascii=False, allow_nan=False).encode("utf-8")
     except RecursionError:
-        raise _rejected(
-            reason=RejectionReason.INVALID_JSON, message="Invalid JSON: nested too deeply"
-        ) from None
+        raise _too_deep() from None
     except UnicodeEncodeError:
         raise _rejected(
             reason=RejectionReason.INVALID_JSON,
@@ -83,6 +88,27 @@ def _load_object(text: str) -> tuple[dict[str, Any], bytes]:
             reason=RejectionReason.INVALID_JSON, message=f"Invalid JSON: {exc}"
         ) from None
     return value, encoded
+
+
+def _nesting_exceeds(value: Any, *, limit: int) -> bool:
+    # Iterative on purpose: a recursive walk would fail on exactly the input it guards against.
+    pending: list[tuple[Any, int]] = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            if depth > limit:
+                return True
+            pending.extend((child, depth + 1) for child in item)
+    return False
+
+
+def _too_deep() -> EventRejected:
+    return _rejected(
+        reason=RejectionReason.INVALID_JSON,
+        message=f"JSON nested deeper than {MAX_NESTING_DEPTH} levels",
+    )
 
 
 def _reject_non_finite(constant: str) -> float:

@@ -11,7 +11,7 @@ from types import MappingProxyType
 from typing import Any, Final, TypeAlias, get_args
 
 from events.catalogue import EVENT_TYPES
-from events.errors import EventRejected, FieldError, RejectionReason
+from events.errors import ROOT_PATH, EventRejected, FieldError, RejectionReason
 
 __all__ = ["CURRENT_SCHEMA_VERSION", "UPCASTERS", "Upcaster", "supported_versions", "upcast"]
 
@@ -47,14 +47,24 @@ def upcast(document: dict[str, Any]) -> dict[str, Any]:
     """Check the document's `event_type` and `schema_version` and migrate it to the current
     version; the input is left unchanged.
 
-    Raises `EventRejected` with reason `unknown_event_type` or `unsupported_schema_version`.
+    Raises `EventRejected` with reason `unknown_event_type` or `unsupported_schema_version`,
+    or `schema_violation` when a document is too malformed for an upcaster to migrate.
     """
     event_type = _known_event_type(document)
     version = _supported_version(document, event_type=event_type)
     migrated = copy.deepcopy(document)
     current = CURRENT_SCHEMA_VERSION[event_type]
     while version < current:
-        migrated = UPCASTERS[(event_type, version)](migrated)
+        try:
+            migrated = UPCASTERS[(event_type, version)](migrated)
+        except (LookupError, TypeError, ValueError, AttributeError) as exc:
+            # An upcaster meets documents of the old schema that were never validated; one
+            # too malformed to migrate is the publisher's error, not a crash of the service.
+            raise _rejected(
+                reason=RejectionReason.SCHEMA_VIOLATION,
+                path=ROOT_PATH,
+                message=f"Cannot migrate schema version {version} to {version + 1}: {exc!r}",
+            ) from None
         version += 1
         # The registry key, not the upcaster, defines the step, so the loop always advances.
         migrated["schema_version"] = version

@@ -10,7 +10,6 @@ from typing import Any
 
 from events import SessionEvent, canonical_json, parse_event
 from events.examples import EXAMPLES
-
 from services.recording import KafkaCoordinates, ValidEvent
 
 _offsets = iter(range(1_000_000))

@@ -8,8 +8,10 @@ import os
 import signal
 import socket
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
+from typing import IO
 
 __all__ = ["EmbeddedBroker", "EmbeddedBrokerError"]
 
@@ -28,54 +30,55 @@ class EmbeddedBroker:
     def __init__(self, *, port: int = 0, log_path: Path | None = None) -> None:
         self._requested_port = port
         self._log_path = log_path
-        self._process: subprocess.Popen[bytes] | None = None
+        self._process: asyncio.subprocess.Process | None = None
         self.port = 0
 
     @property
     def bootstrap_servers(self) -> str:
         return f"127.0.0.1:{self.port}"
 
-    async def start(self, *, timeout: float = 15.0) -> None:
+    async def start(self, *, within: float = 15.0) -> None:
+        """Start tansu and return once it accepts connections (at most ``within`` seconds)."""
         binary = _broker_binary()
         self.port = self._requested_port or _free_port()
         if _port_open(self.port):
             raise EmbeddedBrokerError(f"port {self.port} on 127.0.0.1 is already in use")
         url = f"tcp://127.0.0.1:{self.port}"
-        log = open(self._log_path, "ab") if self._log_path else subprocess.DEVNULL  # noqa: SIM115
-        try:
-            self._process = subprocess.Popen(
-                [binary, "broker", "--listener-url", url, "--advertised-listener-url", url],
+        with _log_sink(self._log_path) as log:
+            self._process = await asyncio.create_subprocess_exec(
+                binary,
+                "broker",
+                "--listener-url",
+                url,
+                "--advertised-listener-url",
+                url,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 # Its own process group: Ctrl-C reaches us first, and we stop it in order.
                 start_new_session=True,
             )
-        finally:
-            if self._log_path:
-                log.close()  # type: ignore[union-attr]
-        deadline = asyncio.get_running_loop().time() + timeout
+        deadline = asyncio.get_running_loop().time() + within
         while not _port_open(self.port):
-            if self._process.poll() is not None:
+            if self._process.returncode is not None:
                 raise EmbeddedBrokerError(
                     f"tansu exited with code {self._process.returncode} before listening"
                 )
             if asyncio.get_running_loop().time() > deadline:
                 await self.stop()
-                raise EmbeddedBrokerError(f"tansu did not listen on port {self.port} in {timeout}s")
+                raise EmbeddedBrokerError(f"tansu did not listen on port {self.port} in {within}s")
             await asyncio.sleep(0.05)
 
     async def stop(self) -> None:
         process, self._process = self._process, None
-        if process is None or process.poll() is not None:
+        if process is None or process.returncode is not None:
             return
-        process.send_signal(signal.SIGTERM)
-        for _ in range(100):
-            if process.poll() is not None:
-                return
-            await asyncio.sleep(0.05)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+        process.terminate()
+        try:
+            await asyncio.wait_for(process.wait(), 5)
+        except TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            await process.wait()
 
     async def __aenter__(self) -> EmbeddedBroker:
         await self.start()
@@ -88,6 +91,15 @@ class EmbeddedBroker:
         traceback: TracebackType | None,
     ) -> None:
         await self.stop()
+
+
+@contextlib.contextmanager
+def _log_sink(path: Path | None) -> Iterator[IO[bytes] | int]:
+    if path is None:
+        yield subprocess.DEVNULL
+        return
+    with path.open("ab") as log:
+        yield log
 
 
 def _broker_binary() -> str:

@@ -53,7 +53,9 @@ def _explain(error: BaseException) -> CliError:
         )
     if isinstance(error, OSError):
         return CliError(f"{error}", hint="check the path and its permissions")
-    return CliError(f"{type(error).__name__}: {error}", hint="rerun with KAPAUDIT_DEBUG=1 for the traceback")
+    return CliError(
+        f"{type(error).__name__}: {error}", hint="rerun with KAPAUDIT_DEBUG=1 for the traceback"
+    )
 
 
 def friendly_errors(command: Callable[P, R]) -> Callable[P, R]:

@@ -170,7 +170,8 @@ def _report_json(report: VerificationReport) -> dict[str, object]:
 def _print_report(report: VerificationReport) -> None:
     if report.intact:
         console.print(
-            f"[green]intact:[/] {report.events} events in {report.streams} streams, every link checks"
+            f"[green]intact:[/] {report.events} events in {report.streams} streams, "
+            "every link checks"
         )
         return
     table = Table(title=f"{len(report.broken)} broken link(s)")
@@ -186,7 +187,9 @@ def _print_report(report: VerificationReport) -> None:
             link.detail,
         )
     console.print(table)
-    console.print(f"[bold red]BROKEN:[/] {report.events} events in {report.streams} streams checked")
+    console.print(
+        f"[bold red]BROKEN:[/] {report.events} events in {report.streams} streams checked"
+    )
 
 
 @db_app.command("upgrade")
@@ -288,3 +291,7 @@ def broker() -> None:
             await _until_interrupted()
 
     asyncio.run(run())
+
+
+if __name__ == "__main__":
+    app()

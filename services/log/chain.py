@@ -37,9 +37,7 @@ def format_recorded_at(instant: datetime) -> str:
     return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def record_bytes(
-    *, event_json: str, stream_id: str, sequence: int, recorded_at: datetime
-) -> bytes:
+def record_bytes(*, event_json: str, stream_id: str, sequence: int, recorded_at: datetime) -> bytes:
     """The canonical JSON of one log record, the bytes that the chain hashes."""
     document: dict[str, Any] = {
         "event": json.loads(event_json),
@@ -47,9 +45,9 @@ def record_bytes(
         "sequence": sequence,
         "stream_id": stream_id,
     }
-    return json.dumps(
-        document, sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    ).encode("utf-8")
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8"
+    )
 
 
 def chain_hash(*, prev_hash: str, record: bytes) -> str:

@@ -81,8 +81,7 @@ def _verify_stream(rows: list[LogRow]) -> Iterator[BrokenLink]:
                 yield _link(
                     row,
                     Problem.REORDERED,
-                    f"prev_hash points at sequence {linked.sequence}, "
-                    f"not at the record before it",
+                    f"prev_hash points at sequence {linked.sequence}, not at the record before it",
                 )
             elif not gap:
                 yield _link(

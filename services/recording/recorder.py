@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from events import EventRejected, FieldError, RejectionReason, canonical_json, parse_event
-
 from services.clock import Clock
 from services.recording.messages import BatchOutcome, IncomingMessage, Rejection, ValidEvent
 from services.recording.ports import DeadLetterSink, EventStore

@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from events import FieldError, RejectionReason
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from events import FieldError, RejectionReason
 from services.adapters.sql import SqlEventStore
 from services.adapters.sql.tables import metadata
 from services.log import GENESIS_HASH, Problem
@@ -36,7 +36,11 @@ async def test_the_first_event_of_a_stream_starts_its_chain_at_the_genesis_hash(
     )
     [row] = await store.rows()
     assert outcome.recorded == [row.event_id]
-    assert (row.sequence, row.prev_hash, row.stream_id) == (1, GENESIS_HASH, "clinic-demo/session/s-1")
+    assert (row.sequence, row.prev_hash, row.stream_id) == (
+        1,
+        GENESIS_HASH,
+        "clinic-demo/session/s-1",
+    )
     assert row.recorded_at == NOW
 
 
@@ -152,7 +156,9 @@ async def test_the_database_rejects_changes_to_the_log(
     assert await store.count() == 1
 
 
-async def test_postgresql_rejects_truncating_the_log(store: SqlEventStore, engine: AsyncEngine) -> None:
+async def test_postgresql_rejects_truncating_the_log(
+    store: SqlEventStore, engine: AsyncEngine
+) -> None:
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite has no TRUNCATE statement")
     await store.record(valid=[valid(document("session.started"))], invalid=[], recorded_at=NOW)
@@ -207,7 +213,9 @@ async def test_verify_names_the_row_an_attacker_modified(
     }
 
 
-async def test_verify_names_a_deleted_row_as_missing(store: SqlEventStore, engine: AsyncEngine) -> None:
+async def test_verify_names_a_deleted_row_as_missing(
+    store: SqlEventStore, engine: AsyncEngine
+) -> None:
     docs = session_documents("s-1", 4, start=NOW)
     await store.record(valid=[valid(d) for d in docs], invalid=[], recorded_at=NOW)
     target = (await store.rows())[1]
@@ -216,7 +224,9 @@ async def test_verify_names_a_deleted_row_as_missing(store: SqlEventStore, engin
     assert [(b.sequence, b.problem) for b in report.broken] == [(3, Problem.MISSING)]
 
 
-async def test_verify_names_swapped_rows_as_reordered(store: SqlEventStore, engine: AsyncEngine) -> None:
+async def test_verify_names_swapped_rows_as_reordered(
+    store: SqlEventStore, engine: AsyncEngine
+) -> None:
     docs = session_documents("s-1", 4, start=NOW)
     await store.record(valid=[valid(d) for d in docs], invalid=[], recorded_at=NOW)
     rows = await store.rows()

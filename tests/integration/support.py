@@ -8,8 +8,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from events import DLQ_TOPIC
 
+from events import DLQ_TOPIC
 from services.config import Settings
 
 
@@ -25,12 +25,12 @@ def settings_for(*, bootstrap_servers: str, database_url: str, **extra: Any) -> 
 
 
 async def wait_until(
-    condition: Callable[[], Awaitable[bool]], *, timeout: float = 60.0, what: str = "condition"
+    condition: Callable[[], Awaitable[bool]], *, within: float = 60.0, what: str = "condition"
 ) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
+    deadline = asyncio.get_running_loop().time() + within
     while not await condition():
         if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+            raise AssertionError(f"timed out after {within}s waiting for {what}")
         await asyncio.sleep(0.1)
 
 
@@ -47,7 +47,9 @@ async def produce_raw(
         await producer.stop()
 
 
-async def read_dead_letters(bootstrap_servers: str, *, count: int, timeout: float = 30.0) -> list[dict[str, Any]]:
+async def read_dead_letters(
+    bootstrap_servers: str, *, count: int, within: float = 30.0
+) -> list[dict[str, Any]]:
     """Read ``count`` dead letters: value, key and the kapaudit headers."""
     consumer = AIOKafkaConsumer(
         DLQ_TOPIC,
@@ -59,7 +61,7 @@ async def read_dead_letters(bootstrap_servers: str, *, count: int, timeout: floa
     await consumer.start()
     letters: list[dict[str, Any]] = []
     try:
-        deadline = asyncio.get_running_loop().time() + timeout
+        deadline = asyncio.get_running_loop().time() + within
         while len(letters) < count and asyncio.get_running_loop().time() < deadline:
             batches = await consumer.getmany(timeout_ms=500)
             for records in batches.values():

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from events import TOPIC, RejectionReason
-
 from services.adapters.kafka import EventPublisher
 from services.adapters.tansu import EmbeddedBroker
 from services.runtime import running_stack

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from importlib.metadata import version
 from typing import Any, Literal
 
-from events import DLQ_TOPIC, TOPIC, SessionEvent
 from faststream.specification import AsyncAPI
 
+from events import DLQ_TOPIC, TOPIC, SessionEvent
 from services.adapters.kafka.broker import make_broker
 from services.adapters.kafka.recorder_subscriber import register_recorder
 from services.recording import BatchOutcome, IncomingMessage

@@ -6,9 +6,9 @@ import asyncio
 import json
 from collections.abc import Sequence
 
-from events import DLQ_TOPIC
 from faststream.kafka import KafkaBroker
 
+from events import DLQ_TOPIC
 from services.recording import Rejection
 
 __all__ = ["KafkaDeadLetterSink", "dead_letter_headers"]

@@ -7,9 +7,9 @@ import json
 from collections.abc import Iterable
 from types import TracebackType
 
-from events import TOPIC, SessionEvent, canonical_json, parse_event, partition_key
 from faststream.kafka import KafkaBroker
 
+from events import TOPIC, SessionEvent, canonical_json, parse_event, partition_key
 from services.adapters.kafka.broker import make_broker
 
 __all__ = ["EventPublisher"]

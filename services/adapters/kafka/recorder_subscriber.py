@@ -6,12 +6,12 @@ import asyncio
 import logging
 from typing import Any
 
-from events import TOPIC
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.message import StreamMessage
 
+from events import TOPIC
 from services.recording import IncomingMessage, KafkaCoordinates, Recorder
 
 __all__ = ["register_recorder"]

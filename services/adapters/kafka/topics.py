@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
+
 from events import DLQ_TOPIC, TOPIC
 
 __all__ = ["ensure_topics"]

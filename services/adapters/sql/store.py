@@ -10,12 +10,12 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from events import FieldError, RejectionReason, stream_id
 from sqlalchemy import Select, and_, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from events import FieldError, RejectionReason, stream_id
 from services.adapters.sql.tables import event_log, rejected_events
 from services.log import GENESIS_HASH, ChainLink, LogRow, chain_hash, record_bytes
 from services.recording import BatchOutcome, KafkaCoordinates, Rejection, ValidEvent
@@ -97,7 +97,9 @@ class SqlEventStore:
     async def count(self) -> int:
         """How many events the log holds."""
         async with self._engine.connect() as connection:
-            return int((await connection.execute(select(func.count()).select_from(event_log))).scalar_one())
+            return int(
+                (await connection.execute(select(func.count()).select_from(event_log))).scalar_one()
+            )
 
     async def rows(self, *, after_position: int = 0, limit: int = 1000) -> list[LogRow]:
         """Log rows in position order, starting after ``after_position``."""
@@ -162,7 +164,9 @@ async def _stream_heads(connection: AsyncConnection, streams: set[str]) -> dict[
     return heads
 
 
-def _chain(item: ValidEvent, *, heads: dict[str, ChainLink], recorded_at: datetime) -> dict[str, Any]:
+def _chain(
+    item: ValidEvent, *, heads: dict[str, ChainLink], recorded_at: datetime
+) -> dict[str, Any]:
     event = item.event
     stream = stream_id(event)
     head = heads.get(stream, ChainLink(sequence=0, hash=GENESIS_HASH))

@@ -1,5 +1,6 @@
 """Each rule of contract v1, with the path and message a publisher would see."""
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -10,7 +11,9 @@ from events import (
     DoseAdministered,
     EventRejected,
     FieldError,
+    RecordAmended,
     RejectionReason,
+    VitalsRecorded,
     parse_event,
 )
 
@@ -126,7 +129,8 @@ def test_a_fractional_spo2_is_accepted(example: Example) -> None:
 
     event = parse_event(_encode(document))
 
-    assert event.payload == type(event.payload)(spo2_pct=97.5)
+    assert isinstance(event, VitalsRecorded)
+    assert event.payload.spo2_pct == 97.5
 
 
 def test_a_vitals_check_without_any_measurement_is_rejected_at_the_payload(
@@ -196,7 +200,9 @@ def test_a_fractional_blood_pressure_is_rejected_because_mmhg_are_integers(
 
     errors = _schema_errors(reject(document))
 
-    assert errors == (FieldError(path="payload.systolic_mmhg", message="Input should be a valid integer"),)
+    assert errors == (
+        FieldError(path="payload.systolic_mmhg", message="Input should be a valid integer"),
+    )
 
 
 def test_the_string_true_is_not_a_boolean(example: Example, reject: Reject) -> None:
@@ -321,9 +327,7 @@ def test_an_unknown_payload_field_is_rejected_as_not_permitted(
 
     errors = _schema_errors(reject(document))
 
-    assert errors == (
-        FieldError(path="payload.patient_name", message="Extra field not permitted"),
-    )
+    assert errors == (FieldError(path="payload.patient_name", message="Extra field not permitted"),)
 
 
 def test_a_payload_on_a_payload_less_event_is_rejected(example: Example, reject: Reject) -> None:
@@ -369,11 +373,8 @@ def test_an_amendment_may_correct_a_value_to_null(example: Example) -> None:
 
     event = parse_event(_encode(document))
 
-    assert event.payload == type(event.payload)(
-        amends_event_id=event.payload.amends_event_id,  # type: ignore[union-attr]
-        reason=event.payload.reason,  # type: ignore[union-attr]
-        corrected={"container_id": None},
-    )
+    assert isinstance(event, RecordAmended)
+    assert event.payload.corrected == {"container_id": None}
 
 
 def test_an_event_cannot_amend_itself(example: Example, reject: Reject) -> None:
@@ -441,6 +442,4 @@ def test_a_malformed_event_id_is_rejected(example: Example, reject: Reject) -> N
 
 
 def _encode(document: dict[str, Any]) -> bytes:
-    import json
-
     return json.dumps(document).encode("utf-8")

@@ -31,7 +31,9 @@ def _chain(count: int, *, stream: str = "c/session/s") -> list[LogRow]:
         recorded = T0 + timedelta(minutes=i, seconds=1)
         digest = chain_hash(
             prev_hash=prev,
-            record=record_bytes(event_json=event_json, stream_id=stream, sequence=i, recorded_at=recorded),
+            record=record_bytes(
+                event_json=event_json, stream_id=stream, sequence=i, recorded_at=recorded
+            ),
         )
         rows.append(
             LogRow(
@@ -56,18 +58,24 @@ def _chain(count: int, *, stream: str = "c/session/s") -> list[LogRow]:
 
 def test_the_chain_hash_is_sha256_of_the_previous_hex_hash_and_the_record() -> None:
     record = b'{"a":1}'
-    assert chain_hash(prev_hash=GENESIS_HASH, record=record) == hashlib.sha256(
-        GENESIS_HASH.encode() + record
-    ).hexdigest()
+    assert (
+        chain_hash(prev_hash=GENESIS_HASH, record=record)
+        == hashlib.sha256(GENESIS_HASH.encode() + record).hexdigest()
+    )
 
 
 def test_the_record_is_canonical_json_with_sorted_keys_and_utc_microseconds() -> None:
     instant = datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC)
-    record = record_bytes(event_json='{"b":1,"a":"é"}', stream_id="s", sequence=7, recorded_at=instant)
-    assert record == (
-        '{"event":{"a":"é","b":1},"recorded_at":"2026-01-02T03:04:05.000006Z",'
-        '"sequence":7,"stream_id":"s"}'
-    ).encode()
+    record = record_bytes(
+        event_json='{"b":1,"a":"é"}', stream_id="s", sequence=7, recorded_at=instant
+    )
+    assert (
+        record
+        == (
+            '{"event":{"a":"é","b":1},"recorded_at":"2026-01-02T03:04:05.000006Z",'
+            '"sequence":7,"stream_id":"s"}'
+        ).encode()
+    )
 
 
 def test_a_naive_recording_time_is_refused() -> None:
@@ -83,7 +91,10 @@ def test_a_changed_event_is_reported_as_modified_at_its_sequence() -> None:
     rows = _chain(4)
     rows[1] = dataclasses.replace(rows[1], event_json=rows[1].event_json.replace('"p"', '"q"'))
     broken = verify_rows(rows)
-    assert [(b.sequence, b.problem) for b in broken] == [(2, Problem.MODIFIED), (2, Problem.MODIFIED)]
+    assert [(b.sequence, b.problem) for b in broken] == [
+        (2, Problem.MODIFIED),
+        (2, Problem.MODIFIED),
+    ]
     assert "patient_id" in broken[1].detail
 
 
@@ -99,7 +110,10 @@ def test_a_rehashed_row_is_caught_by_the_link_from_its_successor() -> None:
     forged_hash = chain_hash(
         prev_hash=rows[1].prev_hash,
         record=record_bytes(
-            event_json=forged_json, stream_id=rows[1].stream_id, sequence=2, recorded_at=rows[1].recorded_at
+            event_json=forged_json,
+            stream_id=rows[1].stream_id,
+            sequence=2,
+            recorded_at=rows[1].recorded_at,
         ),
     )
     rows[1] = dataclasses.replace(rows[1], event_json=forged_json, hash=forged_hash)

@@ -1,0 +1,67 @@
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from events import (
+    DEFAULT_PARTITIONS,
+    DLQ_TOPIC,
+    PATIENT_LEVEL_EVENT_TYPES,
+    TOPIC,
+    parse_event,
+    partition_key,
+    stream_id,
+)
+from events.examples import EXAMPLES
+
+Example = Callable[[str], dict[str, Any]]
+
+_SESSION_LEVEL = sorted(set(EXAMPLES) - PATIENT_LEVEL_EVENT_TYPES)
+
+
+def _parse(document: dict[str, Any]) -> Any:
+    return parse_event(json.dumps(document).encode("utf-8"))
+
+
+def test_the_topics_and_partition_count_are_those_of_contract_v1() -> None:
+    assert (TOPIC, DLQ_TOPIC, DEFAULT_PARTITIONS) == (
+        "kap.session-events.v1",
+        "kap.session-events.dlq.v1",
+        12,
+    )
+
+
+def test_exactly_consent_and_rems_enrolment_are_patient_level() -> None:
+    assert sorted(PATIENT_LEVEL_EVENT_TYPES) == [
+        "consent.given",
+        "consent.withdrawn",
+        "rems.patient_enrolled",
+    ]
+
+
+@pytest.mark.parametrize("event_type", _SESSION_LEVEL)
+def test_a_session_event_is_keyed_and_chained_by_its_session(
+    example: Example, event_type: str
+) -> None:
+    document = example(event_type)
+    document["session_id"] = "sess-ü-7"
+
+    event = _parse(document)
+
+    assert partition_key(event) == "sess-ü-7".encode()
+    assert stream_id(event) == "clinic-demo/session/sess-ü-7"
+
+
+@pytest.mark.parametrize("event_type", sorted(PATIENT_LEVEL_EVENT_TYPES))
+@pytest.mark.parametrize("session_id", [None, "sess-0042"])
+def test_a_patient_level_event_is_keyed_and_chained_by_its_patient_even_with_a_session(
+    example: Example, event_type: str, session_id: str | None
+) -> None:
+    document = example(event_type)
+    document["session_id"] = session_id
+
+    event = _parse(document)
+
+    assert partition_key(event) == b"pt-5c1e9a"
+    assert stream_id(event) == "clinic-demo/patient/pt-5c1e9a"
