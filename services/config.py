@@ -13,7 +13,9 @@ __all__ = ["Settings"]
 class Settings(BaseSettings):
     """Every setting kapaudit reads; the README lists them with their defaults."""
 
-    model_config = SettingsConfigDict(env_prefix="KAPAUDIT_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix="KAPAUDIT_", extra="ignore", frozen=True, env_ignore_empty=True
+    )
 
     data_dir: Path = Field(default=Path("var"))
     """Where the embedded default keeps its SQLite database."""

@@ -1,0 +1,92 @@
+"""The ``kapaudit`` CLI end to end, as a subprocess, as an operator would run it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from services.adapters.sql import SqlEventStore, create_engine, upgrade_schema
+from tests.factories import session_documents, valid
+
+ROOT = Path(__file__).resolve().parents[2]
+KAPAUDIT = [sys.executable, "-m", "services.cli.main"]
+
+
+def _run(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*KAPAUDIT, *args],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+async def _sqlite_log_with_events(path: Path, count: int) -> str:
+    url = f"sqlite+aiosqlite:///{path}"
+    engine = create_engine(url)
+    await upgrade_schema(engine)
+    docs = session_documents("s-cli", count, start=datetime(2026, 11, 25, tzinfo=UTC))
+    await SqlEventStore(engine=engine).record(
+        valid=[valid(d) for d in docs], invalid=[], recorded_at=datetime.now(UTC)
+    )
+    await engine.dispose()
+    return url
+
+
+async def test_verify_reports_an_intact_log_and_exits_zero(tmp_path: Path) -> None:
+    url = await _sqlite_log_with_events(tmp_path / "log.db", 5)
+    result = _run("verify", "--json", env={"KAPAUDIT_DATABASE_URL": url})
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert (report["intact"], report["events"], report["streams"]) == (True, 5, 1)
+
+
+async def test_verify_names_the_row_an_attacker_changed_and_exits_non_zero(tmp_path: Path) -> None:
+    path = tmp_path / "log.db"
+    url = await _sqlite_log_with_events(path, 5)
+    with sqlite3.connect(path) as connection:
+        connection.execute("DROP TRIGGER event_log_no_update")
+        position, event_id = connection.execute(
+            "SELECT position, event_id FROM event_log WHERE sequence = 4"
+        ).fetchone()
+        connection.execute(
+            "UPDATE event_log SET event_json = replace(event_json, '\"sedation\":\"none\"', "
+            "'\"sedation\":\"mild\"') WHERE position = ?",
+            (position,),
+        )
+    result = _run("verify", env={"KAPAUDIT_DATABASE_URL": url, "COLUMNS": "250"})
+    assert result.returncode == 1
+    assert event_id in result.stdout
+    assert "modified" in result.stdout
+    as_json = json.loads(_run("verify", "--json", env={"KAPAUDIT_DATABASE_URL": url}).stdout)
+    assert [(b["event_id"], b["sequence"], b["problem"]) for b in as_json["broken"]] == [
+        (event_id, 4, "modified")
+    ]
+
+
+def test_a_cli_error_is_one_line_and_a_hint_without_a_traceback() -> None:
+    result = _run(
+        "verify",
+        env={"KAPAUDIT_DATABASE_URL": "postgresql+asyncpg://nobody@127.0.0.1:1/none"},
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith("error: cannot use the database")
+    assert lines[-1].startswith("hint: check KAPAUDIT_DATABASE_URL")
+    assert "Traceback" not in result.stderr
+
+
+def test_record_without_a_broker_setting_says_what_to_set() -> None:
+    result = _run("record", env={"KAPAUDIT_KAFKA_BOOTSTRAP_SERVERS": ""})
+    assert result.returncode == 2
+    assert "KAPAUDIT_KAFKA_BOOTSTRAP_SERVERS is not set" in result.stderr

@@ -1,0 +1,24 @@
+"""The AsyncAPI document in docs/ is the one FastStream generates today."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from services.adapters.kafka.asyncapi import asyncapi_document
+
+DOCUMENT = Path(__file__).resolve().parents[2] / "docs" / "asyncapi.yaml"
+
+
+def test_the_committed_asyncapi_document_is_fresh() -> None:
+    assert DOCUMENT.read_text(encoding="utf-8").rstrip() == asyncapi_document(fmt="yaml").rstrip(), (
+        "docs/asyncapi.yaml is stale: run `make schemas`"
+    )
+
+
+def test_the_asyncapi_document_names_both_topics_and_the_event_schema() -> None:
+    spec = yaml.safe_load(asyncapi_document(fmt="yaml"))
+    addresses = {channel["address"] for channel in spec["channels"].values()}
+    assert addresses == {"kap.session-events.v1", "kap.session-events.dlq.v1"}
+    assert "DoseAdministered" in spec["components"]["schemas"]
