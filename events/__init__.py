@@ -49,8 +49,8 @@ from events.examples import EXAMPLES
 from events.integration import IntegrationNoteRecorded, IntegrationNoteRecordedPayload
 from events.parsing import MAX_EVENT_BYTES, MAX_NESTING_DEPTH, parse_event
 from events.primitives import (
-    EVENT_MODEL_CONFIG,
     ClinicId,
+    ContractModel,
     FieldName,
     Identifier,
     Label,
@@ -85,7 +85,6 @@ __all__ = [
     "CURRENT_SCHEMA_VERSION",
     "DEFAULT_PARTITIONS",
     "DLQ_TOPIC",
-    "EVENT_MODEL_CONFIG",
     "EVENT_TYPES",
     "EXAMPLES",
     "MAX_EVENT_BYTES",
@@ -108,6 +107,7 @@ __all__ = [
     "ConsentGivenPayload",
     "ConsentWithdrawn",
     "ConsentWithdrawnPayload",
+    "ContractModel",
     "DoseAdministered",
     "DoseAdministeredPayload",
     "DoseWasted",

@@ -2,19 +2,17 @@
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from events.enums import AdverseEventCategory, Severity
 from events.envelope import SessionLevelEvent
-from events.primitives import EVENT_MODEL_CONFIG, Text
+from events.primitives import ContractModel, Text
 
 __all__ = ["AdverseEventReported", "AdverseEventReportedPayload"]
 
 
-class AdverseEventReportedPayload(BaseModel):
+class AdverseEventReportedPayload(ContractModel):
     """How severe the adverse event was, what kind, and what was done."""
-
-    model_config = EVENT_MODEL_CONFIG
 
     severity: Severity = Field(description="How severe the event was.")
     """How severe the event was."""

@@ -3,20 +3,18 @@
 from typing import Literal, Self
 from uuid import UUID
 
-from pydantic import BaseModel, Field, JsonValue, model_validator
+from pydantic import Field, JsonValue, model_validator
 
 from events.envelope import SessionLevelEvent
-from events.primitives import EVENT_MODEL_CONFIG, FieldName, Text
+from events.primitives import ContractModel, FieldName, Text
 from events.rules import rule_violation
 
 __all__ = ["RecordAmended", "RecordAmendedPayload"]
 
 
-class RecordAmendedPayload(BaseModel):
+class RecordAmendedPayload(ContractModel):
     """Which event is corrected, why, and the corrected payload values; amends_event_id must
     not be the amending event's own event_id."""
-
-    model_config = EVENT_MODEL_CONFIG
 
     amends_event_id: UUID = Field(description="The event_id of the event being corrected.")
     """The event_id of the event being corrected."""

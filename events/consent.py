@@ -2,18 +2,16 @@
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from events.envelope import PatientLevelEvent
-from events.primitives import EVENT_MODEL_CONFIG, Identifier, Text
+from events.primitives import ContractModel, Identifier, Text
 
 __all__ = ["ConsentGiven", "ConsentGivenPayload", "ConsentWithdrawn", "ConsentWithdrawnPayload"]
 
 
-class ConsentGivenPayload(BaseModel):
+class ConsentGivenPayload(ContractModel):
     """The consent form the patient signed and what was disclosed."""
-
-    model_config = EVENT_MODEL_CONFIG
 
     form_id: Identifier = Field(description="Identifier of the signed consent form.")
     """Identifier of the signed consent form."""
@@ -40,10 +38,8 @@ class ConsentGiven(PatientLevelEvent):
     """The consent form and what was disclosed."""
 
 
-class ConsentWithdrawnPayload(BaseModel):
+class ConsentWithdrawnPayload(ContractModel):
     """Why consent was withdrawn, if the patient said."""
-
-    model_config = EVENT_MODEL_CONFIG
 
     reason: Text | None = Field(
         default=None, description="The patient's stated reason, if any (at most 1000 characters)."

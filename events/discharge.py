@@ -2,18 +2,16 @@
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from events.envelope import SessionLevelEvent
-from events.primitives import EVENT_MODEL_CONFIG
+from events.primitives import ContractModel
 
 __all__ = ["PatientDischarged", "PatientDischargedPayload"]
 
 
-class PatientDischargedPayload(BaseModel):
+class PatientDischargedPayload(ContractModel):
     """The discharge criteria as assessed at discharge."""
-
-    model_config = EVENT_MODEL_CONFIG
 
     clinically_stable: bool = Field(
         description="Whether sedation, dissociation and vital signs had resolved."

@@ -2,21 +2,19 @@
 
 from typing import Literal, Self
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 
 from events.enums import Medication, Route
 from events.envelope import SessionLevelEvent
-from events.primitives import EVENT_MODEL_CONFIG, Identifier
+from events.primitives import ContractModel, Identifier
 from events.rules import rule_violation
 
 __all__ = ["DoseAdministered", "DoseAdministeredPayload", "DoseWasted", "DoseWastedPayload"]
 
 
-class DoseAdministeredPayload(BaseModel):
+class DoseAdministeredPayload(ContractModel):
     """Drug, amount, route and lot of one administration (21 CFR 1304.22(c)); an IV dose also
     needs infusion_minutes and patient_weight_kg."""
-
-    model_config = EVENT_MODEL_CONFIG
 
     medication: Medication = Field(description="The drug given.")
     """The drug given."""
@@ -72,10 +70,8 @@ class DoseAdministered(SessionLevelEvent):
     """What was given, how, and from which lot."""
 
 
-class DoseWastedPayload(BaseModel):
+class DoseWastedPayload(ContractModel):
     """Drug left over and destroyed, with the second person who witnessed it."""
-
-    model_config = EVENT_MODEL_CONFIG
 
     medication: Medication = Field(description="The drug wasted.")
     """The drug wasted."""

@@ -1,12 +1,12 @@
 """The envelope every event shares: identity, time, clinic, patient, session and actor."""
 
-from typing import Any, ClassVar, Final, Literal, get_args
+from typing import Any, Final, Literal, get_args
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, Field, field_validator
+from pydantic import AwareDatetime, Field, field_validator
 
 from events.enums import ActorRole
-from events.primitives import EVENT_MODEL_CONFIG, ClinicId, Identifier, Label
+from events.primitives import ClinicId, ContractModel, Identifier, Label
 from events.rules import rule_violation
 
 __all__ = ["SERVER_FIELDS", "Actor", "EventEnvelope", "PatientLevelEvent", "SessionLevelEvent"]
@@ -15,10 +15,8 @@ SERVER_FIELDS: Final = frozenset({"recorded_at", "position", "sequence", "prev_h
 """Envelope fields the audit service assigns on storage; a publisher must never send them."""
 
 
-class Actor(BaseModel):
+class Actor(ContractModel):
     """The person or system that performed the recorded action."""
-
-    model_config = EVENT_MODEL_CONFIG
 
     id: Identifier = Field(description="Staff or system identifier (1-64 characters).")
     """Staff or system identifier (1-64 characters)."""
@@ -26,10 +24,8 @@ class Actor(BaseModel):
     """The role in which the actor acted."""
 
 
-class EventEnvelope(BaseModel):
+class EventEnvelope(ContractModel):
     """Fields common to every event; subclasses add `event_type`, `session_id` and `payload`."""
-
-    model_config = EVENT_MODEL_CONFIG
 
     event_id: UUID = Field(description="Chosen by the publisher; the idempotency key.")
     """Chosen by the publisher; the idempotency key."""
@@ -70,10 +66,6 @@ class PatientLevelEvent(EventEnvelope):
 class SessionLevelEvent(EventEnvelope):
     """An event within one treatment session; it is chained per session."""
 
-    _patient_level_hint: ClassVar[str] = (
-        "only consent.given, consent.withdrawn and rems.patient_enrolled may omit it"
-    )
-
     session_id: Identifier = Field(
         description="The treatment session (1-64 characters); required and never null."
     )
@@ -85,8 +77,12 @@ class SessionLevelEvent(EventEnvelope):
         # Strict str validation would only say "Input should be a valid string"; a publisher
         # who sent null needs to know why this event type, unlike consent, needs a session.
         if value is None:
+            patient_level = sorted(
+                event_class.declared_event_type()
+                for event_class in PatientLevelEvent.__subclasses__()
+            )
             raise rule_violation(
                 message=f"session_id is required for {cls.declared_event_type()} events; "
-                f"{cls._patient_level_hint}"
+                f"only patient-level events ({', '.join(patient_level)}) may omit it"
             )
         return value

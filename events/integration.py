@@ -2,18 +2,16 @@
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from events.envelope import SessionLevelEvent
-from events.primitives import EVENT_MODEL_CONFIG, Identifier, Label, Sha256Hex
+from events.primitives import ContractModel, Identifier, Label, Sha256Hex
 
 __all__ = ["IntegrationNoteRecorded", "IntegrationNoteRecordedPayload"]
 
 
-class IntegrationNoteRecordedPayload(BaseModel):
+class IntegrationNoteRecordedPayload(ContractModel):
     """Which dosing session was integrated, and a fingerprint of the note."""
-
-    model_config = EVENT_MODEL_CONFIG
 
     integrates_session_id: Identifier = Field(
         description="The dosing session this integration work follows up."

@@ -1,13 +1,13 @@
-"""Constrained string types shared by every event model, and the model configuration."""
+"""The base model and the constrained string types shared by every event model."""
 
-from typing import Annotated, Final
+from typing import Annotated
 
-from pydantic import AfterValidator, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 from pydantic_core import PydanticCustomError
 
 __all__ = [
-    "EVENT_MODEL_CONFIG",
     "ClinicId",
+    "ContractModel",
     "FieldName",
     "Identifier",
     "Label",
@@ -15,13 +15,16 @@ __all__ = [
     "Text",
 ]
 
-EVENT_MODEL_CONFIG: Final = ConfigDict(
-    frozen=True,
-    extra="forbid",
-    strict=True,
-    use_attribute_docstrings=True,
-)
-"""Every event and payload model: immutable, closed to unknown fields, no type coercion."""
+
+class ContractModel(BaseModel):
+    """Base of every event and payload model: immutable, closed to unknown fields, and
+    strict (no type coercion); field docstrings become the JSON Schema descriptions."""
+
+    # Spelled out here rather than shared as a constant so the pydantic mypy plugin sees
+    # frozen=True and flags assignments to fields.
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", strict=True, use_attribute_docstrings=True
+    )
 
 
 def _not_blank(value: str) -> str:

@@ -2,11 +2,11 @@
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from events.enums import RemsProgram
 from events.envelope import PatientLevelEvent, SessionLevelEvent
-from events.primitives import EVENT_MODEL_CONFIG, Identifier
+from events.primitives import ContractModel, Identifier
 
 __all__ = [
     "RemsMonitoringFormSubmitted",
@@ -16,10 +16,8 @@ __all__ = [
 ]
 
 
-class RemsPatientEnrolledPayload(BaseModel):
+class RemsPatientEnrolledPayload(ContractModel):
     """The REMS programme and the enrolment it issued."""
-
-    model_config = EVENT_MODEL_CONFIG
 
     program: RemsProgram = Field(description="The REMS programme; `spravato-rems`.")
     """The REMS programme; `spravato-rems`."""
@@ -38,10 +36,8 @@ class RemsPatientEnrolled(PatientLevelEvent):
     """The programme and enrolment id."""
 
 
-class RemsMonitoringFormSubmittedPayload(BaseModel):
+class RemsMonitoringFormSubmittedPayload(ContractModel):
     """The submitted Patient Monitoring Form."""
-
-    model_config = EVENT_MODEL_CONFIG
 
     form_reference: Identifier = Field(
         description="The reference the REMS returned for the submitted form."

@@ -2,11 +2,11 @@
 
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, Field
 
 from events.enums import Protocol
 from events.envelope import SessionLevelEvent
-from events.primitives import EVENT_MODEL_CONFIG, Identifier
+from events.primitives import ContractModel, Identifier
 
 __all__ = [
     "EmptyPayload",
@@ -17,16 +17,12 @@ __all__ = [
 ]
 
 
-class EmptyPayload(BaseModel):
+class EmptyPayload(ContractModel):
     """No payload fields: the envelope says everything (send `{}`)."""
 
-    model_config = EVENT_MODEL_CONFIG
 
-
-class SessionScheduledPayload(BaseModel):
+class SessionScheduledPayload(ContractModel):
     """The protocol, time and place a session is booked for."""
-
-    model_config = EVENT_MODEL_CONFIG
 
     protocol: Protocol = Field(description="The treatment protocol; it selects the rules checked.")
     """The treatment protocol; it selects the rules checked."""

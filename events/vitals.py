@@ -2,11 +2,11 @@
 
 from typing import Final, Literal, Self
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 
 from events.enums import Sedation
 from events.envelope import SessionLevelEvent
-from events.primitives import EVENT_MODEL_CONFIG
+from events.primitives import ContractModel
 from events.rules import rule_violation
 
 __all__ = ["MEASUREMENT_FIELDS", "VitalsRecorded", "VitalsRecordedPayload"]
@@ -23,11 +23,9 @@ MEASUREMENT_FIELDS: Final = (
 """The payload fields of which a monitoring check must carry at least one."""
 
 
-class VitalsRecordedPayload(BaseModel):
+class VitalsRecordedPayload(ContractModel):
     """The measurements taken. Each is optional, but at least one is required; a blood
     pressure needs both systolic_mmhg and diastolic_mmhg, with systolic above diastolic."""
-
-    model_config = EVENT_MODEL_CONFIG
 
     systolic_mmhg: int | None = Field(
         default=None,

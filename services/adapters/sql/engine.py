@@ -6,10 +6,13 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-__all__ = ["create_engine"]
+__all__ = ["WRITE_OPTION", "create_engine"]
+
+WRITE_OPTION = "kapaudit_writer"
+"""Execution option that marks a connection as a log writer (SQLite: ``BEGIN IMMEDIATE``)."""
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
@@ -23,6 +26,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, echo=echo)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     # asyncpg takes no libpq ``options``; a ``search_path`` query parameter puts
     # kapaudit's tables in a schema of the operator's choice instead.
@@ -42,3 +46,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+    # SQLAlchemy emits BEGIN itself (see _sqlite_begin); the driver must not.
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    # A writer takes the write lock up front: a deferred transaction that reads
+    # and then writes can fail at once with SQLITE_BUSY when another writer holds
+    # the lock, instead of waiting out the busy timeout.
+    if connection.get_execution_options().get(WRITE_OPTION):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        connection.exec_driver_sql("BEGIN")

@@ -10,12 +10,13 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, insert, select
+from sqlalchemy import Select, and_, func, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from events import FieldError, RejectionReason, stream_id
+from services.adapters.sql.engine import WRITE_OPTION
 from services.adapters.sql.tables import event_log, rejected_events
 from services.log import GENESIS_HASH, ChainLink, LogRow, chain_hash, record_bytes
 from services.recording import BatchOutcome, KafkaCoordinates, Rejection, ValidEvent
@@ -50,10 +51,13 @@ class SqlEventStore:
     ) -> BatchOutcome:
         for attempt in range(1, _MAX_ATTEMPTS + 1):
             try:
-                async with self._engine.begin() as connection:
-                    return await self._record(
-                        connection, valid=valid, invalid=invalid, recorded_at=recorded_at
-                    )
+                async with self._engine.connect() as connection:
+                    writer = await connection.execution_options(**{WRITE_OPTION: True})
+                    async with writer.begin():
+                        await _serialize_writers(writer)
+                        return await self._record(
+                            writer, valid=valid, invalid=invalid, recorded_at=recorded_at
+                        )
             except IntegrityError:
                 if attempt == _MAX_ATTEMPTS:
                     raise
@@ -126,6 +130,17 @@ class SqlEventStore:
         async with self._engine.connect() as connection:
             result = await connection.execute(query)
             return [_to_rejection(row) for row in result.mappings()]
+
+
+async def _serialize_writers(connection: AsyncConnection) -> None:
+    # Positions come from a sequence when the row is inserted, but become visible
+    # when the transaction commits. Two writers could commit out of position order
+    # and a reader following "position > checkpoint" would skip the lower one for
+    # good. Holding the table's write lock from first read to commit makes commit
+    # order equal position order (readers are not blocked), as in eventsourcing's
+    # PostgreSQL recorder. SQLite gets the same from BEGIN IMMEDIATE.
+    if connection.dialect.name == "postgresql":
+        await connection.execute(text("LOCK TABLE event_log IN EXCLUSIVE MODE"))
 
 
 async def _recorded_bodies(connection: AsyncConnection, event_ids: list[str]) -> dict[str, str]:

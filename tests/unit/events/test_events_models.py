@@ -15,7 +15,7 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 import events
-from events import EVENT_TYPES, parse_event
+from events import EVENT_TYPES, ActorRole, DoseAdministered, parse_event
 from events.examples import EXAMPLES
 
 _TOOLING_MODULES = {"events.schema_export", "events.reference_doc"}
@@ -119,13 +119,14 @@ def test_every_event_class_is_named_after_its_past_tense_event_type(
 
 def test_an_event_cannot_be_changed_after_parsing() -> None:
     event = parse_event(json.dumps(EXAMPLES["dose.administered"]).encode("utf-8"))
+    assert isinstance(event, DoseAdministered)
 
     with pytest.raises(ValidationError, match="frozen"):
         event.clinic_id = "another-clinic"  # type: ignore[misc]
     with pytest.raises(ValidationError, match="frozen"):
         event.payload.dose_mg = 3500  # type: ignore[misc]
     with pytest.raises(ValidationError, match="frozen"):
-        event.actor.role = "system"  # type: ignore[misc]
+        event.actor.role = ActorRole.SYSTEM  # type: ignore[misc]
 
 
 @pytest.mark.parametrize(

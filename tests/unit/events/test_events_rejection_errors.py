@@ -31,7 +31,7 @@ def test_a_rejection_keeps_its_reason_and_errors_as_attributes() -> None:
 
 def test_a_rejection_takes_keyword_arguments_only() -> None:
     with pytest.raises(TypeError):
-        EventRejected(RejectionReason.CONFLICT, [])  # type: ignore[misc]
+        EventRejected(RejectionReason.CONFLICT, [])  # type: ignore[call-arg]
 
 
 def test_a_rejection_survives_pickling_for_hand_off_between_processes() -> None:
