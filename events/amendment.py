@@ -5,8 +5,8 @@ from uuid import UUID
 
 from pydantic import Field, JsonValue, model_validator
 
-from events.envelope import SessionLevelEvent
-from events.primitives import ContractModel, FieldName, Text
+from events.envelope import EventEnvelope
+from events.primitives import ContractModel, FieldName, Identifier, Text
 from events.rules import rule_violation
 
 __all__ = ["RecordAmended", "RecordAmendedPayload"]
@@ -27,8 +27,18 @@ class RecordAmendedPayload(ContractModel):
     """Payload field names of the amended event mapped to their corrected values."""
 
 
-class RecordAmended(SessionLevelEvent):
-    """An earlier event was corrected (21 CFR 11.10(e): changes never obscure earlier values)."""
+class RecordAmended(EventEnvelope):
+    """An earlier event was corrected (21 CFR 11.10(e): changes never obscure earlier values).
+
+    It carries the session of the event it corrects, or null when it corrects a
+    patient-level event (a consent, a REMS enrollment); it is chained accordingly.
+    """
+
+    session_id: Identifier | None = Field(
+        default=None,
+        description="The session of the amended event; null when that event is patient-level.",
+    )
+    """The session of the amended event; null when that event is patient-level."""
 
     event_type: Literal["record.amended"] = Field(description="Always `record.amended`.")
     """Always `record.amended`."""

@@ -18,18 +18,20 @@ DEFAULT_PARTITIONS: Final = 12
 
 
 def partition_key(event: SessionEvent) -> bytes:
-    """The Kafka message key: the session id, or the patient id for patient-level events.
+    """The Kafka message key: the session id, or the patient id for patient-level events
+    (and for amendments of them, which carry no session).
 
     Events with the same key land on one partition, so a session's events stay in order.
     """
-    if isinstance(event, PatientLevelEvent):
+    if isinstance(event, PatientLevelEvent) or event.session_id is None:
         return event.patient_id.encode("utf-8")
     return event.session_id.encode("utf-8")
 
 
 def stream_id(event: SessionEvent) -> str:
     """The hash chain the event extends: one per session, and one per patient for
-    patient-level events (even when they carry a session_id)."""
-    if isinstance(event, PatientLevelEvent):
+    patient-level events (even when they carry a session_id) and for amendments that carry
+    no session."""
+    if isinstance(event, PatientLevelEvent) or event.session_id is None:
         return f"{event.clinic_id}/patient/{event.patient_id}"
     return f"{event.clinic_id}/session/{event.session_id}"

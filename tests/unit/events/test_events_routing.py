@@ -65,3 +65,19 @@ def test_a_patient_level_event_is_keyed_and_chained_by_its_patient_even_with_a_s
 
     assert partition_key(event) == b"pt-5c1e9a"
     assert stream_id(event) == "clinic-demo/patient/pt-5c1e9a"
+
+
+def test_an_amendment_without_a_session_corrects_a_patient_level_event_in_the_patient_stream(
+    example: Example,
+) -> None:
+    document = example("record.amended")
+    document["session_id"] = None
+    event = _parse(document)
+    assert stream_id(event) == f"{document['clinic_id']}/patient/{document['patient_id']}"
+    assert partition_key(event) == document["patient_id"].encode()
+
+
+def test_an_amendment_with_a_session_stays_in_that_session_stream(example: Example) -> None:
+    document = example("record.amended")
+    event = _parse(document)
+    assert stream_id(event) == f"{document['clinic_id']}/session/{document['session_id']}"
