@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -60,8 +58,8 @@ async def test_verify_names_the_row_an_attacker_changed_and_exits_non_zero(tmp_p
             "SELECT position, event_id FROM event_log WHERE sequence = 4"
         ).fetchone()
         connection.execute(
-            "UPDATE event_log SET event_json = replace(event_json, '\"sedation\":\"none\"', "
-            "'\"sedation\":\"mild\"') WHERE position = ?",
+            'UPDATE event_log SET event_json = replace(event_json, \'"sedation":"none"\', '
+            '\'"sedation":"mild"\') WHERE position = ?',
             (position,),
         )
     result = _run("verify", env={"KAPAUDIT_DATABASE_URL": url, "COLUMNS": "250"})

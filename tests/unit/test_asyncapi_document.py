@@ -12,7 +12,8 @@ DOCUMENT = Path(__file__).resolve().parents[2] / "docs" / "asyncapi.yaml"
 
 
 def test_the_committed_asyncapi_document_is_fresh() -> None:
-    assert DOCUMENT.read_text(encoding="utf-8").rstrip() == asyncapi_document(fmt="yaml").rstrip(), (
+    committed = DOCUMENT.read_text(encoding="utf-8").rstrip()
+    assert committed == asyncapi_document(fmt="yaml").rstrip(), (
         "docs/asyncapi.yaml is stale: run `make schemas`"
     )
 
