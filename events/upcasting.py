@@ -45,15 +45,18 @@ def supported_versions(event_type: str) -> tuple[int, ...]:
 
 def upcast(document: dict[str, Any]) -> dict[str, Any]:
     """Check the document's `event_type` and `schema_version` and migrate it to the current
-    version; the input is left unchanged.
+    version; the input is left unchanged (a current document is returned as it is).
 
     Raises `EventRejected` with reason `unknown_event_type` or `unsupported_schema_version`,
     or `schema_violation` when a document is too malformed for an upcaster to migrate.
     """
     event_type = _known_event_type(document)
     version = _supported_version(document, event_type=event_type)
-    migrated = copy.deepcopy(document)
     current = CURRENT_SCHEMA_VERSION[event_type]
+    if version == current:
+        # Nearly every document is current; copying it would cost more than validating it.
+        return document
+    migrated = copy.deepcopy(document)
     while version < current:
         try:
             migrated = UPCASTERS[(event_type, version)](migrated)

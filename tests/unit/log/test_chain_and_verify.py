@@ -67,7 +67,7 @@ def test_the_chain_hash_is_sha256_of_the_previous_hex_hash_and_the_record() -> N
 def test_the_record_is_canonical_json_with_sorted_keys_and_utc_microseconds() -> None:
     instant = datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC)
     record = record_bytes(
-        event_json='{"b":1,"a":"é"}', stream_id="s", sequence=7, recorded_at=instant
+        event_json='{"a":"é","b":1}', stream_id="s", sequence=7, recorded_at=instant
     )
     assert (
         record
@@ -138,3 +138,25 @@ def test_rows_moved_in_position_are_reported_as_reordered() -> None:
 
 def test_streams_are_verified_independently() -> None:
     assert verify_rows([*_chain(2, stream="a"), *_chain(3, stream="b")]) == []
+
+
+def test_the_record_bytes_equal_a_sorted_key_encoding_of_the_whole_record() -> None:
+    event_json = '{"a":"é","b":[1,2.5,{"c":null}]}'
+    instant = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    expected = json.dumps(
+        {
+            "event": json.loads(event_json),
+            "recorded_at": format_recorded_at(instant),
+            "sequence": 12,
+            "stream_id": 'c/session/"quoted"',
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    ).encode()
+    assert (
+        record_bytes(
+            event_json=event_json, stream_id='c/session/"quoted"', sequence=12, recorded_at=instant
+        )
+        == expected
+    )
