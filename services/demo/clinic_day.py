@@ -651,15 +651,22 @@ def _add_check(
 
 def _add_waste(stream: _Stream, plan: SessionPlan, *, at: datetime) -> None:
     # Injectable ketamine comes in 50 mg and 100 mg vials; what the dose leaves in the vial
-    # is wasted at once, in front of the pharmacist (a second person, as the clinic requires).
+    # is wasted at once in front of a second person, as the clinic requires. The pharmacist
+    # prepares infusions (the nurse witnesses); the nurse draws IM doses (the pharmacist
+    # witnesses).
     if plan.protocol not in (_IV, _IM):
         return
     vial_mg = 50 if plan.dose_mg < 50 else 100
-    witness = plan.room.nurse if plan.lapse is Lapse.UNWITNESSED_WASTE else _PHARMACIST
+    wasted_by, witness = (
+        (_PHARMACIST, plan.room.nurse) if plan.protocol is _IV else (plan.room.nurse, _PHARMACIST)
+    )
+    if plan.lapse is Lapse.UNWITNESSED_WASTE:
+        witness = wasted_by  # nobody else was in the room; the nurse signed as her own witness
+    role = ActorRole.PHARMACIST if wasted_by == _PHARMACIST else ActorRole.NURSE
     stream.add(
         "dose.wasted",
         at=at,
-        actor=(plan.room.nurse, ActorRole.NURSE),
+        actor=(wasted_by, role),
         payload={
             "medication": Medication.KETAMINE.value,
             "amount_mg": round(vial_mg - plan.dose_mg, 1),
