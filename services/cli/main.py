@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import signal
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from events import parse_event, stream_id
 from services.adapters.kafka import EventPublisher, ensure_topics
 from services.adapters.sql import SqlEventStore, create_engine, upgrade_schema
 from services.adapters.tansu import EmbeddedBroker
@@ -78,12 +82,13 @@ def record() -> None:
 
 
 async def _up(settings: Settings, *, demo: bool) -> None:
-    async with running_stack(settings) as stack:
-        _print_banner(stack)
-        if demo:
-            await _publish_demo(stack)
-        console.print("[green]Recording.[/] Press Ctrl-C to stop.")
-        await _until_interrupted()
+    with _interruptions() as stop:
+        async with running_stack(settings) as stack:
+            _print_banner(stack)
+            if demo:
+                await _publish_demo(stack)
+            console.print("[green]Recording.[/] Press Ctrl-C to stop.")
+            await stop.wait()
     console.print("Stopped.")
 
 
@@ -94,9 +99,17 @@ def _print_banner(stack: Stack) -> None:
 
 
 async def _publish_demo(stack: Stack) -> None:
-    from services.demo import demo_day_events
+    from services.demo import PLANTED_LAPSES, demo_day_events
 
-    documents = demo_day_events()
+    documents = demo_day_events(now=datetime.now(UTC))
+    # The demo's sessions have fixed ids (the planted lapses are documented by id),
+    # so a second demo day in the same store would collide with the first.
+    if await stack.store.stream_exists(_stream_of(documents[0])):
+        console.print(
+            "The demo day is already in the log from an earlier run; "
+            f"remove {stack.settings.data_dir}/ to record a fresh one."
+        )
+        return
     before = await stack.store.count()
     async with EventPublisher(broker=stack.broker) as publisher:
         await publish_with_progress(publisher, documents, console=console)
@@ -107,15 +120,23 @@ async def _publish_demo(stack: Stack) -> None:
             await asyncio.sleep(0.2)
         tick(count)
     console.print(f"Demo day recorded: {len(documents)} events; the log holds {count}.")
+    for session_id, rule_id in sorted(PLANTED_LAPSES.items()):
+        console.print(f"  planted lapse: session {session_id} breaks {rule_id}")
 
 
-async def _until_interrupted() -> None:
+def _stream_of(document: dict[str, Any]) -> str:
+    return stream_id(parse_event(json.dumps(document).encode("utf-8")))
+
+
+@contextlib.contextmanager
+def _interruptions() -> Iterator[asyncio.Event]:
+    """An event set by Ctrl-C or SIGTERM, so that shutdown runs in order, not as a traceback."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     try:
-        await stop.wait()
+        yield stop
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
@@ -274,7 +295,9 @@ def demo_publish() -> None:
 
     async def run() -> None:
         async with EventPublisher(bootstrap_servers=bootstrap) as publisher:
-            await publish_with_progress(publisher, demo_day_events(), console=console)
+            await publish_with_progress(
+                publisher, demo_day_events(now=datetime.now(UTC)), console=console
+            )
 
     asyncio.run(run())
 
@@ -286,9 +309,12 @@ def broker() -> None:
     settings = _settings()
 
     async def run() -> None:
-        async with EmbeddedBroker(port=settings.embedded_kafka_port) as embedded:
-            console.print(f"embedded Tansu broker at {embedded.bootstrap_servers}; Ctrl-C stops it")
-            await _until_interrupted()
+        with _interruptions() as stop:
+            async with EmbeddedBroker(port=settings.embedded_kafka_port) as embedded:
+                console.print(
+                    f"embedded Tansu broker at {embedded.bootstrap_servers}; Ctrl-C stops it"
+                )
+                await stop.wait()
 
     asyncio.run(run())
 

@@ -323,7 +323,7 @@ def demo_day_events(
         drafts.extend(_session_drafts(plan, day=day, clinic_id=clinic_id))
     if now is not None:
         drafts = _ending_before(now, drafts, day=day)
-    drafts.sort(key=lambda draft: draft.at)  # stable: a session's ties keep their order
+    drafts.sort(key=lambda draft: draft.at)  # stable: simultaneous events keep plan order
     return [draft.document() for draft in drafts]
 
 
@@ -661,7 +661,7 @@ def _add_waste(stream: _Stream, plan: SessionPlan, *, at: datetime) -> None:
         (_PHARMACIST, plan.room.nurse) if plan.protocol is _IV else (plan.room.nurse, _PHARMACIST)
     )
     if plan.lapse is Lapse.UNWITNESSED_WASTE:
-        witness = wasted_by  # nobody else was in the room; the nurse signed as her own witness
+        witness = wasted_by  # nobody else was free; the nurse signed as their own witness
     role = ActorRole.PHARMACIST if wasted_by == _PHARMACIST else ActorRole.NURSE
     stream.add(
         "dose.wasted",

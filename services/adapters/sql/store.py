@@ -105,6 +105,12 @@ class SqlEventStore:
                 (await connection.execute(select(func.count()).select_from(event_log))).scalar_one()
             )
 
+    async def stream_exists(self, stream_id: str) -> bool:
+        """Whether the log holds any event of ``stream_id``."""
+        query = select(event_log.c.position).where(event_log.c.stream_id == stream_id).limit(1)
+        async with self._engine.connect() as connection:
+            return (await connection.execute(query)).first() is not None
+
     async def rows(self, *, after_position: int = 0, limit: int = 1000) -> list[LogRow]:
         """Log rows in position order, starting after ``after_position``."""
         query = (

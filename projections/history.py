@@ -1,0 +1,149 @@
+"""Per-session and per-patient histories: the pure folds every other read model starts from.
+
+A history keeps every recorded event of its session (or patient) in log order,
+so that any question (a timeline, a verdict as of an instant) can be answered
+from it without going back to the log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from events import PATIENT_LEVEL_EVENT_TYPES, Protocol, SessionScheduled
+from projections.recorded import Recorded
+
+__all__ = [
+    "PatientHistory",
+    "SessionHistory",
+    "evolve_patient",
+    "evolve_session",
+    "patient_key",
+    "session_key",
+]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SessionHistory:
+    """Everything recorded about one treatment session, in log order."""
+
+    session_id: str
+    clinic_id: str
+    patient_id: str
+    events: tuple[Recorded, ...] = ()
+
+    @property
+    def protocol(self) -> Protocol | None:
+        """The protocol of the latest ``session.scheduled``, if any."""
+        for recorded in reversed(self.events):
+            if isinstance(recorded.event, SessionScheduled):
+                return recorded.event.payload.protocol
+        return None
+
+    @property
+    def scheduled_start(self) -> datetime | None:
+        for recorded in reversed(self.events):
+            if isinstance(recorded.event, SessionScheduled):
+                return recorded.event.payload.scheduled_start
+        return None
+
+    @property
+    def ended(self) -> bool:
+        return any(r.event.event_type == "session.ended" for r in self.events)
+
+    @property
+    def first_occurred_at(self) -> datetime | None:
+        return min((r.event.occurred_at for r in self.events), default=None)
+
+    @property
+    def last_position(self) -> int:
+        return self.events[-1].position if self.events else 0
+
+    def as_of(self, instant: datetime) -> SessionHistory:
+        """The history as it stood at ``instant``: only events recorded by then."""
+        return replace(self, events=tuple(r for r in self.events if r.recorded_at <= instant))
+
+    def to_document(self) -> dict[str, Any]:
+        return {
+            "session_id": self.session_id,
+            "clinic_id": self.clinic_id,
+            "patient_id": self.patient_id,
+            "events": [r.to_document() for r in self.events],
+        }
+
+    @classmethod
+    def from_document(cls, document: dict[str, Any]) -> SessionHistory:
+        return cls(
+            session_id=document["session_id"],
+            clinic_id=document["clinic_id"],
+            patient_id=document["patient_id"],
+            events=tuple(Recorded.from_document(d) for d in document["events"]),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PatientHistory:
+    """A patient's patient-level events (consents, REMS enrollment, their amendments)."""
+
+    clinic_id: str
+    patient_id: str
+    events: tuple[Recorded, ...] = ()
+
+    def as_of(self, instant: datetime) -> PatientHistory:
+        return replace(self, events=tuple(r for r in self.events if r.recorded_at <= instant))
+
+    def to_document(self) -> dict[str, Any]:
+        return {
+            "clinic_id": self.clinic_id,
+            "patient_id": self.patient_id,
+            "events": [r.to_document() for r in self.events],
+        }
+
+    @classmethod
+    def from_document(cls, document: dict[str, Any]) -> PatientHistory:
+        return cls(
+            clinic_id=document["clinic_id"],
+            patient_id=document["patient_id"],
+            events=tuple(Recorded.from_document(d) for d in document["events"]),
+        )
+
+
+def session_key(recorded: Recorded) -> str | None:
+    """The session a recorded event belongs to, or None for patient-level events."""
+    event = recorded.event
+    if event.event_type in PATIENT_LEVEL_EVENT_TYPES:
+        return None
+    return event.session_id
+
+
+def patient_key(recorded: Recorded) -> tuple[str, str] | None:
+    """The (clinic, patient) whose patient-level history takes this event, if any."""
+    event = recorded.event
+    if event.event_type in PATIENT_LEVEL_EVENT_TYPES or event.session_id is None:
+        return (event.clinic_id, event.patient_id)
+    return None
+
+
+def evolve_session(state: SessionHistory | None, recorded: Recorded) -> SessionHistory:
+    """Fold one event into its session's history; redelivered positions change nothing."""
+    event = recorded.event
+    if state is None:
+        state = SessionHistory(
+            session_id=str(event.session_id),
+            clinic_id=event.clinic_id,
+            patient_id=event.patient_id,
+        )
+    if state.events and recorded.position <= state.last_position:
+        return state
+    return replace(state, events=(*state.events, recorded))
+
+
+def evolve_patient(state: PatientHistory | None, recorded: Recorded) -> PatientHistory:
+    """Fold one patient-level event into the patient's history."""
+    event = recorded.event
+    if state is None:
+        state = PatientHistory(clinic_id=event.clinic_id, patient_id=event.patient_id)
+    if state.events and recorded.position <= state.events[-1].position:
+        return state
+    return replace(state, events=(*state.events, recorded))

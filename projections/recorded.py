@@ -1,0 +1,41 @@
+"""An event as the log recorded it: the publisher's event plus the server's facts."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from events import SessionEvent, canonical_json, parse_event
+
+__all__ = ["Recorded"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Recorded:
+    """One log entry: what happened (``event``), and where and when the log took it."""
+
+    event: SessionEvent
+    position: int
+    recorded_at: datetime
+
+    @property
+    def event_id(self) -> str:
+        return str(self.event.event_id)
+
+    def to_document(self) -> dict[str, Any]:
+        """A JSON-able form for read models; ``from_document`` reverses it."""
+        return {
+            "position": self.position,
+            "recorded_at": self.recorded_at.isoformat(),
+            "event": json.loads(canonical_json(self.event)),
+        }
+
+    @classmethod
+    def from_document(cls, document: dict[str, Any]) -> Recorded:
+        return cls(
+            event=parse_event(json.dumps(document["event"]).encode("utf-8")),
+            position=int(document["position"]),
+            recorded_at=datetime.fromisoformat(document["recorded_at"]),
+        )
