@@ -29,9 +29,11 @@ async def _read_until(stream: asyncio.StreamReader, marker: str, *, within: floa
 async def test_up_with_demo_records_the_demo_day_in_a_verified_log_and_stops_on_ctrl_c(
     tmp_path: Path,
 ) -> None:
-    env = {
-        key: value for key, value in os.environ.items() if not key.startswith("KAPAUDIT_")
-    } | {"KAPAUDIT_EMBEDDED_KAFKA_PORT": "0", "KAPAUDIT_LOG_LEVEL": "WARNING", "COLUMNS": "200"}
+    env = {key: value for key, value in os.environ.items() if not key.startswith("KAPAUDIT_")} | {
+        "KAPAUDIT_EMBEDDED_KAFKA_PORT": "0",
+        "KAPAUDIT_LOG_LEVEL": "WARNING",
+        "COLUMNS": "200",
+    }
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
