@@ -1,1 +1,36 @@
-"""Read models folded from the append-only log (session timelines, compliance verdicts)."""
+"""Read models folded from the append-only log: pure code, no I/O.
+
+``projections`` imports ``events`` and nothing else of ours; the SQL that stores
+these folds lives in ``services.adapters.sql``.
+"""
+
+from projections.amendments import Amended, apply_amendments
+from projections.history import (
+    PatientHistory,
+    SessionHistory,
+    evolve_patient,
+    evolve_session,
+    patient_key,
+    patient_key_of,
+    session_key,
+)
+from projections.projection import PATIENTS, PROJECTIONS, SESSIONS, Projection, fold
+from projections.recorded import Recorded
+
+__all__ = [
+    "PATIENTS",
+    "PROJECTIONS",
+    "SESSIONS",
+    "Amended",
+    "PatientHistory",
+    "Projection",
+    "Recorded",
+    "SessionHistory",
+    "apply_amendments",
+    "evolve_patient",
+    "evolve_session",
+    "fold",
+    "patient_key",
+    "patient_key_of",
+    "session_key",
+]

@@ -20,6 +20,7 @@ __all__ = [
     "evolve_patient",
     "evolve_session",
     "patient_key",
+    "patient_key_of",
     "session_key",
 ]
 
@@ -117,12 +118,17 @@ def session_key(recorded: Recorded) -> str | None:
     return event.session_id
 
 
-def patient_key(recorded: Recorded) -> tuple[str, str] | None:
-    """The (clinic, patient) whose patient-level history takes this event, if any."""
+def patient_key(recorded: Recorded) -> str | None:
+    """``clinic_id/patient_id`` of the patient history this event extends, if any."""
     event = recorded.event
     if event.event_type in PATIENT_LEVEL_EVENT_TYPES or event.session_id is None:
-        return (event.clinic_id, event.patient_id)
+        return patient_key_of(clinic_id=event.clinic_id, patient_id=event.patient_id)
     return None
+
+
+def patient_key_of(*, clinic_id: str, patient_id: str) -> str:
+    """The key of a patient's history (clinic ids never contain ``/``)."""
+    return f"{clinic_id}/{patient_id}"
 
 
 def evolve_session(state: SessionHistory | None, recorded: Recorded) -> SessionHistory:

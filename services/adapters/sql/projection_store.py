@@ -1,0 +1,158 @@
+"""Thin SQL storage for projections: load the touched entries, save the folded ones,
+move the checkpoint, all in the caller's transaction."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from projections import PATIENTS, SESSIONS, PatientHistory, Projection, Recorded, SessionHistory
+from projections.projection import fold
+from sqlalchemy import Table, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.adapters.sql.read_model_tables import (
+    proj_patients,
+    proj_sessions,
+    projection_checkpoints,
+)
+
+__all__ = ["STORED_PROJECTIONS", "StoredProjection", "read_checkpoint"]
+
+_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoredProjection:
+    """A pure projection plus the table that keeps its entries."""
+
+    projection: Projection[str, Any]
+    table: Table
+    key_column: str
+    columns: Any  # Callable[[state], dict[str, Any]]: the queryable columns of one entry
+
+    @property
+    def name(self) -> str:
+        return self.projection.name
+
+    async def apply(self, connection: AsyncConnection, events: Iterable[Recorded]) -> int:
+        """Fold ``events`` into the stored entries they touch; returns entries written."""
+        events = list(events)
+        keys = {k for k in map(self.projection.key, events) if k is not None}
+        states = await self._load(connection, keys)
+        changed = fold(self.projection, states, events)
+        rows = [
+            {
+                self.key_column: key,
+                **self.columns(state),
+                "history_json": json.dumps(
+                    self.projection.to_document(state), sort_keys=True, separators=(",", ":")
+                ),
+            }
+            for key, state in sorted(changed.items())
+        ]
+        if rows:
+            await connection.execute(_upsert(connection, self.table, self.key_column), rows)
+        return len(rows)
+
+    async def load_one(self, connection: AsyncConnection, key: str) -> Any | None:
+        return (await self._load(connection, {key})).get(key)
+
+    async def _load(self, connection: AsyncConnection, keys: set[str]) -> dict[str, Any]:
+        key_column = self.table.c[self.key_column]
+        states: dict[str, Any] = {}
+        ordered = sorted(keys)
+        for start in range(0, len(ordered), _CHUNK):
+            result = await connection.execute(
+                select(key_column, self.table.c.history_json).where(
+                    key_column.in_(ordered[start : start + _CHUNK])
+                )
+            )
+            for key, history_json in result:
+                states[key] = self.projection.from_document(json.loads(history_json))
+        return states
+
+    async def clear(self, connection: AsyncConnection) -> None:
+        await connection.execute(delete(self.table))
+        await write_checkpoint(connection, name=self.name, position=0)
+
+
+def _session_columns(history: SessionHistory) -> dict[str, Any]:
+    return {
+        "clinic_id": history.clinic_id,
+        "patient_id": history.patient_id,
+        "protocol": history.protocol.value if history.protocol else None,
+        "session_start": history.scheduled_start or history.first_occurred_at,
+        "ended": history.ended,
+        "last_position": history.last_position,
+    }
+
+
+def _patient_columns(history: PatientHistory) -> dict[str, Any]:
+    return {
+        "clinic_id": history.clinic_id,
+        "patient_id": history.patient_id,
+        "last_position": history.events[-1].position if history.events else 0,
+    }
+
+
+STORED_PROJECTIONS: Mapping[str, StoredProjection] = {
+    stored.name: stored
+    for stored in (
+        StoredProjection(
+            projection=SESSIONS,
+            table=proj_sessions,
+            key_column="session_id",
+            columns=_session_columns,
+        ),
+        StoredProjection(
+            projection=PATIENTS,
+            table=proj_patients,
+            key_column="patient_key",
+            columns=_patient_columns,
+        ),
+    )
+}
+
+
+async def read_checkpoint(connection: AsyncConnection, *, name: str, lock: bool = False) -> int:
+    """The last log position folded into projection ``name`` (0 when never run)."""
+    query = select(projection_checkpoints.c.position).where(projection_checkpoints.c.name == name)
+    if lock and connection.dialect.name == "postgresql":
+        # Two projector processes must not fold the same batch twice.
+        query = query.with_for_update()
+    position = (await connection.execute(query)).scalar_one_or_none()
+    if position is None:
+        await connection.execute(
+            _insert(connection, projection_checkpoints)
+            .values(name=name, position=0)
+            .on_conflict_do_nothing(index_elements=["name"])
+        )
+        return 0
+    return int(position)
+
+
+async def write_checkpoint(connection: AsyncConnection, *, name: str, position: int) -> None:
+    await read_checkpoint(connection, name=name)
+    await connection.execute(
+        update(projection_checkpoints)
+        .where(projection_checkpoints.c.name == name)
+        .values(position=position)
+    )
+
+
+def _insert(connection: AsyncConnection, table: Table) -> Any:
+    if connection.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+def _upsert(connection: AsyncConnection, table: Table, key_column: str) -> Any:
+    statement = _insert(connection, table)
+    return statement.on_conflict_do_update(
+        index_elements=[key_column],
+        set_={c.name: statement.excluded[c.name] for c in table.c if c.name != key_column},
+    )

@@ -1,0 +1,42 @@
+"""Read-model tables and the projectors' checkpoints (rebuildable from the log at any time)."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Boolean, Column, Index, String, Table, Text
+
+from services.adapters.sql.tables import metadata
+from services.adapters.sql.types import UtcDateTime
+
+__all__ = ["proj_patients", "proj_sessions", "projection_checkpoints"]
+
+projection_checkpoints = Table(
+    "projection_checkpoints",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("position", BigInteger, nullable=False),
+)
+
+proj_sessions = Table(
+    "proj_sessions",
+    metadata,
+    Column("session_id", String(64), primary_key=True),
+    Column("clinic_id", String(64), nullable=False),
+    Column("patient_id", String(64), nullable=False),
+    Column("protocol", String(32), nullable=True),
+    Column("session_start", UtcDateTime, nullable=True),
+    Column("ended", Boolean, nullable=False),
+    Column("last_position", BigInteger, nullable=False),
+    Column("history_json", Text, nullable=False),
+    Index("ix_proj_sessions_clinic_start", "clinic_id", "session_start"),
+    Index("ix_proj_sessions_patient", "patient_id"),
+)
+
+proj_patients = Table(
+    "proj_patients",
+    metadata,
+    Column("patient_key", String(130), primary_key=True),
+    Column("clinic_id", String(64), nullable=False),
+    Column("patient_id", String(64), nullable=False),
+    Column("last_position", BigInteger, nullable=False),
+    Column("history_json", Text, nullable=False),
+)

@@ -1,0 +1,119 @@
+"""Follow the log by position; fold each batch and move the checkpoint in one transaction."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+
+from events import parse_event
+from projections import Recorded
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.adapters.sql.engine import WRITE_OPTION
+from services.adapters.sql.projection_store import (
+    STORED_PROJECTIONS,
+    StoredProjection,
+    read_checkpoint,
+    write_checkpoint,
+)
+from services.adapters.sql.tables import event_log
+
+__all__ = ["Projector"]
+
+_log = logging.getLogger("kapaudit.projector")
+
+
+class Projector:
+    """Keeps read models in step with the log; every event is folded exactly once.
+
+    Exactly once because the fold and the checkpoint commit together, and the
+    recorder's writers commit in position order (see ``SqlEventStore``), so no
+    event can appear later below a checkpoint already passed.
+    """
+
+    def __init__(
+        self,
+        *,
+        engine: AsyncEngine,
+        names: Iterable[str] | None = None,
+        batch_size: int = 1000,
+    ) -> None:
+        self._engine = engine
+        chosen = list(STORED_PROJECTIONS) if names is None else list(names)
+        unknown = sorted(set(chosen) - set(STORED_PROJECTIONS))
+        if unknown:
+            raise ValueError(
+                f"unknown projection {', '.join(unknown)}; known: {', '.join(STORED_PROJECTIONS)}"
+            )
+        self._projections = [STORED_PROJECTIONS[name] for name in chosen]
+        self._batch_size = batch_size
+
+    async def step(self) -> int:
+        """Fold at most one batch into each projection; returns how many events were folded."""
+        folded = 0
+        for stored in self._projections:
+            folded += await self._step(stored)
+        return folded
+
+    async def catch_up(self) -> int:
+        """Fold until every projection has reached the end of the log."""
+        total = 0
+        while folded := await self.step():
+            total += folded
+        return total
+
+    async def run(self, stop: asyncio.Event, *, poll_interval: float = 0.25) -> None:
+        """Follow the log until ``stop`` is set; a failing batch is retried, never skipped."""
+        while not stop.is_set():
+            try:
+                folded = await self.step()
+            except Exception:
+                _log.exception("projection batch failed; retrying")
+                folded = 0
+            if not folded:
+                try:
+                    await asyncio.wait_for(stop.wait(), poll_interval)
+                except TimeoutError:
+                    pass
+
+    async def rebuild(self) -> int:
+        """Forget the read models and replay the whole log into them."""
+        async with self._engine.connect() as connection:
+            writer = await connection.execution_options(**{WRITE_OPTION: True})
+            async with writer.begin():
+                for stored in self._projections:
+                    await stored.clear(writer)
+        return await self.catch_up()
+
+    async def _step(self, stored: StoredProjection) -> int:
+        async with self._engine.connect() as connection:
+            writer = await connection.execution_options(**{WRITE_OPTION: True})
+            async with writer.begin():
+                checkpoint = await read_checkpoint(writer, name=stored.name, lock=True)
+                rows = (
+                    await writer.execute(
+                        select(
+                            event_log.c.position, event_log.c.recorded_at, event_log.c.event_json
+                        )
+                        .where(event_log.c.position > checkpoint)
+                        .order_by(event_log.c.position)
+                        .limit(self._batch_size)
+                    )
+                ).all()
+                if not rows:
+                    return 0
+                await stored.apply(
+                    writer,
+                    (
+                        Recorded(
+                            event=parse_event(row.event_json.encode("utf-8")),
+                            position=row.position,
+                            recorded_at=row.recorded_at,
+                        )
+                        for row in rows
+                    ),
+                )
+                await write_checkpoint(writer, name=stored.name, position=rows[-1].position)
+                return len(rows)
