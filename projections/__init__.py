@@ -10,9 +10,9 @@ from projections.history import (
     SessionHistory,
     evolve_patient,
     evolve_session,
-    patient_key,
     patient_key_of,
-    session_key,
+    patient_keys,
+    session_keys,
 )
 from projections.projection import PATIENTS, PROJECTIONS, SESSIONS, Projection, fold
 from projections.recorded import Recorded
@@ -30,7 +30,7 @@ __all__ = [
     "evolve_patient",
     "evolve_session",
     "fold",
-    "patient_key",
     "patient_key_of",
-    "session_key",
+    "patient_keys",
+    "session_keys",
 ]

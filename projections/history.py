@@ -11,7 +11,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from events import PATIENT_LEVEL_EVENT_TYPES, Protocol, SessionScheduled
+from events import (
+    PATIENT_LEVEL_EVENT_TYPES,
+    IntegrationNoteRecorded,
+    Protocol,
+    SessionScheduled,
+)
 from projections.recorded import Recorded
 
 __all__ = [
@@ -19,9 +24,9 @@ __all__ = [
     "SessionHistory",
     "evolve_patient",
     "evolve_session",
-    "patient_key",
     "patient_key_of",
-    "session_key",
+    "patient_keys",
+    "session_keys",
 ]
 
 
@@ -110,20 +115,25 @@ class PatientHistory:
         )
 
 
-def session_key(recorded: Recorded) -> str | None:
-    """The session a recorded event belongs to, or None for patient-level events."""
+def session_keys(recorded: Recorded) -> tuple[str, ...]:
+    """The sessions whose history takes this event: its own, and for an integration
+    note recorded in a later therapy session, also the session it integrates."""
     event = recorded.event
-    if event.event_type in PATIENT_LEVEL_EVENT_TYPES:
-        return None
-    return event.session_id
+    if event.event_type in PATIENT_LEVEL_EVENT_TYPES or event.session_id is None:
+        return ()
+    if isinstance(event, IntegrationNoteRecorded):
+        integrated = event.payload.integrates_session_id
+        if integrated != event.session_id:
+            return (event.session_id, integrated)
+    return (event.session_id,)
 
 
-def patient_key(recorded: Recorded) -> str | None:
+def patient_keys(recorded: Recorded) -> tuple[str, ...]:
     """``clinic_id/patient_id`` of the patient history this event extends, if any."""
     event = recorded.event
     if event.event_type in PATIENT_LEVEL_EVENT_TYPES or event.session_id is None:
-        return patient_key_of(clinic_id=event.clinic_id, patient_id=event.patient_id)
-    return None
+        return (patient_key_of(clinic_id=event.clinic_id, patient_id=event.patient_id),)
+    return ()
 
 
 def patient_key_of(*, clinic_id: str, patient_id: str) -> str:
@@ -131,12 +141,12 @@ def patient_key_of(*, clinic_id: str, patient_id: str) -> str:
     return f"{clinic_id}/{patient_id}"
 
 
-def evolve_session(state: SessionHistory | None, recorded: Recorded) -> SessionHistory:
-    """Fold one event into its session's history; redelivered positions change nothing."""
+def evolve_session(state: SessionHistory | None, recorded: Recorded, *, key: str) -> SessionHistory:
+    """Fold one event into session ``key``'s history; redelivered positions change nothing."""
     event = recorded.event
     if state is None:
         state = SessionHistory(
-            session_id=str(event.session_id),
+            session_id=key,
             clinic_id=event.clinic_id,
             patient_id=event.patient_id,
         )
@@ -145,7 +155,7 @@ def evolve_session(state: SessionHistory | None, recorded: Recorded) -> SessionH
     return replace(state, events=(*state.events, recorded))
 
 
-def evolve_patient(state: PatientHistory | None, recorded: Recorded) -> PatientHistory:
+def evolve_patient(state: PatientHistory | None, recorded: Recorded, *, key: str) -> PatientHistory:
     """Fold one patient-level event into the patient's history."""
     event = recorded.event
     if state is None:

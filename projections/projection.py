@@ -11,8 +11,8 @@ from projections.history import (
     SessionHistory,
     evolve_patient,
     evolve_session,
-    patient_key,
-    session_key,
+    patient_keys,
+    session_keys,
 )
 from projections.recorded import Recorded
 
@@ -27,10 +27,10 @@ class Projection(Generic[K, S]):
     """Everything a projector needs to maintain one read model, none of it I/O."""
 
     name: str
-    key: Callable[[Recorded], K | None]
-    """The read-model entry an event updates; None when it updates none."""
-    evolve: Callable[[S | None, Recorded], S]
-    """``evolve(state, event) -> state``: pure, and a no-op for an event already folded."""
+    keys: Callable[[Recorded], tuple[K, ...]]
+    """The read-model entries an event updates (often one, sometimes none)."""
+    evolve: Callable[..., S]
+    """``evolve(state, event, key=key) -> state``: pure, a no-op for an event already folded."""
     to_document: Callable[[S], dict[str, Any]]
     from_document: Callable[[dict[str, Any]], S]
 
@@ -41,17 +41,15 @@ def fold(
     """Fold ``events`` into ``states``; returns only the entries that changed."""
     changed: dict[K, S] = {}
     for recorded in events:
-        key = projection.key(recorded)
-        if key is None:
-            continue
-        current = changed[key] if key in changed else states.get(key)
-        changed[key] = projection.evolve(current, recorded)
+        for key in projection.keys(recorded):
+            current = changed[key] if key in changed else states.get(key)
+            changed[key] = projection.evolve(current, recorded, key=key)
     return changed
 
 
 SESSIONS: Projection[str, SessionHistory] = Projection(
     name="sessions",
-    key=session_key,
+    keys=session_keys,
     evolve=evolve_session,
     to_document=SessionHistory.to_document,
     from_document=SessionHistory.from_document,
@@ -59,7 +57,7 @@ SESSIONS: Projection[str, SessionHistory] = Projection(
 
 PATIENTS: Projection[str, PatientHistory] = Projection(
     name="patients",
-    key=patient_key,
+    keys=patient_keys,
     evolve=evolve_patient,
     to_document=PatientHistory.to_document,
     from_document=PatientHistory.from_document,

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Iterable
 
-from events import parse_event
-from projections import Recorded
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from events import parse_event
+from projections import Recorded
 from services.adapters.sql.engine import WRITE_OPTION
 from services.adapters.sql.projection_store import (
     STORED_PROJECTIONS,
@@ -73,10 +74,8 @@ class Projector:
                 _log.exception("projection batch failed; retrying")
                 folded = 0
             if not folded:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), poll_interval)
-                except TimeoutError:
-                    pass
 
     async def rebuild(self) -> int:
         """Forget the read models and replay the whole log into them."""

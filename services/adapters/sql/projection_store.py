@@ -8,12 +8,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from projections import PATIENTS, SESSIONS, PatientHistory, Projection, Recorded, SessionHistory
-from projections.projection import fold
 from sqlalchemy import Table, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from projections import PATIENTS, SESSIONS, PatientHistory, Projection, Recorded, SessionHistory
+from projections.projection import fold
 from services.adapters.sql.read_model_tables import (
     proj_patients,
     proj_sessions,
@@ -41,7 +41,7 @@ class StoredProjection:
     async def apply(self, connection: AsyncConnection, events: Iterable[Recorded]) -> int:
         """Fold ``events`` into the stored entries they touch; returns entries written."""
         events = list(events)
-        keys = {k for k in map(self.projection.key, events) if k is not None}
+        keys = {key for recorded in events for key in self.projection.keys(recorded)}
         states = await self._load(connection, keys)
         changed = fold(self.projection, states, events)
         rows = [
