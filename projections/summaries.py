@@ -86,7 +86,7 @@ def _consent(event: ConsentGiven) -> str:
     ]
     if p.witness_id:
         facts.append(f"witness {p.witness_id}")
-    return f"Consent given (form {p.form_id} v{p.form_version}; {', '.join(facts)})"
+    return f"Consent given (form {p.form_id}, version {p.form_version}; {', '.join(facts)})"
 
 
 def _withdrawn(event: ConsentWithdrawn) -> str:

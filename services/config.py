@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     recorder_batch_timeout_ms: int = Field(default=200, ge=1)
     """How long the recorder waits to fill a batch."""
 
+    profiles_file: Path | None = None
+    """TOML file of per-clinic protocol profile overrides (see docs/COMPLIANCE.md)."""
+
+    projector_batch_size: int = Field(default=1000, ge=1)
+    """Most log events the projector folds per transaction."""
+
     log_level: str = "INFO"
     """Python logging level of the services."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -16,6 +17,7 @@ from services.adapters.tansu import EmbeddedBroker
 from services.bootstrap import wire_recorder
 from services.clock import Clock
 from services.config import Settings
+from services.projecting import Projector
 
 __all__ = ["Stack", "running_stack"]
 
@@ -36,7 +38,7 @@ class Stack:
 
 @contextlib.asynccontextmanager
 async def running_stack(
-    settings: Settings, *, record: bool = True, clock: Clock | None = None
+    settings: Settings, *, record: bool = True, project: bool = True, clock: Clock | None = None
 ) -> AsyncIterator[Stack]:
     """Start what ``settings`` asks for, yield it, and stop it all in reverse order."""
     async with contextlib.AsyncExitStack() as stack:
@@ -64,6 +66,10 @@ async def running_stack(
             wire_recorder(settings=settings, broker=broker, engine=engine, clock=clock)
         await broker.start()
         stack.push_async_callback(broker.stop)
+        if project:
+            await stack.enter_async_context(
+                _following(Projector(engine=engine, batch_size=settings.projector_batch_size))
+            )
         yield Stack(
             settings=settings,
             bootstrap_servers=bootstrap,
@@ -72,3 +78,15 @@ async def running_stack(
             store=SqlEventStore(engine=engine),
             embedded=settings.kafka_bootstrap_servers is None,
         )
+
+
+@contextlib.asynccontextmanager
+async def _following(projector: Projector) -> AsyncIterator[None]:
+    """Run the projector in the background for as long as the context lasts."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(projector.run(stop), name="kapaudit-projector")
+    try:
+        yield
+    finally:
+        stop.set()
+        await task

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import logging
 import signal
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -13,15 +12,17 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from events import parse_event, stream_id
 from services.adapters.kafka import EventPublisher, ensure_topics
 from services.adapters.sql import SqlEventStore, create_engine, upgrade_schema
 from services.adapters.tansu import EmbeddedBroker
+from services.cli.common import console, load_settings
 from services.cli.errors import CliError, friendly_errors
 from services.cli.progress import counting_progress, publish_with_progress
+from services.cli.projections import projections_app
+from services.cli.reports import report_app
 from services.config import Settings
 from services.runtime import Stack, running_stack
 from services.verification import VerificationReport, verify_log
@@ -42,19 +43,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(topics_app, name="topics")
 app.add_typer(schemas_app, name="schemas")
 app.add_typer(demo_app, name="demo")
-
-console = Console()
-
-
-def _settings() -> Settings:
-    settings = Settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # FastStream logs every batch at INFO; the recorder's own summary is enough.
-    logging.getLogger("kapaudit.kafka").setLevel(logging.WARNING)
-    return settings
+app.add_typer(report_app, name="report")
+app.add_typer(projections_app, name="projections")
 
 
 @app.command()
@@ -65,14 +55,14 @@ def up(
     ] = False,
 ) -> None:
     """Start the broker (embedded unless configured), the store and the recorder until Ctrl-C."""
-    asyncio.run(_up(_settings(), demo=demo))
+    asyncio.run(_up(load_settings(), demo=demo))
 
 
 @app.command()
 @friendly_errors
 def record() -> None:
     """Run only the recorder against KAPAUDIT_KAFKA_BOOTSTRAP_SERVERS and the configured store."""
-    settings = _settings()
+    settings = load_settings()
     if settings.kafka_bootstrap_servers is None:
         raise CliError(
             "KAPAUDIT_KAFKA_BOOTSTRAP_SERVERS is not set",
@@ -148,7 +138,7 @@ def verify(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Re-compute every hash chain; exit 1 when any link is broken."""
-    report = asyncio.run(_verify(_settings(), quiet=as_json))
+    report = asyncio.run(_verify(load_settings(), quiet=as_json))
     if as_json:
         console.print_json(json.dumps(_report_json(report)))
     else:
@@ -219,7 +209,7 @@ def db_upgrade() -> None:
     """Create or migrate the store's tables and append-only triggers."""
 
     async def run() -> None:
-        engine = create_engine(_settings().resolved_database_url())
+        engine = create_engine(load_settings().resolved_database_url())
         try:
             await upgrade_schema(engine)
         finally:
@@ -233,7 +223,7 @@ def db_upgrade() -> None:
 @friendly_errors
 def topics_create() -> None:
     """Create the event and dead-letter topics on KAPAUDIT_KAFKA_BOOTSTRAP_SERVERS."""
-    settings = _settings()
+    settings = load_settings()
     if settings.kafka_bootstrap_servers is None:
         raise CliError(
             "KAPAUDIT_KAFKA_BOOTSTRAP_SERVERS is not set",
@@ -290,7 +280,7 @@ def demo_publish() -> None:
     """Publish the demo clinic day to KAPAUDIT_KAFKA_BOOTSTRAP_SERVERS (or the embedded port)."""
     from services.demo import demo_day_events
 
-    settings = _settings()
+    settings = load_settings()
     bootstrap = settings.kafka_bootstrap_servers or f"127.0.0.1:{settings.embedded_kafka_port}"
 
     async def run() -> None:
@@ -306,7 +296,7 @@ def demo_publish() -> None:
 @friendly_errors
 def broker() -> None:
     """Run only the embedded Tansu broker until Ctrl-C (for development)."""
-    settings = _settings()
+    settings = load_settings()
 
     async def run() -> None:
         with _interruptions() as stop:

@@ -1,0 +1,136 @@
+"""Evaluate one session against a profile, as the record stood at a given instant."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from projections.amendments import apply_amendments
+from projections.compliance.catalogue import RULE_PROTOCOLS
+from projections.compliance.facts import SessionFacts
+from projections.compliance.outcome import Outcome, RuleResult, SessionStatus, SessionVerdict
+from projections.compliance.profile import Profile
+from projections.compliance.rules import RULES
+from projections.history import PatientHistory, SessionHistory
+from projections.recorded import Recorded
+
+__all__ = ["evaluate", "session_status"]
+
+
+def evaluate(
+    *,
+    session: SessionHistory,
+    patient: PatientHistory | None,
+    profile: Profile,
+    as_of: datetime,
+    follow_ups: Iterable[Recorded] = (),
+) -> SessionVerdict:
+    """Judge ``session`` by ``profile`` using only what was recorded by ``as_of``.
+
+    The caller chooses the profile: normally ``load_profile(protocol)`` for the protocol of
+    ``session.as_of(as_of)``, with the clinic's overrides. When the session has no
+    ``session.scheduled`` yet, its protocol is unknown and the profile passed in is used
+    as is (``verdict.protocol`` is then None). A profile for a different protocol than the
+    session's raises ValueError rather than judging the session by the wrong rules.
+
+    ``patient`` holds the patient-level events (consents, REMS enrolment); None means none
+    are known, so consent cannot be shown. ``follow_ups`` are events recorded in other
+    sessions that refer to this one: integration notes (with ``integrates_session_id``
+    equal to this session) and amendments of them; anything else in it is ignored.
+
+    Deadlines are judged at ``as_of``; clinical times are each event's ``occurred_at``.
+    """
+    if as_of.tzinfo is None or as_of.utcoffset() is None:
+        raise ValueError("as_of must be timezone-aware")
+    if patient is not None and (patient.clinic_id, patient.patient_id) != (
+        session.clinic_id,
+        session.patient_id,
+    ):
+        raise ValueError(
+            f"patient history {patient.clinic_id}/{patient.patient_id} is not this session's "
+            f"patient {session.clinic_id}/{session.patient_id}"
+        )
+    # Only what the log held at as_of counts: a verdict must be reproducible later.
+    session = session.as_of(as_of)
+    protocol = session.protocol
+    if protocol is not None and protocol is not profile.protocol:
+        raise ValueError(
+            f"session {session.session_id} follows {protocol} (as of {as_of.isoformat()}) but "
+            f"the profile is for {profile.protocol}"
+        )
+    patient_events = patient.as_of(as_of).events if patient is not None else ()
+    later = tuple(r for r in follow_ups if r.recorded_at <= as_of)
+    own, theirs, others = _corrected(session.events, patient_events, later)
+    facts = SessionFacts.gather(
+        session_id=session.session_id,
+        patient_id=session.patient_id,
+        profile=profile,
+        as_of=as_of,
+        session_events=own,
+        patient_events=theirs,
+        follow_ups=others,
+    )
+    results = tuple(_judge(rule_id, facts=facts) for rule_id in profile.enabled)
+    return SessionVerdict(
+        session_id=session.session_id,
+        clinic_id=session.clinic_id,
+        patient_id=session.patient_id,
+        protocol=protocol,
+        status=session_status(ended=session.ended, results=results),
+        as_of=as_of,
+        rules=results,
+    )
+
+
+def session_status(*, ended: bool, results: Iterable[RuleResult]) -> SessionStatus:
+    """``open`` until the session ends; then any fail, else any pending, else compliant."""
+    if not ended:
+        return SessionStatus.OPEN
+    outcomes = {result.outcome for result in results}
+    if Outcome.FAIL in outcomes:
+        return SessionStatus.NON_COMPLIANT
+    if Outcome.PENDING in outcomes:
+        return SessionStatus.PENDING
+    return SessionStatus.COMPLIANT
+
+
+def _corrected(
+    own: tuple[Recorded, ...], patient: tuple[Recorded, ...], follow_ups: tuple[Recorded, ...]
+) -> tuple[tuple[Recorded, ...], tuple[Recorded, ...], tuple[Recorded, ...]]:
+    """The three event sets with every amendment applied, wherever the amendment lives.
+
+    Amendments are applied across all three together, in log order, because a
+    correction may be filed in a different stream than the event it corrects.
+    """
+    streams = (own, patient, follow_ups)
+    seen: set[str] = set()
+    combined: list[Recorded] = []
+    for stream in streams:
+        for recorded in stream:
+            # The same event passed twice (e.g. a note in both this history and follow_ups)
+            # must not count twice.
+            if recorded.event_id not in seen:
+                seen.add(recorded.event_id)
+                combined.append(recorded)
+    combined.sort(key=lambda recorded: recorded.position)
+    corrected = {entry.recorded.event_id: entry.recorded for entry in apply_amendments(combined)}
+    claimed: set[str] = set()
+    result = []
+    for stream in streams:
+        ids = [r.event_id for r in stream if r.event_id not in claimed]
+        claimed.update(ids)
+        result.append(tuple(corrected[event_id] for event_id in dict.fromkeys(ids)))
+    return result[0], result[1], result[2]
+
+
+def _judge(rule_id: str, *, facts: SessionFacts) -> RuleResult:
+    protocols = RULE_PROTOCOLS[rule_id]
+    if facts.protocol not in protocols:
+        return RuleResult(
+            rule_id=rule_id,
+            outcome=Outcome.NOT_APPLICABLE,
+            evidence=(),
+            detail=f"This rule applies only to {', '.join(sorted(protocols))} sessions, not "
+            f"{facts.protocol}.",
+        )
+    return RULES[rule_id](facts=facts)

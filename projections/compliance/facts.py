@@ -1,0 +1,115 @@
+"""What the rules look at: one session's corrected events, sorted and typed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeVar
+
+from events import (
+    AdverseEventReported,
+    ConsentGiven,
+    ConsentWithdrawn,
+    DoseAdministered,
+    DoseWasted,
+    EventEnvelope,
+    IntegrationNoteRecorded,
+    PatientDischarged,
+    Protocol,
+    RemsMonitoringFormSubmitted,
+    RemsPatientEnrolled,
+    SessionEnded,
+    VitalsRecorded,
+)
+from projections.compliance.profile import Profile
+from projections.recorded import Recorded
+
+__all__ = ["SessionFacts", "has_blood_pressure"]
+
+_Event = TypeVar("_Event", bound=EventEnvelope)
+
+
+def _of_type(events: Iterable[object], kind: type[_Event]) -> tuple[_Event, ...]:
+    # Clinical order, not log order: events arrive late and out of order. The sort is
+    # stable, so events at the same instant keep their log order.
+    return tuple(sorted((e for e in events if isinstance(e, kind)), key=lambda e: e.occurred_at))
+
+
+def has_blood_pressure(check: VitalsRecorded) -> bool:
+    return check.payload.systolic_mmhg is not None and check.payload.diastolic_mmhg is not None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SessionFacts:
+    """A session as the rules see it: restricted to ``as_of`` and with corrections applied."""
+
+    session_id: str
+    patient_id: str
+    protocol: Protocol
+    """The protocol being judged: the profile's."""
+    profile: Profile
+    as_of: datetime
+    recorded: tuple[Recorded, ...]
+    """The session's own events in log order (with recording times), corrected."""
+    doses: tuple[DoseAdministered, ...]
+    checks: tuple[VitalsRecorded, ...]
+    wastes: tuple[DoseWasted, ...]
+    adverse_events: tuple[AdverseEventReported, ...]
+    discharge: PatientDischarged | None
+    """The first discharge: when the patient left."""
+    ended: SessionEnded | None
+    monitoring_forms: tuple[RemsMonitoringFormSubmitted, ...]
+    integration_notes: tuple[IntegrationNoteRecorded, ...]
+    """Notes integrating this session, whichever session they were recorded in."""
+    consents: tuple[ConsentGiven, ...]
+    withdrawals: tuple[ConsentWithdrawn, ...]
+    enrolments: tuple[RemsPatientEnrolled, ...]
+
+    @classmethod
+    def gather(
+        cls,
+        *,
+        session_id: str,
+        patient_id: str,
+        profile: Profile,
+        as_of: datetime,
+        session_events: tuple[Recorded, ...],
+        patient_events: tuple[Recorded, ...],
+        follow_ups: tuple[Recorded, ...],
+    ) -> SessionFacts:
+        own = [r.event for r in session_events]
+        patient = [r.event for r in patient_events]
+        notes = _of_type([*own, *(r.event for r in follow_ups)], IntegrationNoteRecorded)
+        discharges = _of_type(own, PatientDischarged)
+        endings = _of_type(own, SessionEnded)
+        return cls(
+            session_id=session_id,
+            patient_id=patient_id,
+            protocol=profile.protocol,
+            profile=profile,
+            as_of=as_of,
+            recorded=session_events,
+            doses=_of_type(own, DoseAdministered),
+            checks=_of_type(own, VitalsRecorded),
+            wastes=_of_type(own, DoseWasted),
+            adverse_events=_of_type(own, AdverseEventReported),
+            discharge=discharges[0] if discharges else None,
+            ended=endings[0] if endings else None,
+            monitoring_forms=_of_type(own, RemsMonitoringFormSubmitted),
+            # A note recorded in this session but integrating an earlier one is that
+            # session's follow-up, not this one's.
+            integration_notes=tuple(
+                n for n in notes if n.payload.integrates_session_id == session_id
+            ),
+            consents=_of_type(patient, ConsentGiven),
+            withdrawals=_of_type(patient, ConsentWithdrawn),
+            enrolments=_of_type(patient, RemsPatientEnrolled),
+        )
+
+    @property
+    def first_dose(self) -> DoseAdministered | None:
+        return self.doses[0] if self.doses else None
+
+    def blood_pressures(self) -> tuple[VitalsRecorded, ...]:
+        return tuple(check for check in self.checks if has_blood_pressure(check))

@@ -1,0 +1,69 @@
+"""What the engine concludes: one result per rule, and a verdict per session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from events import Protocol
+
+__all__ = ["Outcome", "RuleResult", "SessionStatus", "SessionVerdict"]
+
+
+class Outcome(StrEnum):
+    """How one rule came out for one session at one instant."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    PENDING = "pending"
+    """Not decided yet: a deadline has not passed or the session is still under way."""
+    NOT_APPLICABLE = "not_applicable"
+    """The rule has nothing to judge (no dose, no waste, another protocol's rule)."""
+
+
+class SessionStatus(StrEnum):
+    """The session's overall standing, derived from its rule results."""
+
+    COMPLIANT = "compliant"
+    NON_COMPLIANT = "non_compliant"
+    PENDING = "pending"
+    OPEN = "open"
+    """No ``session.ended`` yet; rule results are still computed and returned."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RuleResult:
+    """One rule's outcome, the events it rests on, and a sentence saying why."""
+
+    rule_id: str
+    outcome: Outcome
+    evidence: tuple[str, ...]
+    """Event ids supporting the outcome (e.g. the dose and the reading that was too high)."""
+    detail: str
+    """One sentence for a compliance officer, naming the clock times and values."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SessionVerdict:
+    """Every enabled rule's result for one session, as the record stood at ``as_of``."""
+
+    session_id: str
+    clinic_id: str
+    patient_id: str
+    protocol: Protocol | None
+    """The session's protocol as of ``as_of``; None when no ``session.scheduled`` was seen."""
+    status: SessionStatus
+    as_of: datetime
+    rules: tuple[RuleResult, ...]
+
+    @property
+    def failed_rules(self) -> tuple[RuleResult, ...]:
+        return tuple(result for result in self.rules if result.outcome is Outcome.FAIL)
+
+    def result(self, rule_id: str) -> RuleResult:
+        """The result of ``rule_id``; KeyError when the profile did not enable it."""
+        for result in self.rules:
+            if result.rule_id == rule_id:
+                return result
+        raise KeyError(rule_id)

@@ -1,0 +1,146 @@
+"""A protocol's compliance settings: which rules run and every threshold they use.
+
+The shipped defaults live in ``profiles/<protocol>.toml``, one commented file per
+protocol; a clinic changes a setting by passing overrides to ``load_profile``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import tomllib
+from collections.abc import Mapping
+from importlib import resources
+from typing import Annotated, Any, Self
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+    model_validator,
+)
+
+from events import Protocol, Severity
+from projections.compliance.catalogue import RULE_CATALOGUE
+
+__all__ = ["Profile", "load_profile"]
+
+# Strict ints: a threshold of "15" or 15.5 from a clinic's settings is a mistake to report,
+# not a value to coerce.
+Minutes = Annotated[StrictInt, Field(gt=0)]
+Days = Annotated[StrictInt, Field(gt=0)]
+Hours = Annotated[StrictInt, Field(gt=0)]
+MmHg = Annotated[StrictInt, Field(gt=0, le=300)]
+
+
+class Profile(BaseModel):
+    """The settings one protocol's sessions are judged by (see ``profiles/*.toml``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    protocol: Protocol
+    rules: tuple[str, ...] = Field(min_length=1)
+    """Enabled rule ids; results come out in the catalogue's order."""
+
+    baseline_window_minutes: Minutes
+    """A baseline reading counts if taken at most this long before the first dose."""
+    baseline_requires_spo2: StrictBool
+    """Whether the baseline must include pulse oximetry as well as blood pressure."""
+    baseline_max_systolic_mmhg: MmHg
+    baseline_max_diastolic_mmhg: MmHg
+    """The last blood pressure before a dose must be at most systolic/diastolic."""
+    post_dose_bp_from_minutes: Annotated[StrictInt, Field(ge=0)]
+    post_dose_bp_until_minutes: Minutes
+    """The "about 40 minutes" blood pressure must fall in this window after the first dose."""
+    monitoring_max_gap_minutes: Minutes
+    """Longest allowed time without a monitoring check, from the first dose to discharge."""
+    observation_minimum_minutes: Minutes
+    """Shortest allowed time from the end of the last dose to discharge."""
+    discharge_vitals_window_minutes: Minutes
+    """A blood pressure must be taken at most this long before discharge."""
+    discharge_requires_escort: StrictBool
+    discharge_requires_driving_advice: StrictBool
+    adverse_event_min_severity: Severity
+    """Adverse events this severe or worse need a prompt monitoring check."""
+    adverse_event_check_window_minutes: Minutes
+    integration_note_window_days: Days
+    """An integration note is due within this many days of the session's end."""
+    rems_form_window_days: Days
+    """The SPRAVATO Patient Monitoring Form is due within this many days."""
+    documentation_max_delay_hours: Hours
+    """An event must be recorded at most this long after it occurred."""
+
+    @model_validator(mode="after")
+    def _is_coherent(self) -> Self:
+        unknown = [rule_id for rule_id in self.rules if rule_id not in RULE_CATALOGUE]
+        if unknown:
+            raise ValueError(f"rules: unknown rule id {', '.join(map(repr, unknown))}")
+        repeated = sorted({rule_id for rule_id in self.rules if self.rules.count(rule_id) > 1})
+        if repeated:
+            raise ValueError(f"rules: rule id listed twice: {', '.join(map(repr, repeated))}")
+        if self.post_dose_bp_from_minutes >= self.post_dose_bp_until_minutes:
+            raise ValueError(
+                "post_dose_bp_from_minutes must be less than post_dose_bp_until_minutes"
+            )
+        if not (self.discharge_requires_escort or self.discharge_requires_driving_advice):
+            # Both false would make discharge.escort_or_no_driving pass vacuously; a clinic
+            # that does not want the check should remove the rule from `rules` instead.
+            raise ValueError(
+                "discharge_requires_escort and discharge_requires_driving_advice are both "
+                "false; remove discharge.escort_or_no_driving from rules instead"
+            )
+        return self
+
+    @property
+    def enabled(self) -> tuple[str, ...]:
+        """The enabled rule ids in the catalogue's (evaluation) order."""
+        return tuple(rule_id for rule_id in RULE_CATALOGUE if rule_id in self.rules)
+
+
+def load_profile(protocol: Protocol, *, overrides: Mapping[str, Any] | None = None) -> Profile:
+    """The shipped profile of ``protocol``, with a clinic's ``overrides`` replacing fields.
+
+    Raises ValueError naming the key for an unknown override, and naming the field for an
+    invalid value (in the shipped file or in the overrides).
+    """
+    protocol = Protocol(protocol)
+    settings = dict(_shipped_settings(protocol))
+    for key in overrides or {}:
+        _check_overridable(key)
+    settings.update(overrides or {})
+    try:
+        return Profile.model_validate({**settings, "protocol": protocol})
+    except ValidationError as invalid:
+        raise ValueError(f"invalid {protocol} profile: {_describe(invalid)}") from None
+
+
+@functools.cache
+def _shipped_settings(protocol: Protocol) -> Mapping[str, Any]:
+    resource = resources.files("projections.compliance") / "profiles" / f"{protocol}.toml"
+    with resource.open("rb") as file:
+        return tomllib.load(file)
+
+
+def _check_overridable(key: str) -> None:
+    if key == "protocol":
+        raise ValueError("protocol cannot be overridden: load that protocol's profile instead")
+    settable = [name for name in Profile.model_fields if name != "protocol"]
+    if key not in settable:
+        close = difflib.get_close_matches(str(key), settable, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ValueError(f"unknown profile setting {key!r}{hint}")
+
+
+def _describe(invalid: ValidationError) -> str:
+    problems = []
+    for error in invalid.errors():
+        where = ".".join(str(part) for part in error["loc"]) or "profile"
+        message = error["msg"].removeprefix("Value error, ")
+        if error["loc"]:
+            problems.append(f"{where}: {message} (got {error['input']!r})")
+        else:
+            problems.append(message)
+    return "; ".join(problems)

@@ -1,0 +1,67 @@
+"""What every CLI command shares: the console, settings, and the read side's wiring."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+from rich.console import Console
+
+from services.adapters.sql import create_engine, upgrade_schema
+from services.cli.errors import CliError
+from services.clock import SystemClock
+from services.config import Settings
+from services.profiles import ClinicProfiles
+from services.projecting import Projector
+from services.queries import ComplianceQueries
+
+__all__ = ["console", "load_settings", "parse_instant", "queries"]
+
+console = Console()
+
+
+def load_settings() -> Settings:
+    settings = Settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # FastStream logs every batch at INFO; the recorder's own summary is enough.
+    logging.getLogger("kapaudit.kafka").setLevel(logging.WARNING)
+    # Alembic narrates every connection at INFO ("Will assume transactional DDL").
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    return settings
+
+
+def parse_instant(text: str | None, *, option: str) -> datetime | None:
+    """An ISO 8601 date or timestamp; a date or a naive time is read as UTC."""
+    if text is None:
+        return None
+    try:
+        instant = datetime.fromisoformat(text)
+    except ValueError:
+        raise CliError(
+            f"{option}: {text!r} is not a date or timestamp",
+            hint="use ISO 8601, e.g. 2026-11-24 or 2026-11-24T17:00:00-07:00",
+        ) from None
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=UTC)
+    return instant
+
+
+@contextlib.asynccontextmanager
+async def queries(settings: Settings) -> AsyncIterator[ComplianceQueries]:
+    """Query API over read models brought up to date with the log first."""
+    engine = create_engine(settings.resolved_database_url())
+    try:
+        await upgrade_schema(engine)
+        await Projector(engine=engine, batch_size=settings.projector_batch_size).catch_up()
+        yield ComplianceQueries(
+            engine=engine,
+            clock=SystemClock(),
+            profiles=ClinicProfiles.from_file(settings.profiles_file),
+        )
+    finally:
+        await engine.dispose()

@@ -1,0 +1,35 @@
+"""Plain JSON from the read side's dataclasses (for ``--json`` and the HTTP API)."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+__all__ = ["jsonable"]
+
+
+def jsonable(value: Any) -> Any:
+    """Dataclasses to dicts, enums to values, instants to ISO 8601; tuples to lists."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        document = {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        for name in dir(type(value)):
+            if isinstance(getattr(type(value), name, None), property) and not name.startswith("_"):
+                document[name] = jsonable(getattr(value, name))
+        return document
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {_key(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def _key(key: Any) -> str:
+    if isinstance(key, tuple):
+        return "/".join(str(part) for part in key)
+    return str(jsonable(key))

@@ -1,0 +1,133 @@
+"""The Python query API of the read models: timelines, verdicts, reports, the ledger."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from projections import PatientHistory, SessionHistory, patient_key_of
+from projections.compliance import SessionVerdict
+from projections.ledger import Ledger, build_ledger
+from projections.reports import ClinicReport, build_clinic_report
+from projections.timeline import Timeline, build_timeline
+from projections.verdicts import judge
+from services.adapters.sql.read_model_tables import proj_patients, proj_sessions
+from services.clock import Clock
+from services.profiles import ClinicProfiles
+
+__all__ = ["ComplianceQueries", "SessionNotFoundError"]
+
+
+class SessionNotFoundError(LookupError):
+    """No session with that id is in the read models."""
+
+
+class ComplianceQueries:
+    """Answers a compliance officer's questions as of any instant (default: now)."""
+
+    def __init__(
+        self, *, engine: AsyncEngine, clock: Clock, profiles: ClinicProfiles | None = None
+    ) -> None:
+        self._engine = engine
+        self._clock = clock
+        self._profiles = profiles or ClinicProfiles()
+
+    async def timeline(self, session_id: str, *, as_of: datetime | None = None) -> Timeline:
+        session, patient = await self._session_and_patient(session_id)
+        return build_timeline(session=session, patient=patient, as_of=as_of or self._clock.now())
+
+    async def verdict(self, session_id: str, *, as_of: datetime | None = None) -> SessionVerdict:
+        session, patient = await self._session_and_patient(session_id)
+        return self._judge(session, patient, as_of=as_of or self._clock.now())
+
+    async def clinic_report(
+        self, clinic_id: str, *, start: datetime, end: datetime, as_of: datetime | None = None
+    ) -> ClinicReport:
+        instant = as_of or self._clock.now()
+        sessions = await self.sessions(clinic_id, start=start, end=end)
+        patients = await self._patients(clinic_id, {s.patient_id for s in sessions})
+        return build_clinic_report(
+            (
+                (
+                    self._judge(s, patients.get(s.patient_id), as_of=instant),
+                    s.scheduled_start or s.first_occurred_at,
+                )
+                for s in sessions
+                if s.as_of(instant).events
+            ),
+            clinic_id=clinic_id,
+            start=start,
+            end=end,
+            as_of=instant,
+        )
+
+    async def ledger(
+        self, clinic_id: str, *, start: datetime, end: datetime, as_of: datetime | None = None
+    ) -> Ledger:
+        # Doses are selected by their own time, so look one day either side of the
+        # period for sessions that straddle its edges.
+        sessions = await self.sessions(clinic_id, start=start, end=end, margin_days=1)
+        return build_ledger(
+            sessions, clinic_id=clinic_id, start=start, end=end, as_of=as_of or self._clock.now()
+        )
+
+    async def sessions(
+        self, clinic_id: str, *, start: datetime, end: datetime, margin_days: int = 0
+    ) -> list[SessionHistory]:
+        """The clinic's sessions starting in ``[start, end)``, by start."""
+        margin = timedelta(days=margin_days)
+        query = (
+            select(proj_sessions.c.history_json)
+            .where(proj_sessions.c.clinic_id == clinic_id)
+            .where(proj_sessions.c.session_start >= start - margin)
+            .where(proj_sessions.c.session_start < end + margin)
+            .order_by(proj_sessions.c.session_start, proj_sessions.c.session_id)
+        )
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(query)).scalars()
+            return [SessionHistory.from_document(json.loads(row)) for row in rows]
+
+    def _judge(
+        self, session: SessionHistory, patient: PatientHistory | None, *, as_of: datetime
+    ) -> SessionVerdict:
+        return judge(
+            session=session,
+            patient=patient,
+            profile_for=lambda protocol: self._profiles.for_clinic(session.clinic_id, protocol),
+            as_of=as_of,
+        )
+
+    async def _session_and_patient(
+        self, session_id: str
+    ) -> tuple[SessionHistory, PatientHistory | None]:
+        async with self._engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    select(proj_sessions.c.history_json).where(
+                        proj_sessions.c.session_id == session_id
+                    )
+                )
+            ).scalar_one_or_none()
+        if row is None:
+            raise SessionNotFoundError(session_id)
+        session = SessionHistory.from_document(json.loads(row))
+        patients = await self._patients(session.clinic_id, {session.patient_id})
+        return session, patients.get(session.patient_id)
+
+    async def _patients(self, clinic_id: str, patient_ids: set[str]) -> dict[str, PatientHistory]:
+        keys = [patient_key_of(clinic_id=clinic_id, patient_id=p) for p in sorted(patient_ids)]
+        histories: dict[str, PatientHistory] = {}
+        async with self._engine.connect() as connection:
+            for start in range(0, len(keys), 500):
+                rows = await connection.execute(
+                    select(proj_patients.c.history_json).where(
+                        proj_patients.c.patient_key.in_(keys[start : start + 500])
+                    )
+                )
+                for history_json in rows.scalars():
+                    history = PatientHistory.from_document(json.loads(history_json))
+                    histories[history.patient_id] = history
+        return histories
