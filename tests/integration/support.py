@@ -8,8 +8,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from events import DLQ_TOPIC
+from services.adapters.sql.read_model_tables import projection_checkpoints
+from services.adapters.sql.tables import event_log
 from services.config import Settings
 
 
@@ -79,3 +83,15 @@ async def read_dead_letters(
     finally:
         await consumer.stop()
     return letters
+
+
+async def projections_caught_up(engine: AsyncEngine, *, events: int) -> bool:
+    """The log holds ``events`` events and every projection has folded all of them."""
+    async with engine.connect() as connection:
+        count, last = (
+            await connection.execute(select(func.count(), func.max(event_log.c.position)))
+        ).one()
+        checkpoints = list(
+            (await connection.execute(select(projection_checkpoints.c.position))).scalars()
+        )
+    return count >= events and len(checkpoints) == 2 and min(checkpoints) >= (last or 0)
