@@ -1,0 +1,97 @@
+"""``kapaudit report`` and ``kapaudit projections rebuild`` through the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from services.adapters.sql import SqlEventStore, create_engine, upgrade_schema
+from services.demo import PLANTED_LAPSES, demo_day_events
+from tests.factories import valid
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _kapaudit(*args: str, url: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "services.cli.main", *args],
+        cwd=ROOT,
+        env={**os.environ, "KAPAUDIT_DATABASE_URL": url, "COLUMNS": "250"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+async def demo_log(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A store holding the demo day, recorded as it happened (no broker needed here)."""
+    url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('report') / 'kapaudit.db'}"
+    engine = create_engine(url)
+    await upgrade_schema(engine)
+    documents = demo_day_events(now=datetime.now(UTC) - timedelta(minutes=5))
+    await SqlEventStore(engine=engine).record(
+        valid=[valid(d) for d in documents], invalid=[], recorded_at=datetime.now(UTC)
+    )
+    await engine.dispose()
+    return url
+
+
+def test_the_clinic_report_names_each_planted_lapse_and_its_rule(demo_log: str) -> None:
+    result = _kapaudit("report", "clinic", "clinic-demo", "--json", url=demo_log)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    failing = {s["session_id"]: s["failed_rules"] for s in report["failing_sessions"]}
+    assert failing == {session: [rule] for session, rule in PLANTED_LAPSES.items()}
+    table = _kapaudit("report", "clinic", "clinic-demo", url=demo_log)
+    assert "Failures by rule" in table.stdout
+    assert all(session in table.stdout for session in PLANTED_LAPSES)
+
+
+def test_the_session_report_shows_the_failing_rule_with_its_reason(demo_log: str) -> None:
+    session, rule = next(iter(sorted(PLANTED_LAPSES.items())))
+    result = _kapaudit("report", "session", session, url=demo_log)
+    assert result.returncode == 0, result.stderr
+    line = next(line for line in result.stdout.splitlines() if rule in line)
+    assert "fail" in line
+    as_json = json.loads(_kapaudit("report", "session", session, "--json", url=demo_log).stdout)
+    outcomes = {r["rule_id"]: r["outcome"] for r in as_json["verdict"]["rules"]}
+    assert outcomes[rule] == "fail"
+    assert as_json["timeline"]["entries"]
+
+
+def test_a_session_report_for_an_unknown_session_is_one_line_and_a_hint(demo_log: str) -> None:
+    result = _kapaudit("report", "session", "no-such-session", url=demo_log)
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: no session 'no-such-session' in the log")
+
+
+def test_the_ledger_shows_the_unwitnessed_waste(demo_log: str) -> None:
+    result = _kapaudit("report", "ledger", "clinic-demo", "--json", url=demo_log)
+    assert result.returncode == 0, result.stderr
+    ledger = json.loads(result.stdout)
+    unwitnessed = [
+        s for s, r in PLANTED_LAPSES.items() if r == "controlled_substance.waste_witnessed"
+    ]
+    assert ledger["unwitnessed_waste_sessions"] == unwitnessed
+    assert {line["kind"] for line in ledger["lines"]} == {"administered", "wasted"}
+
+
+def test_rebuilding_the_projections_keeps_the_same_verdicts(demo_log: str) -> None:
+    before = json.loads(_kapaudit("report", "clinic", "clinic-demo", "--json", url=demo_log).stdout)
+    rebuilt = _kapaudit("projections", "rebuild", url=demo_log)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert "rebuilt all projections" in rebuilt.stdout
+    after = json.loads(_kapaudit("report", "clinic", "clinic-demo", "--json", url=demo_log).stdout)
+    for report in (before, after):
+        report.pop("as_of")
+        report.pop("start")
+        report.pop("end")
+    assert after == before
