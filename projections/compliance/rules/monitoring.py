@@ -30,6 +30,18 @@ class _Mark:
     event: EventEnvelope | None
 
 
+def _end_mark(facts: SessionFacts) -> _Mark:
+    """Where monitoring is judged to: discharge; else the session's end; else as_of."""
+    if facts.discharge is not None:
+        at = facts.discharge.occurred_at
+        return _Mark(at=at, label=f"discharge at {clock(at)}", event=facts.discharge)
+    if facts.ended is not None:
+        at = facts.ended.occurred_at
+        return _Mark(at=at, label=f"the session end at {clock(at)}", event=facts.ended)
+    # While the session is open, the time since the last check is already a gap.
+    return _Mark(at=facts.as_of, label=f"{clock(facts.as_of)} (now)", event=None)
+
+
 def monitoring_interval(*, facts: SessionFacts) -> RuleResult:
     dose = facts.first_dose
     if dose is None:
@@ -37,21 +49,7 @@ def monitoring_interval(*, facts: SessionFacts) -> RuleResult:
     limit = timedelta(minutes=facts.profile.monitoring_max_gap_minutes)
     allowed = f"at most {facts.profile.monitoring_max_gap_minutes} min is allowed"
     discharge, ended = facts.discharge, facts.ended
-    # Judged to discharge; without one, to the session's end, or to as_of while it is open.
-    if discharge is not None:
-        last = _Mark(
-            at=discharge.occurred_at,
-            label=f"discharge at {clock(discharge.occurred_at)}",
-            event=discharge,
-        )
-    elif ended is not None:
-        last = _Mark(
-            at=ended.occurred_at,
-            label=f"the session end at {clock(ended.occurred_at)}",
-            event=ended,
-        )
-    else:
-        last = _Mark(at=facts.as_of, label=f"{clock(facts.as_of)} (now)", event=None)
+    last = _end_mark(facts)
     marks = [
         _Mark(at=dose.occurred_at, label=f"the first dose at {clock(dose.occurred_at)}", event=dose)
     ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -197,7 +197,7 @@ def test_another_patients_history_is_refused() -> None:
 
 def test_the_same_instant_in_another_offset_gives_the_same_verdict() -> None:
     story = compliant(IV)
-    utc = at("10:00").astimezone(timezone.utc)
+    utc = at("10:00").astimezone(UTC)
 
     local = story.verdict(as_of=at("10:00"))
     elsewhere = story.verdict(as_of=utc)
