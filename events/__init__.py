@@ -5,6 +5,13 @@ frozen, fully validated `SessionEvent`. The tooling modules `events.schema_expor
 `events.reference_doc` are not re-exported: they run as `python -m` scripts.
 """
 
+from events.access import (
+    AccessChannel,
+    AccessOutcome,
+    AccessRecorded,
+    AccessRecordedPayload,
+    AccessRole,
+)
 from events.adverse import AdverseEventReported, AdverseEventReportedPayload
 from events.amendment import RecordAmended, RecordAmendedPayload
 from events.canonical import canonical_bytes, canonical_json
@@ -97,6 +104,11 @@ __all__ = [
     "SESSION_EVENT_ADAPTER",
     "TOPIC",
     "UPCASTERS",
+    "AccessChannel",
+    "AccessOutcome",
+    "AccessRecorded",
+    "AccessRecordedPayload",
+    "AccessRole",
     "Actor",
     "ActorRole",
     "AdverseEventCategory",

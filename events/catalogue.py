@@ -6,6 +6,7 @@ from typing import Annotated, Final, TypeAlias
 
 from pydantic import Field, TypeAdapter
 
+from events.access import AccessRecorded
 from events.adverse import AdverseEventReported
 from events.amendment import RecordAmended
 from events.consent import ConsentGiven, ConsentWithdrawn
@@ -38,7 +39,8 @@ SessionEvent: TypeAlias = Annotated[
     | SessionEnded
     | IntegrationNoteRecorded
     | RemsMonitoringFormSubmitted
-    | RecordAmended,
+    | RecordAmended
+    | AccessRecorded,
     Field(discriminator="event_type"),
 ]
 """Any event of contract v1, discriminated by `event_type`."""
@@ -58,6 +60,7 @@ _EVENT_CLASSES: Final = (
     IntegrationNoteRecorded,
     RemsMonitoringFormSubmitted,
     RecordAmended,
+    AccessRecorded,
 )
 
 EVENT_TYPES: Final[Mapping[str, type[SessionEvent]]] = MappingProxyType(

@@ -203,6 +203,24 @@ EXAMPLES: Final[Mapping[str, dict[str, Any]]] = MappingProxyType(
                 "corrected": {"patient_weight_kg": 72},
             },
         ),
+        "access.recorded": {
+            **_event(
+                event_id="6f0b3c1e-2a47-4d8e-9b1f-0a7c5e3d0015",
+                event_type="access.recorded",
+                occurred_at="2025-03-04T16:12:09Z",
+                actor=("kapaudit-api", "system"),
+                session_id="sess-0042",
+                payload={
+                    "token_name": "compliance-anna",
+                    "role": "compliance_officer",
+                    "channel": "dashboard",
+                    "resource": "GET /sessions/sess-0042",
+                    "query": {},
+                    "outcome": "allowed",
+                },
+            ),
+            "source": "kapaudit/0.1.0",
+        },
     }
 )
 """event_type -> a valid example document, in catalogue order."""

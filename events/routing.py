@@ -2,6 +2,7 @@
 
 from typing import Final
 
+from events.access import AccessRecorded
 from events.catalogue import SessionEvent
 from events.envelope import PatientLevelEvent
 
@@ -23,7 +24,7 @@ def partition_key(event: SessionEvent) -> bytes:
 
     Events with the same key land on one partition, so a session's events stay in order.
     """
-    if isinstance(event, PatientLevelEvent) or event.session_id is None:
+    if isinstance(event, PatientLevelEvent | AccessRecorded) or event.session_id is None:
         return event.patient_id.encode("utf-8")
     return event.session_id.encode("utf-8")
 
@@ -32,6 +33,9 @@ def stream_id(event: SessionEvent) -> str:
     """The hash chain the event extends: one per session, and one per patient for
     patient-level events (even when they carry a session_id) and for amendments that carry
     no session."""
+    if isinstance(event, AccessRecorded):
+        # Kept apart from the clinical chains: a patient's accounting of reads is one stream.
+        return f"{event.clinic_id}/access/{event.patient_id}"
     if isinstance(event, PatientLevelEvent) or event.session_id is None:
         return f"{event.clinic_id}/patient/{event.patient_id}"
     return f"{event.clinic_id}/session/{event.session_id}"

@@ -13,6 +13,7 @@ from typing import Any
 
 from events import (
     PATIENT_LEVEL_EVENT_TYPES,
+    AccessRecorded,
     IntegrationNoteRecorded,
     Protocol,
     SessionScheduled,
@@ -119,6 +120,9 @@ def session_keys(recorded: Recorded) -> tuple[str, ...]:
     """The sessions whose history takes this event: its own, and for an integration
     note recorded in a later therapy session, also the session it integrates."""
     event = recorded.event
+    if isinstance(event, AccessRecorded):
+        # Reads are the access report's business, not part of the clinical record.
+        return ()
     if event.event_type in PATIENT_LEVEL_EVENT_TYPES or event.session_id is None:
         return ()
     if isinstance(event, IntegrationNoteRecorded):
@@ -131,6 +135,8 @@ def session_keys(recorded: Recorded) -> tuple[str, ...]:
 def patient_keys(recorded: Recorded) -> tuple[str, ...]:
     """``clinic_id/patient_id`` of the patient history this event extends, if any."""
     event = recorded.event
+    if isinstance(event, AccessRecorded):
+        return ()
     if event.event_type in PATIENT_LEVEL_EVENT_TYPES or event.session_id is None:
         return (patient_key_of(clinic_id=event.clinic_id, patient_id=event.patient_id),)
     return ()

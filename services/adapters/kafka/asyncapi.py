@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from importlib.metadata import version
 from typing import Any, Literal
 
+import yaml
 from faststream.specification import AsyncAPI
 
 from events import DLQ_TOPIC, TOPIC, SessionEvent
@@ -58,5 +60,9 @@ def asyncapi_document(*, fmt: Literal["yaml", "json"] | str = "yaml") -> str:
         version=version("kapaudit"),
         description="The event contract v1 of kapaudit, the KAP clinics' audit trail.",
     )
-    schema = spec.to_specification()
-    return str(schema.to_yaml() if fmt == "yaml" else schema.to_json())
+    # FastStream's channel order varies between runs; sorted keys keep the committed
+    # copy in docs/ comparable.
+    document = spec.to_specification().to_jsonable()
+    if fmt == "yaml":
+        return str(yaml.safe_dump(document, sort_keys=True, allow_unicode=True))
+    return json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False)

@@ -17,7 +17,7 @@ from events.examples import EXAMPLES
 
 Example = Callable[[str], dict[str, Any]]
 
-_SESSION_LEVEL = sorted(set(EXAMPLES) - PATIENT_LEVEL_EVENT_TYPES)
+_SESSION_LEVEL = sorted(set(EXAMPLES) - PATIENT_LEVEL_EVENT_TYPES - {"access.recorded"})
 
 
 def _parse(document: dict[str, Any]) -> Any:
@@ -81,3 +81,12 @@ def test_an_amendment_with_a_session_stays_in_that_session_stream(example: Examp
     document = example("record.amended")
     event = _parse(document)
     assert stream_id(event) == f"{document['clinic_id']}/session/{document['session_id']}"
+
+
+def test_a_read_is_chained_in_the_patients_access_stream_apart_from_clinical_chains(
+    example: Example,
+) -> None:
+    document = example("access.recorded")
+    event = _parse(document)
+    assert stream_id(event) == f"{document['clinic_id']}/access/{document['patient_id']}"
+    assert partition_key(event) == document["patient_id"].encode()

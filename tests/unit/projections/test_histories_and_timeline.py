@@ -168,3 +168,10 @@ def test_replaying_the_streams_in_any_interleaving_gives_the_same_read_models(
             del pending[name]
     for projection in (SESSIONS, PATIENTS):
         assert fold(projection, {}, shuffled) == fold(projection, {}, in_order)
+
+
+def test_a_recorded_read_joins_no_clinical_history() -> None:
+    log = Log()
+    read = log.add("access.recorded", minute=5, session_id="s-1")
+    assert fold(SESSIONS, {}, [read]) == {}
+    assert fold(PATIENTS, {}, [read]) == {}
