@@ -117,7 +117,7 @@ async def run(*, events: int, database_url: str | None, batch_size: int) -> dict
                 recorder_batch_size=batch_size,
                 recorder_batch_timeout_ms=50,
             )
-            async with running_stack(settings) as stack:
+            async with running_stack(settings, project=False, serve_http=False) as stack:
                 # Warm up: the consumer group's first join takes seconds and is not throughput.
                 await _publish(broker.bootstrap_servers, messages[:1])
                 while await stack.store.count() < 1:  # noqa: ASYNC110 - the database is the signal

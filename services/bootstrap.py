@@ -5,13 +5,18 @@ from __future__ import annotations
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.adapters.kafka import KafkaDeadLetterSink, register_recorder
+from services.access import AccessAuditor
+from services.adapters.kafka import EventPublisher, KafkaDeadLetterSink, register_recorder
 from services.adapters.sql import SqlEventStore
+from services.adapters.sql.token_store import SqlTokenStore
 from services.clock import Clock, SystemClock
 from services.config import Settings
+from services.http.context import HttpContext
+from services.profiles import ClinicProfiles
+from services.queries import ComplianceQueries
 from services.recording import Recorder
 
-__all__ = ["wire_recorder"]
+__all__ = ["wire_http", "wire_recorder"]
 
 
 def wire_recorder(
@@ -35,3 +40,31 @@ def wire_recorder(
         batch_timeout_ms=settings.recorder_batch_timeout_ms,
     )
     return recorder
+
+
+def wire_http(
+    *,
+    settings: Settings,
+    broker: KafkaBroker,
+    engine: AsyncEngine,
+    clock: Clock | None = None,
+) -> HttpContext:
+    """The HTTP side's ports: publishing and access auditing go through ``broker``."""
+    clock = clock or SystemClock()
+    publisher = EventPublisher(broker=broker)
+
+    async def broker_ready() -> bool:
+        return bool(await broker.ping(timeout=2.0))
+
+    return HttpContext(
+        engine=engine,
+        store=SqlEventStore(engine=engine),
+        queries=ComplianceQueries(
+            engine=engine, clock=clock, profiles=ClinicProfiles.from_file(settings.profiles_file)
+        ),
+        tokens=SqlTokenStore(engine=engine),
+        publisher=publisher,
+        auditor=AccessAuditor(publisher=publisher, clock=clock),
+        clock=clock,
+        broker_ready=broker_ready,
+    )

@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     projector_batch_size: int = Field(default=1000, ge=1)
     """Most log events the projector folds per transaction."""
 
+    http_host: str = "127.0.0.1"
+    """Where ``kapaudit up`` serves the API and dashboard."""
+
+    http_port: int = Field(default=8080, ge=0, le=65535)
+    """Port of the API and dashboard (0 picks a free one)."""
+
     log_level: str = "INFO"
     """Python logging level of the services."""
 

@@ -8,13 +8,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from projections import PatientHistory, SessionHistory, patient_key_of
+from events import parse_event
+from projections import PatientHistory, Recorded, SessionHistory, patient_key_of
+from projections.access import AccessReport, build_access_report
 from projections.compliance import SessionVerdict
 from projections.ledger import Ledger, build_ledger
 from projections.reports import ClinicReport, build_clinic_report
 from projections.timeline import Timeline, build_timeline
 from projections.verdicts import judge
 from services.adapters.sql.read_model_tables import proj_patients, proj_sessions
+from services.adapters.sql.tables import event_log
 from services.clock import Clock
 from services.profiles import ClinicProfiles
 
@@ -89,6 +92,40 @@ class ComplianceQueries:
         async with self._engine.connect() as connection:
             rows = (await connection.execute(query)).scalars()
             return [SessionHistory.from_document(json.loads(row)) for row in rows]
+
+    async def access_report(
+        self,
+        clinic_id: str,
+        *,
+        start: datetime,
+        end: datetime,
+        patient_id: str | None = None,
+        token_name: str | None = None,
+    ) -> AccessReport:
+        """Who read ``clinic_id``'s patient data in ``[start, end)``."""
+        query = (
+            select(event_log.c.position, event_log.c.recorded_at, event_log.c.event_json)
+            .where(event_log.c.event_type == "access.recorded")
+            .where(event_log.c.clinic_id == clinic_id)
+            .where(event_log.c.occurred_at >= start, event_log.c.occurred_at < end)
+        )
+        if patient_id is not None:
+            query = query.where(event_log.c.patient_id == patient_id)
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(query.order_by(event_log.c.position))).all()
+        return build_access_report(
+            (
+                Recorded(
+                    event=parse_event(row.event_json.encode("utf-8")),
+                    position=row.position,
+                    recorded_at=row.recorded_at,
+                )
+                for row in rows
+            ),
+            clinic_id=clinic_id,
+            patient_id=patient_id,
+            token_name=token_name,
+        )
 
     def _judge(
         self, session: SessionHistory, patient: PatientHistory | None, *, as_of: datetime

@@ -5,18 +5,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 
+import uvicorn
+from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.adapters.kafka import ensure_topics, make_broker
 from services.adapters.sql import SqlEventStore, create_engine, upgrade_schema
 from services.adapters.tansu import EmbeddedBroker
-from services.bootstrap import wire_recorder
+from services.bootstrap import wire_http, wire_recorder
 from services.clock import Clock
 from services.config import Settings
+from services.http import create_app
 from services.projecting import Projector
 
 __all__ = ["Stack", "running_stack"]
@@ -34,11 +37,18 @@ class Stack:
     engine: AsyncEngine
     store: SqlEventStore
     embedded: bool
+    http_url: str | None = None
+    """Base URL of the API and dashboard, when served."""
 
 
 @contextlib.asynccontextmanager
 async def running_stack(
-    settings: Settings, *, record: bool = True, project: bool = True, clock: Clock | None = None
+    settings: Settings,
+    *,
+    record: bool = True,
+    project: bool = True,
+    serve_http: bool = True,
+    clock: Clock | None = None,
 ) -> AsyncIterator[Stack]:
     """Start what ``settings`` asks for, yield it, and stop it all in reverse order."""
     async with contextlib.AsyncExitStack() as stack:
@@ -70,6 +80,14 @@ async def running_stack(
             await stack.enter_async_context(
                 _following(Projector(engine=engine, batch_size=settings.projector_batch_size))
             )
+        http_url = None
+        if serve_http:
+            app = create_app(
+                wire_http(settings=settings, broker=broker, engine=engine, clock=clock)
+            )
+            http_url = await stack.enter_async_context(
+                _serving(app, host=settings.http_host, port=settings.http_port)
+            )
         yield Stack(
             settings=settings,
             bootstrap_servers=bootstrap,
@@ -77,6 +95,7 @@ async def running_stack(
             engine=engine,
             store=SqlEventStore(engine=engine),
             embedded=settings.kafka_bootstrap_servers is None,
+            http_url=http_url,
         )
 
 
@@ -90,3 +109,30 @@ async def _following(projector: Projector) -> AsyncIterator[None]:
     finally:
         stop.set()
         await task
+
+
+@contextlib.asynccontextmanager
+async def _serving(app: FastAPI, *, host: str, port: int) -> AsyncIterator[str]:
+    """Serve ``app`` with uvicorn in the background; yields its base URL."""
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
+    server = _EmbeddedServer(config)
+    task = asyncio.create_task(server.serve(), name="kapaudit-http")
+    while not server.started:
+        if task.done():
+            await task
+            raise RuntimeError(f"the HTTP server did not start on {host}:{port}")
+        await asyncio.sleep(0.02)
+    bound = server.servers[0].sockets[0].getsockname()
+    try:
+        yield f"http://{bound[0]}:{bound[1]}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+class _EmbeddedServer(uvicorn.Server):
+    """uvicorn inside our event loop: the CLI owns Ctrl-C, so uvicorn takes no signals."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield

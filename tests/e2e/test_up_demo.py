@@ -31,6 +31,7 @@ async def test_up_with_demo_records_the_demo_day_in_a_verified_log_and_stops_on_
 ) -> None:
     env = {key: value for key, value in os.environ.items() if not key.startswith("KAPAUDIT_")} | {
         "KAPAUDIT_EMBEDDED_KAFKA_PORT": "0",
+        "KAPAUDIT_HTTP_PORT": "0",
         "KAPAUDIT_LOG_LEVEL": "WARNING",
         "COLUMNS": "200",
     }

@@ -24,6 +24,7 @@ def settings_for(*, bootstrap_servers: str, database_url: str, **extra: Any) -> 
         database_url=database_url,
         kafka_partitions=4,
         recorder_batch_timeout_ms=50,
+        http_port=0,
         **extra,
     )
 

@@ -38,6 +38,7 @@ async def test_a_live_projector_folds_each_event_once_while_two_recorders_write(
         "KAPAUDIT_RECORDER_BATCH_SIZE": "20",
         "KAPAUDIT_RECORDER_BATCH_TIMEOUT_MS": "20",
         "KAPAUDIT_LOG_LEVEL": "WARNING",
+        "KAPAUDIT_HTTP_PORT": "0",
     }
     recorders = [
         await asyncio.create_subprocess_exec(

@@ -41,6 +41,7 @@ def _env(kafka: EmbeddedBroker, database_url: str) -> dict[str, str]:
         "KAPAUDIT_RECORDER_BATCH_SIZE": "100",
         "KAPAUDIT_RECORDER_BATCH_TIMEOUT_MS": "50",
         "KAPAUDIT_LOG_LEVEL": "WARNING",
+        "KAPAUDIT_HTTP_PORT": "0",
     }
 
 

@@ -1,7 +1,7 @@
 """The SQL store (PostgreSQL in production, SQLite embedded), one SQLAlchemy codebase."""
 
-# Imported for its side effect: the read-model tables join the shared metadata.
-from services.adapters.sql import read_model_tables  # noqa: F401
+# Imported for their side effect: these tables join the shared metadata.
+from services.adapters.sql import auth_tables, read_model_tables  # noqa: F401
 from services.adapters.sql.engine import create_engine
 from services.adapters.sql.migrate import upgrade_schema
 from services.adapters.sql.store import SqlEventStore

@@ -1,0 +1,80 @@
+"""The accounting of reads (HIPAA 164.528-style): who looked at which patient's data, when."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from events import AccessRecorded
+from projections.recorded import Recorded
+
+__all__ = ["AccessLine", "AccessReport", "build_access_report"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AccessLine:
+    event_id: str
+    occurred_at: datetime
+    recorded_at: datetime
+    token_name: str
+    role: str
+    channel: str
+    resource: str
+    query: dict[str, str]
+    outcome: str
+    patient_id: str
+    session_id: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AccessReport:
+    clinic_id: str
+    patient_id: str | None
+    token_name: str | None
+    lines: tuple[AccessLine, ...]
+
+    @property
+    def readers(self) -> dict[str, int]:
+        """Token name -> reads, most active first."""
+        return dict(Counter(line.token_name for line in self.lines).most_common())
+
+    @property
+    def patients(self) -> dict[str, int]:
+        """Patient -> reads, most read first."""
+        return dict(Counter(line.patient_id for line in self.lines).most_common())
+
+
+def build_access_report(
+    events: Iterable[Recorded],
+    *,
+    clinic_id: str,
+    patient_id: str | None = None,
+    token_name: str | None = None,
+) -> AccessReport:
+    """Reads of ``clinic_id``'s data, optionally of one patient or by one token, newest first."""
+    lines = [
+        AccessLine(
+            event_id=recorded.event_id,
+            occurred_at=event.occurred_at,
+            recorded_at=recorded.recorded_at,
+            token_name=event.payload.token_name,
+            role=event.payload.role.value,
+            channel=event.payload.channel.value,
+            resource=event.payload.resource,
+            query=dict(event.payload.query),
+            outcome=event.payload.outcome.value,
+            patient_id=event.patient_id,
+            session_id=event.session_id,
+        )
+        for recorded in events
+        if isinstance(event := recorded.event, AccessRecorded)
+        and event.clinic_id == clinic_id
+        and (patient_id is None or event.patient_id == patient_id)
+        and (token_name is None or event.payload.token_name == token_name)
+    ]
+    lines.sort(key=lambda line: (line.occurred_at, line.event_id), reverse=True)
+    return AccessReport(
+        clinic_id=clinic_id, patient_id=patient_id, token_name=token_name, lines=tuple(lines)
+    )

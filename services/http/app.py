@@ -1,0 +1,28 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+
+from fastapi import FastAPI
+
+from services.http import ops
+from services.http.context import HttpContext
+
+__all__ = ["create_app"]
+
+
+def create_app(context: HttpContext) -> FastAPI:
+    """The app with every router; ``context`` carries the wired ports."""
+    app = FastAPI(
+        title="kapaudit",
+        version=version("kapaudit"),
+        description=(
+            "The audit trail of ketamine-assisted psychotherapy clinics: publish session "
+            "events, read timelines and compliance verdicts. Every read of patient data "
+            "is itself recorded."
+        ),
+    )
+    app.state.context = context
+    app.include_router(ops.router)
+    return app

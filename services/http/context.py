@@ -1,0 +1,30 @@
+"""What the HTTP handlers need, wired once by the runtime (or by a test)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.access import AccessAuditor
+from services.adapters.kafka import EventPublisher
+from services.adapters.sql import SqlEventStore
+from services.adapters.sql.token_store import SqlTokenStore
+from services.clock import Clock
+from services.queries import ComplianceQueries
+
+__all__ = ["HttpContext"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HttpContext:
+    engine: AsyncEngine
+    store: SqlEventStore
+    queries: ComplianceQueries
+    tokens: SqlTokenStore
+    publisher: EventPublisher
+    auditor: AccessAuditor
+    clock: Clock
+    broker_ready: Callable[[], Awaitable[bool]]
+    """True when the Kafka broker answers (for /readyz)."""

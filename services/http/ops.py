@@ -1,0 +1,37 @@
+"""Liveness and readiness, without authentication (for orchestrators and load balancers)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from services.http.deps import Context
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz", summary="The process is alive")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", summary="The broker and the database are reachable")
+async def readyz(context: Context) -> JSONResponse:
+    checks = {"database": await _database(context), "broker": await context.broker_ready()}
+    ready = all(checks.values())
+    return JSONResponse(
+        status_code=200 if ready else 503,
+        content={"status": "ready" if ready else "not ready", "checks": checks},
+    )
+
+
+async def _database(context: Context) -> bool:
+    try:
+        async with context.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except Exception:
+        return False
+    return True
