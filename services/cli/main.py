@@ -17,12 +17,15 @@ from rich.table import Table
 from events import parse_event, stream_id
 from services.adapters.kafka import EventPublisher, ensure_topics
 from services.adapters.sql import SqlEventStore, create_engine, upgrade_schema
+from services.adapters.sql.token_store import SqlTokenStore
 from services.adapters.tansu import EmbeddedBroker
+from services.auth import Role
 from services.cli.common import console, load_settings
 from services.cli.errors import CliError, friendly_errors
 from services.cli.progress import counting_progress, publish_with_progress
 from services.cli.projections import projections_app
 from services.cli.reports import report_app
+from services.cli.tokens import tokens_app
 from services.config import Settings
 from services.runtime import Stack, running_stack
 from services.verification import VerificationReport, verify_log
@@ -45,6 +48,7 @@ app.add_typer(schemas_app, name="schemas")
 app.add_typer(demo_app, name="demo")
 app.add_typer(report_app, name="report")
 app.add_typer(projections_app, name="projections")
+app.add_typer(tokens_app, name="tokens")
 
 
 @app.command()
@@ -77,6 +81,9 @@ async def _up(settings: Settings, *, demo: bool) -> None:
             _print_banner(stack)
             if demo:
                 await _publish_demo(stack)
+                await _print_demo_tokens(stack)
+            if stack.http_url:
+                console.print(f"Dashboard: {stack.http_url}/  API docs: {stack.http_url}/docs")
             console.print("[green]Recording.[/] Press Ctrl-C to stop.")
             await stop.wait()
     console.print("Stopped.")
@@ -112,6 +119,29 @@ async def _publish_demo(stack: Stack) -> None:
     console.print(f"Demo day recorded: {len(documents)} events; the log holds {count}.")
     for session_id, rule_id in sorted(PLANTED_LAPSES.items()):
         console.print(f"  planted lapse: session {session_id} breaks {rule_id}")
+
+
+async def _print_demo_tokens(stack: Stack) -> None:
+    """One fresh token per role for the demo clinic (older demo tokens are revoked)."""
+    tokens = SqlTokenStore(engine=stack.engine)
+    now = datetime.now(UTC)
+    table = Table(title="Demo tokens (shown once)")
+    table.add_column("role")
+    table.add_column("token")
+    for role in Role:
+        name = f"demo-{role.value.replace('_', '-')}"
+        await tokens.revoke(name, now=now)
+        await tokens.rename_revoked(name, now=now)
+        token, _ = await tokens.create(
+            name=name,
+            role=role,
+            clinics=[] if role is Role.ADMIN else ["clinic-demo"],
+            now=now,
+        )
+        table.add_row(role.value, token)
+    console.print(table)
+    if stack.http_url:
+        console.print(f"Sign in at {stack.http_url}/sign-in with the compliance_officer token.")
 
 
 def _stream_of(document: dict[str, Any]) -> str:

@@ -88,3 +88,32 @@ def test_record_without_a_broker_setting_says_what_to_set() -> None:
     result = _run("record", env={"KAPAUDIT_KAFKA_BOOTSTRAP_SERVERS": ""})
     assert result.returncode == 2
     assert "KAPAUDIT_KAFKA_BOOTSTRAP_SERVERS is not set" in result.stderr
+
+
+def test_tokens_are_created_once_listed_without_the_secret_and_revoked(tmp_path: Path) -> None:
+    env = {"KAPAUDIT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'tokens.db'}"}
+    created = _run(
+        "tokens",
+        "create",
+        "--role",
+        "compliance_officer",
+        "--clinic",
+        "clinic-a",
+        "--name",
+        "anna",
+        env=env,
+    )
+    assert created.returncode == 0, created.stderr
+    token = created.stdout.strip().splitlines()[-1]
+    assert token.startswith("kap_")
+    listed = _run("tokens", "list", env={**env, "COLUMNS": "200"})
+    assert "anna" in listed.stdout
+    assert "compliance_officer" in listed.stdout
+    assert token not in listed.stdout
+    assert _run("tokens", "revoke", "anna", env=env).returncode == 0
+    again = _run("tokens", "revoke", "anna", env=env)
+    assert again.returncode == 2
+    assert "no live token named 'anna'" in again.stderr
+    bad = _run("tokens", "create", "--role", "overlord", env=env)
+    assert bad.returncode == 2
+    assert "--role: unknown role 'overlord'" in bad.stderr

@@ -87,6 +87,15 @@ class SqlTokenStore:
             )
         return bool(result.rowcount)
 
+    async def rename_revoked(self, name: str, *, now: datetime) -> None:
+        """Free ``name`` for a new token: revoked tokens keep their row under a dated name."""
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                update(api_tokens)
+                .where(api_tokens.c.name == name, api_tokens.c.revoked_at.is_not(None))
+                .values(name=f"{name}@revoked-{now.strftime('%Y%m%dT%H%M%S%f')}")
+            )
+
 
 def _principal(row: object) -> Principal:
     mapping = dict(row)  # type: ignore[call-overload]
