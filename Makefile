@@ -18,7 +18,15 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/kapaudit up --demo
 
-test: $(STAMP)
+# The browser tests drive Debian's Chromium (never a downloaded one).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+$(CHROMIUM):
+	$(SUDO) apt-get update -q
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium
+
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/pytest -q
 
 lint: $(STAMP)

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from projections.access import AccessReport
 from projections.compliance import Outcome, SessionStatus, SessionVerdict
 from projections.ledger import Ledger
 from projections.reports import ClinicReport
@@ -240,3 +241,42 @@ def ledger_report(
         console.print(
             "[bold red]Unwitnessed waste in:[/] " + ", ".join(ledger.unwitnessed_waste_sessions)
         )
+
+
+@report_app.command("access")
+@friendly_errors
+def access_report(
+    clinic_id: str,
+    patient: Annotated[str | None, typer.Option("--patient", help="Only this patient.")] = None,
+    token: Annotated[str | None, typer.Option("--token", help="Only this token's reads.")] = None,
+    start: From = None,
+    end: To = None,
+    as_json: AsJson = False,
+) -> None:
+    """Who read which patient's data, and when (an accounting of disclosures)."""
+    period = _period(start, end)
+
+    async def run() -> AccessReport:
+        async with queries(load_settings()) as q:
+            return await q.access_report(
+                clinic_id, start=period[0], end=period[1], patient_id=patient, token_name=token
+            )
+
+    report = asyncio.run(run())
+    if as_json:
+        typer.echo(json.dumps(jsonable(report)))
+        return
+    table = Table(title=f"Reads of {clinic_id} data, {period[0].date()} to {period[1].date()}")
+    for column in ("time", "reader", "role", "via", "patient", "resource", "outcome"):
+        table.add_column(column)
+    for line in report.lines:
+        table.add_row(
+            line.occurred_at.isoformat(timespec="seconds"),
+            line.token_name,
+            line.role,
+            line.channel,
+            line.patient_id,
+            line.resource,
+            line.outcome,
+        )
+    console.print(table)

@@ -13,7 +13,7 @@ import pytest
 
 from services.adapters.sql import SqlEventStore, create_engine, upgrade_schema
 from services.demo import PLANTED_LAPSES, demo_day_events
-from tests.factories import valid
+from tests.factories import document, valid
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -95,3 +95,30 @@ def test_rebuilding_the_projections_keeps_the_same_verdicts(demo_log: str) -> No
         report.pop("start")
         report.pop("end")
     assert after == before
+
+
+async def test_the_access_report_lists_who_read_which_patient(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'access.db'}"
+    engine = create_engine(url)
+    await upgrade_schema(engine)
+    now = datetime.now(UTC)
+    reads = [
+        document(
+            "access.recorded",
+            occurred_at=(now - timedelta(hours=1)).isoformat(),
+            patient_id=patient,
+            payload={"token_name": reader},
+        )
+        for patient, reader in [("pt-1", "anna"), ("pt-2", "anna"), ("pt-1", "ben")]
+    ]
+    await SqlEventStore(engine=engine).record(
+        valid=[valid(d) for d in reads], invalid=[], recorded_at=now
+    )
+    await engine.dispose()
+    result = _kapaudit("report", "access", "clinic-demo", "--patient", "pt-1", "--json", url=url)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert sorted(line["token_name"] for line in report["lines"]) == ["anna", "ben"]
+    assert report["patients"] == {"pt-1": 2}
+    by_reader = _kapaudit("report", "access", "clinic-demo", "--token", "anna", "--json", url=url)
+    assert json.loads(by_reader.stdout)["patients"] == {"pt-1": 1, "pt-2": 1}
