@@ -7,6 +7,7 @@ import contextlib
 import json
 import signal
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -65,26 +66,64 @@ def up(
 @app.command()
 @friendly_errors
 def record() -> None:
-    """Run only the recorder against KAPAUDIT_KAFKA_BOOTSTRAP_SERVERS and the configured store."""
-    settings = load_settings()
+    """Run only the recorder (production: one process per role, scaled apart)."""
+    asyncio.run(_up(_external(load_settings()), demo=False, parts=_Parts(record=True)))
+
+
+@app.command()
+@friendly_errors
+def project() -> None:
+    """Run only the projector, keeping the read models in step with the log."""
+    asyncio.run(_up(_external(load_settings()), demo=False, parts=_Parts(project=True)))
+
+
+@app.command()
+@friendly_errors
+def serve() -> None:
+    """Run only the HTTP API and dashboard on KAPAUDIT_HTTP_HOST:KAPAUDIT_HTTP_PORT."""
+    asyncio.run(_up(_external(load_settings()), demo=False, parts=_Parts(serve_http=True)))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Parts:
+    record: bool = False
+    project: bool = False
+    serve_http: bool = False
+
+
+_EVERYTHING = _Parts(record=True, project=True, serve_http=True)
+
+
+def _external(settings: Settings) -> Settings:
     if settings.kafka_bootstrap_servers is None:
         raise CliError(
             "KAPAUDIT_KAFKA_BOOTSTRAP_SERVERS is not set",
             hint="set it to your Kafka, or use `kapaudit up` for the embedded broker",
         )
-    asyncio.run(_up(settings, demo=False))
+    return settings
 
 
-async def _up(settings: Settings, *, demo: bool) -> None:
+async def _up(settings: Settings, *, demo: bool, parts: _Parts = _EVERYTHING) -> None:
     with _interruptions() as stop:
-        async with running_stack(settings) as stack:
+        async with running_stack(
+            settings, record=parts.record, project=parts.project, serve_http=parts.serve_http
+        ) as stack:
             _print_banner(stack)
             if demo:
                 await _publish_demo(stack)
                 await _print_demo_tokens(stack)
             if stack.http_url:
                 console.print(f"Dashboard: {stack.http_url}/  API docs: {stack.http_url}/docs")
-            console.print("[green]Recording.[/] Press Ctrl-C to stop.")
+            running = [
+                name
+                for name, on in (
+                    ("recorder", parts.record),
+                    ("projector", parts.project),
+                    ("HTTP", parts.serve_http),
+                )
+                if on
+            ]
+            console.print(f"[green]Running {', '.join(running)}.[/] Press Ctrl-C to stop.")
             await stop.wait()
     console.print("Stopped.")
 
