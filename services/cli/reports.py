@@ -4,24 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 from rich.table import Table
 
-from projections.access import AccessReport
 from projections.compliance import Outcome, SessionStatus, SessionVerdict
-from projections.ledger import Ledger
-from projections.reports import ClinicReport
 from projections.summaries import clock_time
 from projections.timeline import Timeline
 from services.cli.common import console, load_settings, parse_instant, queries
 from services.cli.errors import CliError, friendly_errors
 from services.jsonable import jsonable
-from services.queries import SessionNotFoundError
+from services.queries import ComplianceQueries, SessionNotFoundError
 
 __all__ = ["report_app"]
+
+T = TypeVar("T")
 
 report_app = typer.Typer(
     help="Compliance verdicts, clinic reports, the ledger.", no_args_is_help=True
@@ -55,6 +55,23 @@ _OUTCOME_STYLE = {
 }
 
 
+def _ask(question: Callable[[ComplianceQueries], Awaitable[T]]) -> T:
+    """Run one question against read models brought up to date first."""
+
+    async def run() -> T:
+        async with queries(load_settings()) as q:
+            return await question(q)
+
+    return asyncio.run(run())
+
+
+def _table(title: str, *columns: str) -> Table:
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column)
+    return table
+
+
 def _period(start_text: str | None, end_text: str | None) -> tuple[datetime, datetime]:
     end = parse_instant(end_text, option="--to") or datetime.now(UTC)
     start = parse_instant(start_text, option="--from") or end - timedelta(days=7)
@@ -69,20 +86,19 @@ def session_report(session_id: str, as_of: AsOf = None, as_json: AsJson = False)
     """A session's verdict, rule by rule, and its timeline."""
     instant = parse_instant(as_of, option="--as-of")
 
-    async def run() -> tuple[SessionVerdict, Timeline]:
-        async with queries(load_settings()) as q:
-            try:
-                return (
-                    await q.verdict(session_id, as_of=instant),
-                    await q.timeline(session_id, as_of=instant),
-                )
-            except SessionNotFoundError:
-                raise CliError(
-                    f"no session {session_id!r} in the log",
-                    hint="`kapaudit report clinic CLINIC --from DAY` lists the sessions",
-                ) from None
+    async def both(q: ComplianceQueries) -> tuple[SessionVerdict, Timeline]:
+        try:
+            return (
+                await q.verdict(session_id, as_of=instant),
+                await q.timeline(session_id, as_of=instant),
+            )
+        except SessionNotFoundError:
+            raise CliError(
+                f"no session {session_id!r} in the log",
+                hint="`kapaudit report clinic CLINIC` lists the sessions",
+            ) from None
 
-    verdict, timeline = asyncio.run(run())
+    verdict, timeline = _ask(both)
     if as_json:
         typer.echo(json.dumps({"verdict": jsonable(verdict), "timeline": jsonable(timeline)}))
         return
@@ -92,9 +108,7 @@ def session_report(session_id: str, as_of: AsOf = None, as_json: AsJson = False)
         f"[bold]{verdict.session_id}[/] {protocol}, patient {verdict.patient_id}: "
         f"[{style}]{verdict.status.value}[/] as of {verdict.as_of.isoformat(timespec='seconds')}"
     )
-    rules = Table(title="Rules", show_lines=False)
-    for column in ("rule", "outcome", "detail"):
-        rules.add_column(column)
+    rules = _table("Rules", "rule", "outcome", "detail")
     for result in verdict.rules:
         rules.add_row(
             result.rule_id,
@@ -102,9 +116,7 @@ def session_report(session_id: str, as_of: AsOf = None, as_json: AsJson = False)
             result.detail,
         )
     console.print(rules)
-    events = Table(title="Timeline")
-    for column in ("time", "event", "who", "summary"):
-        events.add_column(column)
+    events = _table("Timeline", "time", "event", "who", "summary")
     session_days = {e.occurred_at.date() for e in timeline.entries if e.scope == "session"}
     for entry in timeline.entries:
         summary = entry.summary
@@ -137,11 +149,9 @@ def clinic_report(
     period = _period(start, end)
     instant = parse_instant(as_of, option="--as-of")
 
-    async def run() -> ClinicReport:
-        async with queries(load_settings()) as q:
-            return await q.clinic_report(clinic_id, start=period[0], end=period[1], as_of=instant)
-
-    report = asyncio.run(run())
+    report = _ask(
+        lambda q: q.clinic_report(clinic_id, start=period[0], end=period[1], as_of=instant)
+    )
     if as_json:
         typer.echo(json.dumps(jsonable(report)))
         return
@@ -159,15 +169,13 @@ def clinic_report(
     statuses.add_row("[bold]all[/]", *(str(report.by_status[s.value]) for s in SessionStatus))
     console.print(statuses)
     if report.failures_by_rule:
-        failures = Table(title="Failures by rule")
-        failures.add_column("rule")
-        failures.add_column("sessions", justify="right")
+        failures = _table("Failures by rule", "rule", "sessions")
         for rule_id, count in report.failures_by_rule.items():
             failures.add_row(rule_id, str(count))
         console.print(failures)
-        failing = Table(title="Failing sessions")
-        for column in ("session", "start", "protocol", "patient", "failed rules"):
-            failing.add_column(column)
+        failing = _table(
+            "Failing sessions", "session", "start", "protocol", "patient", "failed rules"
+        )
         for item in report.failing_sessions:
             failing.add_row(
                 item.session_id,
@@ -177,9 +185,7 @@ def clinic_report(
                 ", ".join(item.failed_rules),
             )
         console.print(failing)
-    weeks = Table(title="Weeks")
-    for column in ("week of", "sessions", "non_compliant", "rate"):
-        weeks.add_column(column)
+    weeks = _table("Weeks", "week of", "sessions", "non_compliant", "rate")
     for week in report.weeks:
         weeks.add_row(
             str(week.week_start),
@@ -203,19 +209,14 @@ def ledger_report(
     period = _period(start, end)
     instant = parse_instant(as_of, option="--as-of")
 
-    async def run() -> Ledger:
-        async with queries(load_settings()) as q:
-            return await q.ledger(clinic_id, start=period[0], end=period[1], as_of=instant)
-
-    ledger = asyncio.run(run())
+    ledger = _ask(lambda q: q.ledger(clinic_id, start=period[0], end=period[1], as_of=instant))
     if as_json:
         typer.echo(json.dumps(jsonable(ledger)))
         return
-    lines = Table(
-        title=f"Controlled substances, {clinic_id}, {period[0].date()} to {period[1].date()}"
+    lines = _table(
+        f"Controlled substances, {clinic_id}, {period[0].date()} to {period[1].date()}",
+        *("time", "kind", "drug", "mg", "lot", "by", "witness", "session"),
     )
-    for column in ("time", "kind", "drug", "mg", "lot", "by", "witness", "session"):
-        lines.add_column(column)
     for line in ledger.lines:
         witness = line.witness_id or ""
         if line.unwitnessed:
@@ -231,9 +232,7 @@ def ledger_report(
             line.session_id,
         )
     console.print(lines)
-    totals = Table(title="Totals by lot")
-    for column in ("drug", "lot", "administered mg", "wasted mg"):
-        totals.add_column(column)
+    totals = _table("Totals by lot", "drug", "lot", "administered mg", "wasted mg")
     for (medication, lot), sums in ledger.by_lot.items():
         totals.add_row(medication, lot, f"{sums.administered_mg:g}", f"{sums.wasted_mg:g}")
     console.print(totals)
@@ -256,19 +255,18 @@ def access_report(
     """Who read which patient's data, and when (an accounting of disclosures)."""
     period = _period(start, end)
 
-    async def run() -> AccessReport:
-        async with queries(load_settings()) as q:
-            return await q.access_report(
-                clinic_id, start=period[0], end=period[1], patient_id=patient, token_name=token
-            )
-
-    report = asyncio.run(run())
+    report = _ask(
+        lambda q: q.access_report(
+            clinic_id, start=period[0], end=period[1], patient_id=patient, token_name=token
+        )
+    )
     if as_json:
         typer.echo(json.dumps(jsonable(report)))
         return
-    table = Table(title=f"Reads of {clinic_id} data, {period[0].date()} to {period[1].date()}")
-    for column in ("time", "reader", "role", "via", "patient", "resource", "outcome"):
-        table.add_column(column)
+    table = _table(
+        f"Reads of {clinic_id} data, {period[0].date()} to {period[1].date()}",
+        *("time", "reader", "role", "via", "patient", "resource", "outcome"),
+    )
     for line in report.lines:
         table.add_row(
             line.occurred_at.isoformat(timespec="seconds"),
