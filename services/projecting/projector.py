@@ -7,7 +7,7 @@ import contextlib
 import logging
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from events import parse_event
@@ -19,6 +19,7 @@ from services.adapters.sql.projection_store import (
     read_checkpoint,
     write_checkpoint,
 )
+from services.adapters.sql.read_model_tables import projection_checkpoints
 from services.adapters.sql.tables import event_log
 
 __all__ = ["Projector"]
@@ -86,7 +87,23 @@ class Projector:
                     await stored.clear(writer)
         return await self.catch_up()
 
+    async def _behind(self, stored: StoredProjection) -> bool:
+        # A plain read first: an idle projector polling with write transactions
+        # would take SQLite's write lock away from the recorder several times a second.
+        async with self._engine.connect() as connection:
+            head = (await connection.execute(select(func.max(event_log.c.position)))).scalar()
+            done = (
+                await connection.execute(
+                    select(projection_checkpoints.c.position).where(
+                        projection_checkpoints.c.name == stored.name
+                    )
+                )
+            ).scalar()
+        return (head or 0) > (done or 0)
+
     async def _step(self, stored: StoredProjection) -> int:
+        if not await self._behind(stored):
+            return 0
         async with self._engine.connect() as connection:
             writer = await connection.execution_options(**{WRITE_OPTION: True})
             async with writer.begin():
