@@ -38,34 +38,45 @@ class ComplianceQueries:
         self._clock = clock
         self._profiles = profiles or ClinicProfiles()
 
+    @property
+    def profiles(self) -> ClinicProfiles:
+        """The profiles verdicts are judged by (shipped defaults and clinic overrides)."""
+        return self._profiles
+
     async def timeline(self, session_id: str, *, as_of: datetime | None = None) -> Timeline:
-        session, patient = await self._session_and_patient(session_id)
+        session, patient = await self.session_and_patient(session_id)
         return build_timeline(session=session, patient=patient, as_of=as_of or self._clock.now())
 
     async def verdict(self, session_id: str, *, as_of: datetime | None = None) -> SessionVerdict:
-        session, patient = await self._session_and_patient(session_id)
+        session, patient = await self.session_and_patient(session_id)
         return self._judge(session, patient, as_of=as_of or self._clock.now())
 
     async def clinic_report(
         self, clinic_id: str, *, start: datetime, end: datetime, as_of: datetime | None = None
     ) -> ClinicReport:
         instant = as_of or self._clock.now()
-        sessions = await self.sessions(clinic_id, start=start, end=end)
-        patients = await self._patients(clinic_id, {s.patient_id for s in sessions})
+        judged = await self.verdicts(clinic_id, start=start, end=end, as_of=instant)
         return build_clinic_report(
-            (
-                (
-                    self._judge(s, patients.get(s.patient_id), as_of=instant),
-                    s.scheduled_start or s.first_occurred_at,
-                )
-                for s in sessions
-                if s.as_of(instant).events
-            ),
+            ((verdict, s.scheduled_start or s.first_occurred_at) for s, verdict in judged),
             clinic_id=clinic_id,
             start=start,
             end=end,
             as_of=instant,
         )
+
+    async def verdicts(
+        self, clinic_id: str, *, start: datetime, end: datetime, as_of: datetime | None = None
+    ) -> list[tuple[SessionHistory, SessionVerdict]]:
+        """Every session of the clinic starting in ``[start, end)`` with its verdict, by start;
+        sessions with nothing recorded by ``as_of`` are left out."""
+        instant = as_of or self._clock.now()
+        sessions = [
+            s
+            for s in await self.sessions(clinic_id, start=start, end=end)
+            if s.as_of(instant).events
+        ]
+        patients = await self.patients(clinic_id, {s.patient_id for s in sessions})
+        return [(s, self._judge(s, patients.get(s.patient_id), as_of=instant)) for s in sessions]
 
     async def ledger(
         self, clinic_id: str, *, start: datetime, end: datetime, as_of: datetime | None = None
@@ -137,9 +148,10 @@ class ComplianceQueries:
             as_of=as_of,
         )
 
-    async def _session_and_patient(
+    async def session_and_patient(
         self, session_id: str
     ) -> tuple[SessionHistory, PatientHistory | None]:
+        """A session's history and its patient's; SessionNotFoundError when unknown."""
         async with self._engine.connect() as connection:
             row = (
                 await connection.execute(
@@ -151,10 +163,11 @@ class ComplianceQueries:
         if row is None:
             raise SessionNotFoundError(session_id)
         session = SessionHistory.from_document(json.loads(row))
-        patients = await self._patients(session.clinic_id, {session.patient_id})
+        patients = await self.patients(session.clinic_id, {session.patient_id})
         return session, patients.get(session.patient_id)
 
-    async def _patients(self, clinic_id: str, patient_ids: set[str]) -> dict[str, PatientHistory]:
+    async def patients(self, clinic_id: str, patient_ids: set[str]) -> dict[str, PatientHistory]:
+        """Patient histories by patient id (patients with none are absent)."""
         keys = [patient_key_of(clinic_id=clinic_id, patient_id=p) for p in sorted(patient_ids)]
         histories: dict[str, PatientHistory] = {}
         async with self._engine.connect() as connection:
