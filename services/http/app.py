@@ -5,8 +5,9 @@ from __future__ import annotations
 from importlib.metadata import version
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
-from services.http import ops
+from services.http import api, dashboard, ops
 from services.http.context import HttpContext
 
 __all__ = ["create_app"]
@@ -25,4 +26,7 @@ def create_app(context: HttpContext) -> FastAPI:
     )
     app.state.context = context
     app.include_router(ops.router)
+    app.include_router(api.router)
+    app.include_router(dashboard.router)
+    app.mount("/static", StaticFiles(directory=dashboard.STATIC_DIR), name="static")
     return app

@@ -1,0 +1,20 @@
+"""The v1 HTTP API: publishing events, sessions, clinic reports and log verification.
+
+Every read of patient data is recorded as an ``access.recorded`` event before it is
+answered; every refusal (401, 403) says nothing about whether the resource exists.
+"""
+
+from fastapi import APIRouter, Depends
+from fastapi.security import HTTPBearer
+
+from services.http.api import clinics, publishing, session_detail, sessions, verification
+
+__all__ = ["router"]
+
+# Authentication itself is ``CurrentPrincipal``'s; this only declares the bearer scheme
+# in the OpenAPI document, so that /docs offers to send a token.
+_bearer = HTTPBearer(auto_error=False, description="An API token from `kapaudit tokens create`.")
+
+router = APIRouter(prefix="/v1", dependencies=[Depends(_bearer)])
+for _part in (publishing, sessions, session_detail, clinics, verification):
+    router.include_router(_part.router)

@@ -1,0 +1,125 @@
+"""Recording reads of patient data as ``access.recorded`` events, before answering."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from events import AccessChannel, AccessOutcome
+from services.auth import Principal
+from services.http.api.availability import BrokerTimeout, acknowledged
+from services.http.context import HttpContext
+from services.http.deps import Context, CurrentPrincipal
+
+__all__ = ["AuditedRead", "ReadAudit", "get_read_audit"]
+
+_log = logging.getLogger("kapaudit.http")
+
+_UNRECORDED = "the read could not be recorded in the access log, so nothing is shown; retry later"
+
+# Denials are recorded in the background; the event loop keeps only weak references to
+# tasks, so they are held here until done.
+_denials: set[asyncio.Task[None]] = set()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReadAudit:
+    """The access log for one request: who asks, for what, with which query."""
+
+    principal: Principal
+    context: HttpContext
+    resource: str
+    query: dict[str, str]
+    broker_wait: float
+
+    async def allowed(
+        self, *, clinic_id: str, patient_ids: Iterable[str], session_id: str | None = None
+    ) -> None:
+        """Record that the answer shows these patients' data; 503 when it cannot be recorded.
+
+        Fail closed: a read that cannot be accounted for is not served.
+        """
+        patients = sorted(set(patient_ids))
+        if not patients:
+            # Nothing about any patient is in the answer (an empty page, counts only).
+            return
+        await acknowledged(
+            self._record(
+                outcome=AccessOutcome.ALLOWED,
+                clinic_id=clinic_id,
+                patient_ids=patients,
+                session_id=session_id,
+            ),
+            within=self.broker_wait,
+            refusal=_UNRECORDED,
+        )
+
+    def denied(self, *, clinic_id: str, patient_id: str, session_id: str) -> None:
+        """Record, after the 403 is sent, a refused read of an existing session.
+
+        In the background so that refusing an existing session takes as long as refusing
+        a missing one; a failure is logged only, since nothing was disclosed.
+        """
+        task = asyncio.create_task(
+            self._record_denial(clinic_id=clinic_id, patient_id=patient_id, session_id=session_id)
+        )
+        _denials.add(task)
+        task.add_done_callback(_denials.discard)
+
+    async def _record_denial(self, *, clinic_id: str, patient_id: str, session_id: str) -> None:
+        try:
+            async with asyncio.timeout(self.broker_wait):
+                await self._record(
+                    outcome=AccessOutcome.DENIED,
+                    clinic_id=clinic_id,
+                    patient_ids=[patient_id],
+                    session_id=session_id,
+                )
+        except Exception:
+            _log.exception("could not record a denied read of session %s", session_id)
+
+    async def _record(
+        self,
+        *,
+        outcome: AccessOutcome,
+        clinic_id: str,
+        patient_ids: list[str],
+        session_id: str | None,
+    ) -> None:
+        await self.context.auditor.record(
+            principal=self.principal,
+            channel=AccessChannel.API,
+            resource=self.resource,
+            query=self.query,
+            outcome=outcome,
+            clinic_id=clinic_id,
+            patient_ids=patient_ids,
+            session_id=session_id,
+        )
+
+
+def get_read_audit(
+    request: Request, principal: CurrentPrincipal, context: Context, broker_wait: BrokerTimeout
+) -> ReadAudit:
+    return ReadAudit(
+        principal=principal,
+        context=context,
+        resource=f"GET {request.url.path}",
+        query=_recordable(request.query_params.items()),
+        broker_wait=broker_wait,
+    )
+
+
+AuditedRead = Annotated[ReadAudit, Depends(get_read_audit)]
+
+
+def _recordable(parameters: Iterable[tuple[str, str]]) -> dict[str, str]:
+    # access.recorded holds non-blank keys and values only (the auditor truncates them to
+    # the contract's lengths first); a blank one asked for nothing, so it is left out
+    # rather than making the whole record invalid and the read refused.
+    return {key: value for key, value in parameters if key[:64].strip() and value[:1000].strip()}

@@ -1,0 +1,133 @@
+"""A clinic's compliance report, controlled-substance ledger and access report."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from services.http.api.auditing import AuditedRead
+from services.http.api.csv_export import csv_response, ledger_csv, report_csv, wants_csv
+from services.http.api.guards import require_reader
+from services.http.api.judging import judge
+from services.http.api.models import error_responses
+from services.http.api.params import AsOf, ClinicIdPath, PatientIdQuery, Period, RequestedPeriod
+from services.http.api.routing import ApiRoute
+from services.http.deps import Context, CurrentPrincipal
+from services.jsonable import jsonable
+
+__all__ = ["router"]
+
+router = APIRouter(route_class=ApiRoute, tags=["clinics"])
+
+_ERRORS = error_responses(401, 403, 422, 503)
+_JSON_OR_CSV: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "JSON, or CSV when the request sends `Accept: text/csv`.",
+        "content": {
+            "application/json": {"schema": {"type": "object"}},
+            "text/csv": {"schema": {"type": "string"}},
+        },
+    },
+    **_ERRORS,
+}
+
+
+@router.get(
+    "/clinics/{clinic_id}/compliance-report",
+    summary="Compliance over a period: rates, failures by rule, failing sessions",
+    responses=_JSON_OR_CSV,
+)
+async def compliance_report(
+    request: Request,
+    clinic_id: ClinicIdPath,
+    period: RequestedPeriod,
+    as_of: AsOf,
+    principal: CurrentPrincipal,
+    audit: AuditedRead,
+    context: Context,
+) -> Response:
+    """JSON: the report's figures and failing sessions. CSV: one row per session (id,
+    start, protocol, patient, status, failed rules)."""
+    require_reader(principal, clinic_id)
+    if wants_csv(request.headers.get("accept")):
+        histories = await context.queries.sessions(clinic_id, start=period.start, end=period.end)
+        instant = as_of or context.clock.now()
+        judged = await judge(
+            context.queries, [h for h in histories if h.as_of(instant).events], as_of=instant
+        )
+        await audit.allowed(clinic_id=clinic_id, patient_ids=[j.verdict.patient_id for j in judged])
+        return csv_response(
+            report_csv(judged), filename=_filename(clinic_id, "compliance-report", period)
+        )
+    report = await context.queries.clinic_report(
+        clinic_id, start=period.start, end=period.end, as_of=as_of
+    )
+    # Counts disclose no one; the failing sessions name their patients.
+    await audit.allowed(
+        clinic_id=clinic_id, patient_ids=[s.patient_id for s in report.failing_sessions]
+    )
+    return JSONResponse(jsonable(report))
+
+
+@router.get(
+    "/clinics/{clinic_id}/controlled-substances",
+    summary="The controlled-substance ledger: every administration and waste",
+    responses=_JSON_OR_CSV,
+)
+async def controlled_substances(
+    request: Request,
+    clinic_id: ClinicIdPath,
+    period: RequestedPeriod,
+    as_of: AsOf,
+    principal: CurrentPrincipal,
+    audit: AuditedRead,
+    context: Context,
+) -> Response:
+    """Lines whose clinical time lies in the period, as recorded by ``as_of``, with totals
+    by lot and medication (JSON) or one row per line (CSV)."""
+    require_reader(principal, clinic_id)
+    ledger = await context.queries.ledger(
+        clinic_id, start=period.start, end=period.end, as_of=as_of
+    )
+    await audit.allowed(clinic_id=clinic_id, patient_ids=[line.patient_id for line in ledger.lines])
+    if wants_csv(request.headers.get("accept")):
+        return csv_response(
+            ledger_csv(ledger), filename=_filename(clinic_id, "controlled-substances", period)
+        )
+    return JSONResponse(jsonable(ledger))
+
+
+@router.get(
+    "/clinics/{clinic_id}/access-report",
+    summary="Who read this clinic's patient data, newest first",
+    responses={200: {"content": {"application/json": {"schema": {"type": "object"}}}}, **_ERRORS},
+)
+async def access_report(
+    clinic_id: ClinicIdPath,
+    period: RequestedPeriod,
+    principal: CurrentPrincipal,
+    audit: AuditedRead,
+    context: Context,
+    patient_id: PatientIdQuery = None,
+    token_name: Annotated[
+        str | None, Query(pattern=r"^[^\x00]{1,128}$", description="Only reads by this token.")
+    ] = None,
+) -> JSONResponse:
+    """Reads recorded in the period. Reading it is itself recorded, once per patient in
+    it, since it tells who looked at whom."""
+    require_reader(principal, clinic_id)
+    report = await context.queries.access_report(
+        clinic_id,
+        start=period.start,
+        end=period.end,
+        patient_id=patient_id,
+        token_name=token_name,
+    )
+    await audit.allowed(clinic_id=clinic_id, patient_ids=report.patients)
+    return JSONResponse(jsonable(report))
+
+
+def _filename(clinic_id: str, what: str, period: Period) -> str:
+    return f"{clinic_id}-{what}-{period.start.date()}-{period.end.date()}.csv"

@@ -1,0 +1,166 @@
+"""Reading a ``POST /v1/events`` body: one event, or ``{"events": [...]}`` of 1 to 1000.
+
+The contract's own validator, ``events.parse_event``, judges every event; this module
+only finds the events in the body and says which of them is wrong, field by field.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any, Final
+
+from events import (
+    ROOT_PATH,
+    EventRejected,
+    FieldError,
+    RejectionReason,
+    SessionEvent,
+    canonical_json,
+    parse_event,
+)
+from services.http.api.problems import InvalidRequest, Problem
+
+__all__ = ["MAX_EVENTS", "read_events"]
+
+MAX_EVENTS: Final = 1000
+
+_SHAPE = 'Expected one event object, or {"events": [...]} with 1 to 1000 events'
+
+
+def read_events(raw: bytes) -> list[SessionEvent]:
+    """The body's events, repeats of the same event once; else ``InvalidRequest`` listing
+    every problem of every event (each with its index in the batch)."""
+    items = _items(_document(raw))
+    parsed: list[tuple[int, SessionEvent]] = []
+    problems: list[Problem] = []
+    for index, item in enumerate(items):
+        try:
+            parsed.append((index, parse_event(_encoded(item))))
+        except EventRejected as rejected:
+            problems.extend(
+                Problem(index=index, path=error.path, message=error.message)
+                for error in rejected.errors
+            )
+    events, conflicts = _unique(parsed)
+    problems.extend(conflicts)
+    if problems:
+        raise InvalidRequest(sorted(problems, key=lambda p: p.index or 0))
+    return events
+
+
+def _document(raw: bytes) -> Any:
+    try:
+        return json.loads(
+            raw.decode("utf-8"),
+            parse_constant=_no_constant,
+            parse_float=_finite,
+            object_pairs_hook=_no_duplicate_keys,
+        )
+    except UnicodeDecodeError as error:
+        raise _root(f"Not valid UTF-8: {error.reason} at byte {error.start}") from None
+    except RecursionError:
+        raise _root("JSON nested too deeply") from None
+    except ValueError as error:
+        raise _root(f"Invalid JSON: {error}") from None
+
+
+def _items(document: Any) -> list[Any]:
+    # An event never has an "events" field, but one that does is reported as an event
+    # with an extra field rather than as a malformed batch.
+    if not isinstance(document, dict):
+        raise _root(f"{_SHAPE}; got {_kind(document)}")
+    if "events" not in document or "event_type" in document:
+        return [document]
+    extra = sorted(key for key in document if key != "events")
+    if extra:
+        raise _root(f"{_SHAPE}; a batch has no other key than events, got {extra[:5]}")
+    events = document["events"]
+    if not isinstance(events, list):
+        raise InvalidRequest.about("events", f"{_SHAPE}; got {_kind(events)}")
+    if not 1 <= len(events) <= MAX_EVENTS:
+        raise InvalidRequest.about(
+            "events", f"{_SHAPE}; got {len(events)} events (send larger batches in parts)"
+        )
+    return events
+
+
+def _encoded(item: Any) -> bytes:
+    # Compact, so that the contract's size limit counts the event, not our whitespace.
+    try:
+        return json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    except UnicodeEncodeError:
+        raise _unencodable("a string contains a lone surrogate escape") from None
+    except RecursionError:
+        raise _unencodable("JSON nested too deeply") from None
+
+
+def _unique(
+    parsed: list[tuple[int, SessionEvent]],
+) -> tuple[list[SessionEvent], list[Problem]]:
+    """Each event once; the same event_id with other content is refused here, since the
+    log would keep only the first and dead-letter the other."""
+    first: dict[str, tuple[int, bytes]] = {}
+    events: list[SessionEvent] = []
+    conflicts: list[Problem] = []
+    for index, event in parsed:
+        event_id = str(event.event_id)
+        body = canonical_json(event)
+        seen = first.get(event_id)
+        if seen is None:
+            first[event_id] = (index, body)
+            events.append(event)
+        elif seen[1] != body:
+            conflicts.append(
+                Problem(
+                    index=index,
+                    path="event_id",
+                    message=f"repeats the event_id of event {seen[0]} with other content",
+                )
+            )
+    return events, conflicts
+
+
+def _unencodable(message: str) -> EventRejected:
+    return EventRejected(
+        reason=RejectionReason.INVALID_JSON, errors=[FieldError(path=ROOT_PATH, message=message)]
+    )
+
+
+def _root(message: str) -> InvalidRequest:
+    return InvalidRequest.about(ROOT_PATH, message)
+
+
+def _no_constant(constant: str) -> float:
+    raise ValueError(f"{constant} is not a JSON number")
+
+
+def _finite(literal: str) -> float:
+    number = float(literal)
+    if math.isinf(number):
+        raise ValueError("number out of range")
+    return number
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # As in the contract: an audit record must mean one thing, whichever parser reads it.
+    document: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in document:
+            raise ValueError(f"duplicate key {key[:64]!r}")
+        document[key] = value
+    return document
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if value is None:
+        return "null"
+    return "a number"

@@ -1,0 +1,41 @@
+"""Verdicts for every session of a clinic in a period (the session list, the report CSV)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from projections import SessionHistory
+from projections.compliance import SessionVerdict
+from services.queries import ComplianceQueries
+
+__all__ = ["JudgedSession", "judge", "session_start"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JudgedSession:
+    verdict: SessionVerdict
+    session_start: datetime | None
+
+
+def session_start(history: SessionHistory) -> datetime | None:
+    """When the session was booked to start; its first event when it was never booked."""
+    return history.scheduled_start or history.first_occurred_at
+
+
+async def judge(
+    queries: ComplianceQueries, histories: Iterable[SessionHistory], *, as_of: datetime
+) -> list[JudgedSession]:
+    """Each session's verdict as of ``as_of``, in the order given.
+
+    One query per session: ``ComplianceQueries`` judges sessions one at a time, and keeps
+    the clinic profiles to itself, so the verdicts here are exactly the ones it gives.
+    """
+    return [
+        JudgedSession(
+            verdict=await queries.verdict(history.session_id, as_of=as_of),
+            session_start=session_start(history.as_of(as_of)),
+        )
+        for history in histories
+    ]

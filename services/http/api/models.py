@@ -1,0 +1,135 @@
+"""Response bodies of the v1 API, as they appear in the OpenAPI document."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, PlainSerializer, WithJsonSchema
+
+from events import Protocol
+from projections.compliance import Outcome, SessionStatus
+
+__all__ = [
+    "Accepted",
+    "BrokenLinkOut",
+    "Instant",
+    "LogVerification",
+    "ProblemOut",
+    "RuleOutcome",
+    "SessionCompliance",
+    "SessionPage",
+    "SessionSummary",
+    "ValidationProblems",
+    "error_responses",
+]
+
+Instant = Annotated[
+    datetime,
+    # The same ISO 8601 text as the CLI's --json and the other endpoints (jsonable).
+    PlainSerializer(lambda value: value.isoformat(), return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
+
+
+class _Out(BaseModel):
+    # The attribute docstrings below become the field descriptions in /docs.
+    model_config = ConfigDict(use_attribute_docstrings=True)
+
+
+class Accepted(_Out):
+    accepted: list[str]
+    """The event ids the broker acknowledged, in request order, each once."""
+
+
+class ProblemOut(_Out):
+    index: int | None
+    """The event's position in the request; null when not about one event."""
+    path: str
+    message: str
+
+
+class ValidationProblems(_Out):
+    errors: list[ProblemOut]
+
+
+class SessionSummary(_Out):
+    session_id: str
+    clinic_id: str
+    patient_id: str
+    protocol: Protocol | None
+    status: SessionStatus
+    session_start: Instant | None
+    failed_rules: list[str]
+
+
+class SessionPage(_Out):
+    items: list[SessionSummary]
+    total: int
+    limit: int
+    offset: int
+
+
+class RuleOutcome(_Out):
+    rule_id: str
+    outcome: Outcome
+    evidence: list[str]
+    detail: str
+
+
+class SessionCompliance(_Out):
+    session_id: str
+    clinic_id: str
+    patient_id: str
+    protocol: Protocol | None
+    status: SessionStatus
+    as_of: Instant
+    rules: list[RuleOutcome]
+
+
+class BrokenLinkOut(_Out):
+    stream_id: str
+    sequence: int
+    position: int | None
+    event_id: str | None
+    problem: str
+    detail: str
+
+
+class LogVerification(_Out):
+    intact: bool
+    events: int
+    streams: int
+    broken: list[BrokenLinkOut]
+    """Broken links in the clinics the token covers (every clinic for an admin)."""
+    broken_elsewhere: int
+    """Broken links in other clinics' streams: counted, not shown."""
+
+
+class _Detail(_Out):
+    detail: str
+
+
+_DESCRIPTIONS = {
+    401: "Missing, unknown or revoked bearer token.",
+    403: "The token's role or clinics do not allow this; says nothing about existence.",
+    404: "No such session (admin tokens only; others get 403).",
+    413: "The body is larger than 16 MiB.",
+    415: "The body is not application/json.",
+    422: "The request is invalid; every problem is listed.",
+    503: "The broker did not acknowledge in time; nothing is accepted or shown. "
+    "Retry after the Retry-After seconds.",
+}
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI descriptions of the error answers a route can give."""
+    responses: dict[int | str, dict[str, Any]] = {}
+    for code in codes:
+        model: type[BaseModel] = ValidationProblems if code == 422 else _Detail
+        responses[code] = {"model": model, "description": _DESCRIPTIONS[code]}
+        if code == 503:
+            responses[code]["headers"] = {
+                "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds."}
+            }
+    return responses

@@ -1,0 +1,108 @@
+"""``POST /v1/events``: clinic systems publish events over HTTP instead of Kafka."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from fastapi import APIRouter, HTTPException, Request, status
+
+from services.auth import Role
+from services.http.api.availability import BrokerTimeout, acknowledged
+from services.http.api.guards import not_permitted
+from services.http.api.intake import MAX_EVENTS, read_events
+from services.http.api.models import Accepted, error_responses
+from services.http.api.routing import ApiRoute
+from services.http.deps import Context, CurrentPrincipal
+
+__all__ = ["MAX_BODY_BYTES", "router"]
+
+MAX_BODY_BYTES: Final = 16 * 1024 * 1024
+"""A thousand ordinary events take about 1 MiB; this bounds what one request may buffer."""
+
+_UNACKNOWLEDGED = (
+    "the event broker did not acknowledge the events, so none is accepted; retry later "
+    "with the same event ids (an event that did arrive is recorded once)"
+)
+
+_BODY_SCHEMA = {
+    "description": (
+        'One event, or a batch `{"events": [...]}` of 1 to 1000 events; each event as '
+        "in events/schemas/session-event.json (docs/EVENTS.md)."
+    ),
+    "anyOf": [
+        {"type": "object", "title": "One event"},
+        {
+            "type": "object",
+            "title": "A batch",
+            "required": ["events"],
+            "properties": {
+                "events": {
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": MAX_EVENTS,
+                    "items": {"type": "object"},
+                }
+            },
+            "additionalProperties": False,
+        },
+    ],
+}
+
+router = APIRouter(route_class=ApiRoute, tags=["publishing"])
+
+
+@router.post(
+    "/events",
+    summary="Publish events; answered once the broker has acknowledged every one",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=Accepted,
+    responses=error_responses(401, 403, 413, 415, 422, 503),
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _BODY_SCHEMA}}}
+    },
+)
+async def publish_events(
+    request: Request, principal: CurrentPrincipal, context: Context, broker_wait: BrokerTimeout
+) -> Accepted:
+    """Validate every event against the contract, then publish them all, or none.
+
+    202 means the broker holds the events; the recorder stores them in the log shortly
+    after. Invalid events: 422 with one error per field, and nothing is published.
+    """
+    if principal.role not in (Role.PUBLISHER, Role.ADMIN):
+        raise not_permitted("only publisher and admin tokens may publish")
+    _require_json(request)
+    events = read_events(await _body(request))
+    refused = sorted({e.clinic_id for e in events if not principal.may_publish(e.clinic_id)})
+    if refused:
+        raise not_permitted(f"this token may not publish events of clinic {refused[0]!r}")
+    await acknowledged(
+        context.publisher.publish_many(events), within=broker_wait, refusal=_UNACKNOWLEDGED
+    )
+    return Accepted(accepted=[str(event.event_id) for event in events])
+
+
+def _require_json(request: Request) -> None:
+    # JSON only: a cross-site HTML form cannot send it, whatever credentials ride along.
+    media = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media != "application/json" and not media.endswith("+json"):
+        raise HTTPException(
+            status_code=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+            detail="send the events as application/json",
+        )
+
+
+async def _body(request: Request) -> bytes:
+    too_large = HTTPException(
+        status_code=status.HTTP_413_CONTENT_TOO_LARGE,
+        detail=f"the body may be at most {MAX_BODY_BYTES} bytes; send the events in parts",
+    )
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise too_large
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            raise too_large
+    return bytes(body)

@@ -1,0 +1,89 @@
+"""``GET /v1/sessions``: a clinic's sessions in a period, with their status as of now."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from events import Protocol
+from projections import SessionHistory
+from projections.compliance import SessionStatus
+from services.http.api.auditing import AuditedRead
+from services.http.api.guards import require_reader
+from services.http.api.judging import JudgedSession, judge
+from services.http.api.models import SessionPage, SessionSummary, error_responses
+from services.http.api.params import ClinicIdQuery, PatientIdQuery, RequestedPeriod
+from services.http.api.routing import ApiRoute
+from services.http.deps import Context, CurrentPrincipal
+
+__all__ = ["router"]
+
+router = APIRouter(route_class=ApiRoute, tags=["sessions"])
+
+
+@router.get(
+    "/sessions",
+    summary="A clinic's sessions starting in a period, by start",
+    response_model=SessionPage,
+    responses=error_responses(401, 403, 422, 503),
+)
+async def list_sessions(
+    principal: CurrentPrincipal,
+    audit: AuditedRead,
+    context: Context,
+    clinic_id: ClinicIdQuery,
+    period: RequestedPeriod,
+    status: Annotated[SessionStatus | None, Query(description="Only sessions now in it.")] = None,
+    protocol: Annotated[Protocol | None, Query(description="Only this protocol.")] = None,
+    patient_id: PatientIdQuery = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> SessionPage:
+    """The status and failed rules are the verdict as of now; the period selects sessions
+    by their booked start (their first event when never booked)."""
+    require_reader(principal, clinic_id)
+    now = context.clock.now()
+    histories = [
+        history
+        for history in await context.queries.sessions(clinic_id, start=period.start, end=period.end)
+        if _matches(history.as_of(now), protocol=protocol, patient_id=patient_id)
+    ]
+    if status is None:
+        # Without a status filter only the page needs judging.
+        total = len(histories)
+        page = await judge(context.queries, histories[offset : offset + limit], as_of=now)
+    else:
+        judged = [
+            item
+            for item in await judge(context.queries, histories, as_of=now)
+            if item.verdict.status is status
+        ]
+        total = len(judged)
+        page = judged[offset : offset + limit]
+    await audit.allowed(clinic_id=clinic_id, patient_ids=[i.verdict.patient_id for i in page])
+    return SessionPage(
+        items=[_summary(item) for item in page], total=total, limit=limit, offset=offset
+    )
+
+
+def _matches(history: SessionHistory, *, protocol: Protocol | None, patient_id: str | None) -> bool:
+    # A session none of whose events was recorded yet does not exist as of now.
+    return (
+        bool(history.events)
+        and (protocol is None or history.protocol is protocol)
+        and (patient_id is None or history.patient_id == patient_id)
+    )
+
+
+def _summary(item: JudgedSession) -> SessionSummary:
+    verdict = item.verdict
+    return SessionSummary(
+        session_id=verdict.session_id,
+        clinic_id=verdict.clinic_id,
+        patient_id=verdict.patient_id,
+        protocol=verdict.protocol,
+        status=verdict.status,
+        session_start=item.session_start,
+        failed_rules=[result.rule_id for result in verdict.failed_rules],
+    )

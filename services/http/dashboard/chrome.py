@@ -1,0 +1,39 @@
+"""What every signed-in page shares: the navigation, the clinic and period pickers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.auth import Principal
+from services.http.context import HttpContext
+from services.http.dashboard.scope import Period, readable_clinics
+
+__all__ = ["chrome", "period_params"]
+
+
+def period_params(clinic: str | None, period: Period) -> dict[str, str]:
+    """The query parameters that keep the clinic and period from page to page."""
+    return {
+        "clinic": clinic or "",
+        "from": period.first.isoformat(),
+        "to": period.last.isoformat(),
+    }
+
+
+async def chrome(
+    principal: Principal,
+    context: HttpContext,
+    *,
+    clinic: str | None,
+    period: Period,
+    section: str,
+) -> dict[str, Any]:
+    """Template variables of the page frame; ``section`` highlights the current nav item."""
+    return {
+        "principal": principal,
+        "clinics": await readable_clinics(principal, context),
+        "clinic": clinic,
+        "period": period,
+        "section": section,
+        "nav_params": period_params(clinic, period),
+    }

@@ -1,0 +1,173 @@
+"""The overview: a clinic's compliance over a period, and every session with its verdict."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+
+from projections.compliance import SessionStatus, SessionVerdict
+from projections.reports import ClinicReport, build_clinic_report
+from projections.verdicts import judge
+from services.http.context import HttpContext
+from services.http.dashboard.audit import record_view
+from services.http.dashboard.charts import bar_chart
+from services.http.dashboard.chrome import chrome, period_params
+from services.http.dashboard.pages import PageRoute, render
+from services.http.dashboard.reads import patient_histories, profiles_of
+from services.http.dashboard.scope import (
+    FromDay,
+    Period,
+    Reader,
+    choose_clinic,
+    parse_as_of,
+    parse_period,
+)
+from services.http.dashboard.templating import link
+from services.http.deps import Context
+
+__all__ = ["SORT_KEYS", "SessionRow", "clinic_verdicts", "router", "select_rows"]
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SessionRow:
+    session_id: str
+    start: datetime | None
+    protocol: str
+    patient_id: str
+    status: str
+    failed_rules: tuple[str, ...]
+
+
+_STATUS_ORDER = {s.value: i for i, s in enumerate(SessionStatus)}
+
+SORT_KEYS: dict[str, Callable[[SessionRow], tuple[Any, ...]]] = {
+    "session": lambda r: (r.session_id,),
+    "start": lambda r: (r.start is None, r.start.timestamp() if r.start else 0.0, r.session_id),
+    "protocol": lambda r: (r.protocol, r.session_id),
+    "patient": lambda r: (r.patient_id, r.session_id),
+    "status": lambda r: (_STATUS_ORDER.get(r.status, 99), r.session_id),
+    "failed": lambda r: (len(r.failed_rules), r.failed_rules, r.session_id),
+}
+"""``sort=`` values (``-`` in front for descending) and what each orders by."""
+
+
+async def clinic_verdicts(
+    context: HttpContext, clinic_id: str, period: Period, *, as_of: datetime
+) -> tuple[ClinicReport, list[SessionRow]]:
+    """The clinic report and one row per session, from a single read of the histories.
+
+    Judged as ``ComplianceQueries.clinic_report`` judges, but keeping every verdict (the
+    report keeps only the failing ones) without reading each session again.
+    """
+    sessions = await context.queries.sessions(clinic_id, start=period.start, end=period.end)
+    patients = await patient_histories(context.engine, clinic_id, (s.patient_id for s in sessions))
+    profiles = profiles_of(context.queries)
+    pairs: list[tuple[SessionVerdict, datetime | None]] = [
+        (
+            judge(
+                session=s,
+                patient=patients.get(s.patient_id),
+                profile_for=lambda protocol: profiles.for_clinic(clinic_id, protocol),
+                as_of=as_of,
+            ),
+            s.scheduled_start or s.first_occurred_at,
+        )
+        for s in sessions
+        if s.as_of(as_of).events
+    ]
+    report = build_clinic_report(
+        pairs, clinic_id=clinic_id, start=period.start, end=period.end, as_of=as_of
+    )
+    rows = [
+        SessionRow(
+            session_id=verdict.session_id,
+            start=start,
+            protocol=verdict.protocol.value if verdict.protocol else "unknown",
+            patient_id=verdict.patient_id,
+            status=verdict.status.value,
+            failed_rules=tuple(r.rule_id for r in verdict.failed_rules),
+        )
+        for verdict, start in pairs
+    ]
+    return report, rows
+
+
+def select_rows(
+    rows: list[SessionRow], *, status: str, protocol: str, rule: str, sort: str
+) -> list[SessionRow]:
+    """The rows the filters keep, in the order ``sort`` asks (unknown keys: by start)."""
+    kept = [
+        r
+        for r in rows
+        if (not status or r.status == status)
+        and (not protocol or r.protocol == protocol)
+        and (not rule or rule in r.failed_rules)
+    ]
+    key = sort.removeprefix("-")
+    return sorted(kept, key=SORT_KEYS.get(key, SORT_KEYS["start"]), reverse=sort.startswith("-"))
+
+
+@router.get("/overview")
+async def overview(
+    request: Request,
+    context: Context,
+    principal: Reader,
+    clinic: str = "",
+    from_day: FromDay = "",
+    to: str = "",
+    status: str = "",
+    protocol: str = "",
+    rule: str = "",
+    sort: str = "start",
+    as_of: str = "",
+) -> Response:
+    period = parse_period(from_day, to, today=context.clock.now().date())
+    instant = parse_as_of(as_of) or context.clock.now()
+    chosen = await choose_clinic(principal, context, clinic)
+    frame = await chrome(principal, context, clinic=chosen, period=period, section="overview")
+    if chosen is None:
+        return render(request, "overview.html", {**frame, "report": None, "title": "Overview"})
+    report, rows = await clinic_verdicts(context, chosen, period, as_of=instant)
+    shown = select_rows(rows, status=status, protocol=protocol, rule=rule, sort=sort)
+    await record_view(
+        request,
+        context,
+        principal=principal,
+        clinic_id=chosen,
+        patient_ids=(r.patient_id for r in shown),
+    )
+    params = {
+        **period_params(chosen, period),
+        "status": status,
+        "protocol": protocol,
+        "rule": rule,
+        "sort": sort,
+        "as_of": as_of,
+    }
+    return render(
+        request,
+        "overview.html",
+        {
+            **frame,
+            "title": f"Overview of {chosen}",
+            "report": report,
+            "rows": shown,
+            "all_rows": len(rows),
+            "params": params,
+            "filters": {"status": status, "protocol": protocol, "rule": rule},
+            "statuses": [s.value for s in SessionStatus],
+            "protocols": sorted({r.protocol for r in rows}),
+            "sort": sort,
+            "chart": bar_chart(
+                report.failures_by_rule,
+                href=lambda rule_id: link("/overview", params, rule=rule_id) + "#sessions",
+            ),
+            "as_of_text": as_of,
+        },
+    )

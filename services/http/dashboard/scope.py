@@ -1,0 +1,129 @@
+"""Who may see which clinic, over which period and as of which instant."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated
+
+from fastapi import Depends, Query, status
+
+from services.auth import Principal, Role
+from services.http.context import HttpContext
+from services.http.dashboard.pages import PageError
+from services.http.dashboard.reads import clinics_with_sessions
+from services.http.deps import CurrentPrincipal
+
+__all__ = [
+    "DEFAULT_DAYS",
+    "FromDay",
+    "Period",
+    "Reader",
+    "choose_clinic",
+    "get_reader",
+    "parse_as_of",
+    "parse_period",
+    "readable_clinics",
+    "require_clinic",
+]
+
+DEFAULT_DAYS = 7
+"""The period picker's default: the last seven days, today included."""
+
+FromDay = Annotated[str, Query(alias="from")]
+"""The period picker's first day (``from`` is a Python keyword, hence the alias)."""
+
+
+async def get_reader(principal: CurrentPrincipal) -> Principal:
+    """The signed-in principal, when its role may read clinic data at all; else a 403 page."""
+    if principal.role not in (Role.COMPLIANCE_OFFICER, Role.ADMIN):
+        raise PageError(
+            status.HTTP_403_FORBIDDEN,
+            "This token cannot read clinic data",
+            f"The token {principal.name!r} is a {principal.role.value.replace('_', ' ')} "
+            "token. Only compliance officer and admin tokens can see sessions, reports and "
+            "ledgers; sign out and sign in with one of those.",
+            principal=principal,
+        )
+    return principal
+
+
+Reader = Annotated[Principal, Depends(get_reader)]
+
+
+async def readable_clinics(principal: Principal, context: HttpContext) -> list[str]:
+    """The clinic picker's choices: the token's clinics, or every clinic seen for an admin."""
+    if principal.role is Role.ADMIN:
+        return await clinics_with_sessions(context.engine)
+    return sorted(principal.clinics)
+
+
+def require_clinic(principal: Principal, clinic_id: str) -> None:
+    if not principal.may_read(clinic_id):
+        raise PageError(
+            status.HTTP_403_FORBIDDEN,
+            "Not one of your clinics",
+            f"The token {principal.name!r} is not scoped to clinic {clinic_id!r}.",
+            principal=principal,
+        )
+
+
+async def choose_clinic(principal: Principal, context: HttpContext, asked: str) -> str | None:
+    """The clinic asked for (checked), else the first the principal may read."""
+    if asked:
+        require_clinic(principal, asked)
+        return asked
+    clinics = await readable_clinics(principal, context)
+    return clinics[0] if clinics else None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Period:
+    """Whole days ``first``..``last`` (inclusive, as the picker shows them), in UTC."""
+
+    first: date
+    last: date
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.first, time(), tzinfo=UTC)
+
+    @property
+    def end(self) -> datetime:
+        """Exclusive: midnight after ``last``."""
+        return datetime.combine(self.last + timedelta(days=1), time(), tzinfo=UTC)
+
+
+def parse_period(first_text: str, last_text: str, *, today: date) -> Period:
+    """The picker's ``from``/``to`` dates; empty means the last ``DEFAULT_DAYS`` days."""
+    last = _day(last_text, "to") or today
+    first = _day(first_text, "from") or last - timedelta(days=DEFAULT_DAYS - 1)
+    if last < first:
+        raise _bad_address("'to' must not be before 'from'")
+    return Period(first=first, last=last)
+
+
+def parse_as_of(text: str) -> datetime | None:
+    """An ISO 8601 date or timestamp; a date or a naive time is read as UTC (as in the CLI)."""
+    if not text:
+        return None
+    try:
+        instant = datetime.fromisoformat(text)
+    except ValueError:
+        raise _bad_address(
+            f"as_of {text!r} is not a date or timestamp (e.g. 2026-11-24T17:00:00-07:00)"
+        ) from None
+    return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
+
+
+def _day(text: str, name: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise _bad_address(f"{name} {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _bad_address(message: str) -> PageError:
+    return PageError(status.HTTP_400_BAD_REQUEST, "This address is not valid", message)

@@ -1,0 +1,146 @@
+"""Data, tokens and broker helpers shared by the HTTP API tests."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from faststream.kafka import KafkaBroker
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from events import TOPIC
+from services.access import AccessAuditor
+from services.adapters.kafka import EventPublisher
+from services.adapters.sql import SqlEventStore
+from services.adapters.sql.token_store import SqlTokenStore
+from services.auth import Role
+from services.clock import FixedClock
+from services.demo import demo_day_events
+from services.http import HttpContext
+from services.projecting import Projector
+from services.queries import ComplianceQueries
+from tests.factories import at, document, valid
+
+NOW: Final = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
+"""20:00 at the demo clinic (America/Denver), minutes after its demo day ended."""
+
+CLINIC: Final = "clinic-demo"
+OTHER_CLINIC: Final = "clinic-other"
+OTHER_SESSION: Final = "sess-other-01"
+OTHER_PATIENT: Final = "pt-other-1"
+
+TOKENS: Final = {
+    "publisher": (Role.PUBLISHER, [CLINIC]),
+    "officer": (Role.COMPLIANCE_OFFICER, [CLINIC]),
+    "other-officer": (Role.COMPLIANCE_OFFICER, [OTHER_CLINIC]),
+    "regulator": (Role.REGULATOR, [CLINIC]),
+    "admin": (Role.ADMIN, []),
+    "revoked": (Role.COMPLIANCE_OFFICER, [CLINIC]),
+}
+"""Token name -> (role, clinics); ``revoked`` is revoked right after it is created."""
+
+
+def other_clinic_documents() -> list[dict[str, Any]]:
+    """One booked session at another clinic, two hours before ``NOW``."""
+    start = NOW - timedelta(hours=2)
+    common = {"clinic_id": OTHER_CLINIC, "patient_id": OTHER_PATIENT, "session_id": OTHER_SESSION}
+    return [
+        at(
+            document("session.scheduled", **common, payload={"scheduled_start": start.isoformat()}),
+            start - timedelta(hours=1),
+        ),
+        at(document("vitals.recorded", **common), start),
+    ]
+
+
+async def seed(engine: AsyncEngine) -> None:
+    """The demo day and the other clinic's session, each event recorded within half an
+    hour of when it happened (as a live recorder would), then projected."""
+    documents = demo_day_events(now=NOW) + other_clinic_documents()
+    batches: dict[datetime, list[dict[str, Any]]] = defaultdict(list)
+    for doc in documents:
+        occurred = datetime.fromisoformat(doc["occurred_at"]).astimezone(UTC)
+        batches[occurred.replace(minute=30 * (occurred.minute // 30), second=0)].append(doc)
+    store = SqlEventStore(engine=engine)
+    for slot in sorted(batches):
+        await store.record(
+            valid=[valid(doc) for doc in batches[slot]],
+            invalid=[],
+            recorded_at=min(slot + timedelta(minutes=30), NOW),
+        )
+    await Projector(engine=engine).catch_up()
+
+
+async def issue_tokens(engine: AsyncEngine) -> dict[str, str]:
+    """Token name -> bearer token, for every entry of ``TOKENS``."""
+    store = SqlTokenStore(engine=engine)
+    issued = {}
+    for name, (role, clinics) in TOKENS.items():
+        issued[name], _ = await store.create(name=name, role=role, clinics=clinics, now=NOW)
+    await store.revoke("revoked", now=NOW)
+    return issued
+
+
+def http_context(*, engine: AsyncEngine, broker: KafkaBroker) -> HttpContext:
+    """The wiring of ``services.bootstrap.wire_http``, with the clock standing at ``NOW``."""
+    clock = FixedClock(at=NOW)
+    publisher = EventPublisher(broker=broker)
+
+    async def broker_ready() -> bool:
+        return bool(await broker.ping(timeout=2.0))
+
+    return HttpContext(
+        engine=engine,
+        store=SqlEventStore(engine=engine),
+        queries=ComplianceQueries(engine=engine, clock=clock),
+        tokens=SqlTokenStore(engine=engine),
+        publisher=publisher,
+        auditor=AccessAuditor(publisher=publisher, clock=clock),
+        clock=clock,
+        broker_ready=broker_ready,
+    )
+
+
+async def published_events(bootstrap_servers: str, *, within: float = 20.0) -> list[dict[str, Any]]:
+    """Every event now on the topic (read up to the current end offsets)."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap_servers, enable_auto_commit=False, group_id=None
+    )
+    await consumer.start()
+    try:
+        await consumer.topics()
+        partitions = [TopicPartition(TOPIC, p) for p in consumer.partitions_for_topic(TOPIC) or ()]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        found: list[dict[str, Any]] = []
+        deadline = asyncio.get_running_loop().time() + within
+        while any([await consumer.position(p) < ends[p] for p in partitions]):
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"could not read the topic to its end in {within}s")
+            for records in (await consumer.getmany(timeout_ms=200)).values():
+                found.extend(json.loads(record.value) for record in records)
+        return found
+    finally:
+        await consumer.stop()
+
+
+async def published_ids(bootstrap_servers: str) -> set[str]:
+    return {event["event_id"] for event in await published_events(bootstrap_servers)}
+
+
+async def tamper(engine: AsyncEngine, statement: str, **params: object) -> None:
+    """Change the log as an attacker with database rights would: append-only triggers off."""
+    async with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            await connection.execute(text("ALTER TABLE event_log DISABLE TRIGGER USER"))
+            await connection.execute(text(statement), params)
+            await connection.execute(text("ALTER TABLE event_log ENABLE TRIGGER USER"))
+        else:
+            await connection.execute(text("DROP TRIGGER event_log_no_update"))
+            await connection.execute(text(statement), params)

@@ -1,0 +1,105 @@
+"""A clinic's compliance report and controlled-substance ledger, as JSON or CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import httpx
+import pytest
+
+from services.demo import PLANTED_LAPSES
+from services.http.api.csv_export import LEDGER_COLUMNS, REPORT_COLUMNS
+from tests.http.serving import Api
+from tests.http.support import CLINIC
+
+REPORT = f"/v1/clinics/{CLINIC}/compliance-report"
+LEDGER = f"/v1/clinics/{CLINIC}/controlled-substances"
+CSV = {"Accept": "text/csv"}
+
+
+async def _get(
+    api: Api, path: str, *, headers: dict[str, str] | None = None, **params: str
+) -> httpx.Response:
+    response = await api.client.get(
+        path, params=params, headers={**api.auth("officer"), **(headers or {})}
+    )
+    assert response.status_code == 200, response.text
+    return response
+
+
+def _rows(response: httpx.Response) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(response.text)))
+
+
+async def test_the_report_counts_the_demo_days_sessions_and_names_the_failing_ones(
+    api: Api,
+) -> None:
+    report = (await _get(api, REPORT)).json()
+
+    assert report["sessions"] == 24
+    assert report["by_status"]["non_compliant"] == len(PLANTED_LAPSES)
+    assert {s["session_id"]: s["failed_rules"] for s in report["failing_sessions"]} == {
+        session: [rule] for session, rule in PLANTED_LAPSES.items()
+    }
+
+
+async def test_the_report_as_csv_has_one_row_per_session(api: Api) -> None:
+    response = await _get(api, REPORT, headers=CSV)
+
+    assert response.headers["content-type"].startswith("text/csv")
+    assert "attachment" in response.headers["content-disposition"]
+    assert response.text.splitlines()[0] == ",".join(REPORT_COLUMNS)
+    rows = _rows(response)
+    assert len(rows) == 24
+    failing = {row["session_id"]: row["failed_rules"] for row in rows if row["failed_rules"]}
+    assert failing == PLANTED_LAPSES
+    assert {row["status"] for row in rows} == {"non_compliant", "pending"}
+
+
+async def test_as_of_an_instant_before_any_session_ended_no_session_had_failed(api: Api) -> None:
+    report = (await _get(api, REPORT, as_of="2026-11-24T08:00:00-07:00")).json()
+
+    assert report["by_status"]["non_compliant"] == 0
+    assert report["failing_sessions"] == []
+
+
+async def test_the_ledger_shows_the_waste_without_a_second_witness(api: Api) -> None:
+    ledger = (await _get(api, LEDGER)).json()
+
+    kinds = {line["kind"] for line in ledger["lines"]}
+    assert kinds == {"administered", "wasted"}
+    assert ledger["unwitnessed_waste_sessions"] == ["sess-demo-08"]
+
+
+async def test_the_ledger_as_csv_has_one_row_per_line(api: Api) -> None:
+    json_lines = (await _get(api, LEDGER)).json()["lines"]
+    response = await _get(api, LEDGER, headers=CSV)
+
+    assert response.text.splitlines()[0] == ",".join(LEDGER_COLUMNS)
+    rows = _rows(response)
+    assert len(rows) == len(json_lines)
+    assert {row["session_id"] for row in rows if row["unwitnessed"] == "true"} == {"sess-demo-08"}
+    assert {row["kind"] for row in rows} == {"administered", "wasted"}
+
+
+@pytest.mark.parametrize("path", [REPORT, LEDGER])
+async def test_json_is_answered_when_the_client_prefers_it_to_csv(api: Api, path: str) -> None:
+    response = await _get(api, path, headers={"Accept": "application/json, text/csv;q=0.5"})
+
+    assert response.headers["content-type"] == "application/json"
+
+
+async def test_the_access_report_of_a_log_without_reads_is_empty(api: Api) -> None:
+    report = (await _get(api, f"/v1/clinics/{CLINIC}/access-report")).json()
+
+    assert (report["clinic_id"], report["lines"], report["readers"]) == (CLINIC, [], {})
+
+
+async def test_a_clinic_id_no_clinic_can_have_is_refused_naming_it(api: Api) -> None:
+    response = await api.client.get(
+        f"/v1/clinics/{'c' * 65}/compliance-report", headers=api.auth("admin")
+    )
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["path"] == "clinic_id"
