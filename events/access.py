@@ -7,9 +7,9 @@ disclosed, so that a patient's accounting is one stream.
 """
 
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from events.envelope import EventEnvelope
 from events.primitives import ContractModel, Identifier, Label, Text
@@ -59,10 +59,11 @@ class AccessRecordedPayload(ContractModel):
     """`api` or `dashboard`."""
     resource: Text = Field(description="What was read, e.g. `GET /v1/sessions/s-1/timeline`.")
     """What was read, e.g. `GET /v1/sessions/s-1/timeline`."""
-    query: dict[Identifier, Text] = Field(
-        default_factory=dict, description="The query parameters of the read."
+    query: dict[Identifier, Annotated[str, StringConstraints(max_length=1000)]] = Field(
+        default_factory=dict,
+        description="The query parameters of the read (values may be empty; at most 1000 chars).",
     )
-    """The query parameters of the read."""
+    """The query parameters of the read (values may be empty; at most 1000 chars)."""
     outcome: AccessOutcome = Field(description="`allowed` or `denied`.")
     """`allowed` or `denied`."""
 

@@ -34,6 +34,16 @@ def _not_blank(value: str) -> str:
     return value
 
 
+def _no_control_characters(value: str) -> str:
+    # Identifiers become database columns and Kafka keys; a NUL byte cannot be stored in a
+    # PostgreSQL text column at all, and other control characters only hide in displays.
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in value):
+        raise PydanticCustomError(
+            "string_control_character", "String should not contain control characters"
+        )
+    return value
+
+
 def _no_slash(value: str) -> str:
     # The clinic id is the first segment of a hash-chain stream id ("<clinic>/session/<id>");
     # a slash in it would let two different streams render to the same id.
@@ -43,15 +53,24 @@ def _no_slash(value: str) -> str:
 
 
 Identifier = Annotated[
-    str, StringConstraints(min_length=1, max_length=64), AfterValidator(_not_blank)
+    str,
+    StringConstraints(min_length=1, max_length=64),
+    AfterValidator(_not_blank),
+    AfterValidator(_no_control_characters),
 ]
-"""An opaque identifier chosen by the clinic's systems (1-64 characters, not blank)."""
+"""An opaque identifier chosen by the clinic's systems (1-64 characters, not blank, no
+control characters)."""
 
 ClinicId = Annotated[Identifier, AfterValidator(_no_slash)]
 """A clinic identifier: an `Identifier` without '/'."""
 
-Label = Annotated[str, StringConstraints(min_length=1, max_length=128), AfterValidator(_not_blank)]
-"""A short human-readable label (1-128 characters, not blank)."""
+Label = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=128),
+    AfterValidator(_not_blank),
+    AfterValidator(_no_control_characters),
+]
+"""A short human-readable label (1-128 characters, not blank, no control characters)."""
 
 Text = Annotated[str, StringConstraints(min_length=1, max_length=1000), AfterValidator(_not_blank)]
 """Free text (1-1000 characters, not blank); never a clinical note, which stays in the EHR."""

@@ -46,7 +46,7 @@ class AccessAuditor:
             "role": principal.role.value,
             "channel": channel.value,
             "resource": resource[:1000],
-            "query": {key[:64]: value[:1000] for key, value in sorted(query.items()) if key},
+            "query": _recordable(query),
             "outcome": outcome.value,
         }
         occurred_at = self._clock.now().isoformat()
@@ -72,3 +72,15 @@ class AccessAuditor:
         ]
         await self._publisher.publish_many(events)
         return events
+
+
+def _recordable(query: Mapping[str, str]) -> dict[str, str]:
+    # Keys must be contract identifiers (1-64 characters, not blank, no control
+    # characters); a parameter whose name is not one asked for nothing we could name,
+    # and refusing the whole read over it would be worse than leaving it out.
+    recordable: dict[str, str] = {}
+    for key, value in sorted(query.items()):
+        name = key[:64]
+        if name.strip() and not any(ord(c) < 0x20 or ord(c) == 0x7F for c in name):
+            recordable[name] = value[:1000]
+    return recordable

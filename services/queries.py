@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -75,8 +76,22 @@ class ComplianceQueries:
             for s in await self.sessions(clinic_id, start=start, end=end)
             if s.as_of(instant).events
         ]
-        patients = await self.patients(clinic_id, {s.patient_id for s in sessions})
-        return [(s, self._judge(s, patients.get(s.patient_id), as_of=instant)) for s in sessions]
+        return list(zip(sessions, await self.judge_sessions(sessions, as_of=instant), strict=True))
+
+    async def judge_sessions(
+        self, sessions: Sequence[SessionHistory], *, as_of: datetime | None = None
+    ) -> list[SessionVerdict]:
+        """Verdicts of sessions already loaded, in their order, with one read of patients."""
+        instant = as_of or self._clock.now()
+        patients: dict[tuple[str, str], PatientHistory] = {}
+        for clinic_id in sorted({s.clinic_id for s in sessions}):
+            ids = {s.patient_id for s in sessions if s.clinic_id == clinic_id}
+            for patient_id, history in (await self.patients(clinic_id, ids)).items():
+                patients[(clinic_id, patient_id)] = history
+        return [
+            self._judge(s, patients.get((s.clinic_id, s.patient_id)), as_of=instant)
+            for s in sessions
+        ]
 
     async def ledger(
         self, clinic_id: str, *, start: datetime, end: datetime, as_of: datetime | None = None

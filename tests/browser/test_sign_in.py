@@ -76,17 +76,22 @@ async def test_an_officer_of_another_clinic_is_refused_the_demo_clinics_pages(
     demo: Demo, page: Page
 ) -> None:
     await sign_in(page, demo, demo.stranger)
-    for path in (
-        "/sessions/sess-demo-05",
-        "/clinics/clinic-demo/ledger",
-        "/overview?clinic=clinic-demo",
+    for path, title in (
+        # A session page must not tell another clinic's session from a missing one.
+        ("/sessions/sess-demo-05", "Not permitted"),
+        ("/sessions/no-such-session", "Not permitted"),
+        ("/clinics/clinic-demo/ledger", "Not one of your clinics"),
+        ("/overview?clinic=clinic-demo", "Not one of your clinics"),
     ):
         response = await page.goto(f"{demo.url}{path}")
         assert response is not None
         assert response.status == 403, path
-        await expect(page.locator("h1")).to_have_text("Not one of your clinics")
+        await expect(page.locator("h1")).to_have_text(title)
         # Refused before anything about the session is shown: not even its patient.
         await expect(page.locator("main")).not_to_contain_text("pt-")
+        if path.startswith("/sessions/"):
+            # Nor which clinic the session belongs to.
+            await expect(page.locator("main")).not_to_contain_text("clinic-demo")
 
 
 async def test_signing_in_never_redirects_off_the_site(demo: Demo, page: Page) -> None:

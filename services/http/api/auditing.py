@@ -110,16 +110,9 @@ def get_read_audit(
         principal=principal,
         context=context,
         resource=f"GET {request.url.path}",
-        query=_recordable(request.query_params.items()),
+        query=dict(request.query_params.items()),
         broker_wait=broker_wait,
     )
 
 
 AuditedRead = Annotated[ReadAudit, Depends(get_read_audit)]
-
-
-def _recordable(parameters: Iterable[tuple[str, str]]) -> dict[str, str]:
-    # access.recorded holds non-blank keys and values only (the auditor truncates them to
-    # the contract's lengths first); a blank one asked for nothing, so it is left out
-    # rather than making the whole record invalid and the read refused.
-    return {key: value for key, value in parameters if key[:64].strip() and value[:1000].strip()}

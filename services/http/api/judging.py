@@ -27,15 +27,11 @@ def session_start(history: SessionHistory) -> datetime | None:
 async def judge(
     queries: ComplianceQueries, histories: Iterable[SessionHistory], *, as_of: datetime
 ) -> list[JudgedSession]:
-    """Each session's verdict as of ``as_of``, in the order given.
-
-    One query per session: ``ComplianceQueries`` judges sessions one at a time, and keeps
-    the clinic profiles to itself, so the verdicts here are exactly the ones it gives.
-    """
+    """Each session's verdict as of ``as_of``, in the order given (the verdicts
+    ``ComplianceQueries`` gives, judged in one batch)."""
+    sessions = list(histories)
+    verdicts = await queries.judge_sessions(sessions, as_of=as_of)
     return [
-        JudgedSession(
-            verdict=await queries.verdict(history.session_id, as_of=as_of),
-            session_start=session_start(history.as_of(as_of)),
-        )
-        for history in histories
+        JudgedSession(verdict=verdict, session_start=session_start(history.as_of(as_of)))
+        for history, verdict in zip(sessions, verdicts, strict=True)
     ]

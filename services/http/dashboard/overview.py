@@ -11,13 +11,11 @@ from fastapi import APIRouter, Request, Response
 
 from projections.compliance import SessionStatus, SessionVerdict
 from projections.reports import ClinicReport, build_clinic_report
-from projections.verdicts import judge
 from services.http.context import HttpContext
 from services.http.dashboard.audit import record_view
 from services.http.dashboard.charts import bar_chart
 from services.http.dashboard.chrome import chrome, period_params
 from services.http.dashboard.pages import PageRoute, render
-from services.http.dashboard.reads import patient_histories, profiles_of
 from services.http.dashboard.scope import (
     FromDay,
     Period,
@@ -65,21 +63,11 @@ async def clinic_verdicts(
     Judged as ``ComplianceQueries.clinic_report`` judges, but keeping every verdict (the
     report keeps only the failing ones) without reading each session again.
     """
-    sessions = await context.queries.sessions(clinic_id, start=period.start, end=period.end)
-    patients = await patient_histories(context.engine, clinic_id, (s.patient_id for s in sessions))
-    profiles = profiles_of(context.queries)
+    judged = await context.queries.verdicts(
+        clinic_id, start=period.start, end=period.end, as_of=as_of
+    )
     pairs: list[tuple[SessionVerdict, datetime | None]] = [
-        (
-            judge(
-                session=s,
-                patient=patients.get(s.patient_id),
-                profile_for=lambda protocol: profiles.for_clinic(clinic_id, protocol),
-                as_of=as_of,
-            ),
-            s.scheduled_start or s.first_occurred_at,
-        )
-        for s in sessions
-        if s.as_of(as_of).events
+        (verdict, s.scheduled_start or s.first_occurred_at) for s, verdict in judged
     ]
     report = build_clinic_report(
         pairs, clinic_id=clinic_id, start=period.start, end=period.end, as_of=as_of

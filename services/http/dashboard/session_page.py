@@ -10,18 +10,17 @@ from events import DoseAdministered, PatientDischarged, VitalsRecorded
 from projections import SessionHistory, apply_amendments
 from projections.compliance import SessionVerdict
 from projections.timeline import Timeline
+from services.auth import Principal, Role
 from services.http.context import HttpContext
 from services.http.dashboard.audit import record_view
 from services.http.dashboard.charts import Reading, TimeMarker, VitalsChart, vitals_chart
 from services.http.dashboard.chrome import chrome
 from services.http.dashboard.pages import PageError, PageRoute, render
-from services.http.dashboard.reads import profiles_of, session_history
 from services.http.dashboard.scope import (
     FromDay,
     Reader,
     parse_as_of,
     parse_period,
-    require_clinic,
 )
 from services.http.deps import Context
 from services.queries import SessionNotFoundError
@@ -83,7 +82,7 @@ def chart_of(
             )
     limits: tuple[int | None, int | None] = (None, None)
     if current.protocol is not None:
-        profile = profiles_of(context.queries).for_clinic(history.clinic_id, current.protocol)
+        profile = context.queries.profiles.for_clinic(history.clinic_id, current.protocol)
         limits = (profile.baseline_max_systolic_mmhg, profile.baseline_max_diastolic_mmhg)
     return vitals_chart(readings, markers, systolic_max=limits[0], diastolic_max=limits[1])
 
@@ -109,15 +108,20 @@ async def session_page(
         verdict: SessionVerdict = await context.queries.verdict(session_id, as_of=instant)
         timeline = await context.queries.timeline(session_id, as_of=instant)
     except SessionNotFoundError:
-        raise PageError(
-            status.HTTP_404_NOT_FOUND,
-            "No such session",
-            f"No session {session_id!r} is in the log.",
-            principal=principal,
-        ) from None
-    require_clinic(principal, verdict.clinic_id)
-    history = await session_history(context.engine, session_id)
-    chart = chart_of(history, context, as_of=instant) if history is not None else None
+        if principal.role is Role.ADMIN:
+            raise PageError(
+                status.HTTP_404_NOT_FOUND,
+                "No such session",
+                f"No session {session_id!r} is in the log.",
+                principal=principal,
+            ) from None
+        raise _not_permitted(principal) from None
+    if not principal.may_read(verdict.clinic_id):
+        # The same page as for a session that does not exist: a scoped token must not
+        # learn which sessions (or clinics) exist beyond its own.
+        raise _not_permitted(principal)
+    history, _ = await context.queries.session_and_patient(session_id)
+    chart = chart_of(history, context, as_of=instant)
     await record_view(
         request,
         context,
@@ -141,4 +145,13 @@ async def session_page(
             "evidence": evidence_labels(timeline),
             "as_of_text": as_of,
         },
+    )
+
+
+def _not_permitted(principal: Principal) -> PageError:
+    return PageError(
+        status.HTTP_403_FORBIDDEN,
+        "Not permitted",
+        f"The token {principal.name!r} may not read this session.",
+        principal=principal,
     )

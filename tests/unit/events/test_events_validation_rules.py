@@ -444,3 +444,17 @@ def test_a_malformed_event_id_is_rejected(example: Example, reject: Reject) -> N
 
 def _encode(document: dict[str, Any]) -> bytes:
     return json.dumps(document).encode("utf-8")
+
+
+def test_a_nul_byte_in_an_identifier_is_rejected_naming_the_field() -> None:
+    import json
+
+    from events import EventRejected, parse_event
+    from events.examples import EXAMPLES
+
+    document = {**EXAMPLES["session.started"], "patient_id": "pt-\u0000-1"}
+    with pytest.raises(EventRejected) as rejected:
+        parse_event(json.dumps(document).encode())
+    assert [(e.path, e.message) for e in rejected.value.errors] == [
+        ("patient_id", "String should not contain control characters")
+    ]

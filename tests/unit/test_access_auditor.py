@@ -1,0 +1,47 @@
+"""The access auditor builds valid access.recorded events whatever the query string holds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from events import AccessChannel, AccessOutcome, AccessRecorded, SessionEvent, stream_id
+from services.access import AccessAuditor
+from services.auth import Principal, Role
+from services.clock import FixedClock
+
+
+class _Publisher:
+    def __init__(self) -> None:
+        self.sent: list[SessionEvent] = []
+
+    async def publish_many(self, events: Iterable[SessionEvent]) -> int:
+        self.sent.extend(events)
+        return len(self.sent)
+
+
+async def test_one_read_of_two_patients_becomes_one_event_per_patient_in_their_access_streams() -> (
+    None
+):
+    publisher = _Publisher()
+    auditor = AccessAuditor(
+        publisher=publisher,  # type: ignore[arg-type]
+        clock=FixedClock(at=datetime(2026, 11, 25, 9, tzinfo=UTC)),
+    )
+    await auditor.record(
+        principal=Principal(
+            token_id=1, name="anna", role=Role.COMPLIANCE_OFFICER, clinics=frozenset()
+        ),
+        channel=AccessChannel.API,
+        resource="GET /v1/clinics/c/compliance-report",
+        query={"from": "", "": "x", "bad\u0000key": "y", "status": "fail"},
+        outcome=AccessOutcome.ALLOWED,
+        clinic_id="c",
+        patient_ids=["pt-2", "pt-1", "pt-1"],
+    )
+    assert [event.patient_id for event in publisher.sent] == ["pt-1", "pt-2"]
+    first = publisher.sent[0]
+    assert isinstance(first, AccessRecorded)
+    assert first.payload.query == {"from": "", "status": "fail"}
+    assert first.payload.token_name == "anna"
+    assert stream_id(first) == "c/access/pt-1"
