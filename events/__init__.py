@@ -79,6 +79,7 @@ from events.session import (
     SessionScheduledPayload,
     SessionStarted,
 )
+from events.strict_json import json_kind, load_strict_json
 from events.upcasting import (
     CURRENT_SCHEMA_VERSION,
     UPCASTERS,
@@ -162,6 +163,8 @@ __all__ = [
     "VitalsRecordedPayload",
     "canonical_bytes",
     "canonical_json",
+    "json_kind",
+    "load_strict_json",
     "parse_event",
     "partition_key",
     "rule_violation",

@@ -1,7 +1,6 @@
 """`parse_event`: the single entry point for untrusted event bytes."""
 
 import json
-import math
 from typing import Any, Final
 
 from pydantic import ValidationError
@@ -11,6 +10,7 @@ from events.catalogue import SESSION_EVENT_ADAPTER, SessionEvent
 from events.envelope import SERVER_FIELDS
 from events.errors import ROOT_PATH, EventRejected, FieldError, RejectionReason
 from events.rules import RULE_FIELDS_CONTEXT_KEY
+from events.strict_json import json_kind, load_strict_json
 from events.upcasting import upcast
 
 __all__ = ["MAX_EVENT_BYTES", "MAX_NESTING_DEPTH", "parse_event"]
@@ -58,16 +58,11 @@ def parse_event(raw: bytes) -> SessionEvent:
 
 def _load_object(text: str) -> tuple[dict[str, Any], bytes]:
     try:
-        value = json.loads(
-            text,
-            parse_constant=_reject_non_finite,
-            parse_float=_finite_float,
-            object_pairs_hook=_object_without_duplicate_keys,
-        )
+        value = load_strict_json(text)
         if not isinstance(value, dict):
             raise _rejected(
                 reason=RejectionReason.INVALID_JSON,
-                message=f"Expected a JSON object, got {_json_kind(value)}",
+                message=f"Expected a JSON object, got {json_kind(value)}",
             )
         # Later stages (upcasting, validation, canonical encoding) recurse; bounding the depth
         # here keeps a hostile document from exhausting the stack in any of them.
@@ -109,39 +104,6 @@ def _too_deep() -> EventRejected:
         reason=RejectionReason.INVALID_JSON,
         message=f"JSON nested deeper than {MAX_NESTING_DEPTH} levels",
     )
-
-
-def _reject_non_finite(constant: str) -> float:
-    raise ValueError(f"{constant} is not a JSON number")
-
-
-def _finite_float(literal: str) -> float:
-    number = float(literal)
-    if math.isinf(number):
-        raise ValueError("number out of range")
-    return number
-
-
-def _object_without_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    # Parsers disagree on which duplicate wins; an audit record must mean one thing.
-    document: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in document:
-            raise ValueError(f"duplicate key {key[:64]!r}")
-        document[key] = value
-    return document
-
-
-def _json_kind(value: Any) -> str:
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, bool):
-        return "a boolean"
-    if value is None:
-        return "null"
-    return "a number"
 
 
 def _reason_for(exc: ValidationError) -> RejectionReason:

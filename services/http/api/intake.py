@@ -7,7 +7,6 @@ only finds the events in the body and says which of them is wrong, field by fiel
 from __future__ import annotations
 
 import json
-import math
 from typing import Any, Final
 
 from events import (
@@ -17,6 +16,8 @@ from events import (
     RejectionReason,
     SessionEvent,
     canonical_json,
+    json_kind,
+    load_strict_json,
     parse_event,
 )
 from services.http.api.problems import InvalidRequest, Problem
@@ -51,12 +52,7 @@ def read_events(raw: bytes) -> list[SessionEvent]:
 
 def _document(raw: bytes) -> Any:
     try:
-        return json.loads(
-            raw.decode("utf-8"),
-            parse_constant=_no_constant,
-            parse_float=_finite,
-            object_pairs_hook=_no_duplicate_keys,
-        )
+        return load_strict_json(raw.decode("utf-8"))
     except UnicodeDecodeError as error:
         raise _root(f"Not valid UTF-8: {error.reason} at byte {error.start}") from None
     except RecursionError:
@@ -69,7 +65,7 @@ def _items(document: Any) -> list[Any]:
     # An event never has an "events" field, but one that does is reported as an event
     # with an extra field rather than as a malformed batch.
     if not isinstance(document, dict):
-        raise _root(f"{_SHAPE}; got {_kind(document)}")
+        raise _root(f"{_SHAPE}; got {json_kind(document)}")
     if "events" not in document or "event_type" in document:
         return [document]
     extra = sorted(key for key in document if key != "events")
@@ -77,7 +73,7 @@ def _items(document: Any) -> list[Any]:
         raise _root(f"{_SHAPE}; a batch has no other key than events, got {extra[:5]}")
     events = document["events"]
     if not isinstance(events, list):
-        raise InvalidRequest.about("events", f"{_SHAPE}; got {_kind(events)}")
+        raise InvalidRequest.about("events", f"{_SHAPE}; got {json_kind(events)}")
     if not 1 <= len(events) <= MAX_EVENTS:
         raise InvalidRequest.about(
             "events", f"{_SHAPE}; got {len(events)} events (send larger batches in parts)"
@@ -129,38 +125,3 @@ def _unencodable(message: str) -> EventRejected:
 
 def _root(message: str) -> InvalidRequest:
     return InvalidRequest.about(ROOT_PATH, message)
-
-
-def _no_constant(constant: str) -> float:
-    raise ValueError(f"{constant} is not a JSON number")
-
-
-def _finite(literal: str) -> float:
-    number = float(literal)
-    if math.isinf(number):
-        raise ValueError("number out of range")
-    return number
-
-
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    # As in the contract: an audit record must mean one thing, whichever parser reads it.
-    document: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in document:
-            raise ValueError(f"duplicate key {key[:64]!r}")
-        document[key] = value
-    return document
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, dict):
-        return "an object"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, bool):
-        return "a boolean"
-    if value is None:
-        return "null"
-    return "a number"
