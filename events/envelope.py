@@ -3,10 +3,10 @@
 from typing import Any, Final, Literal, get_args
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field, field_validator
+from pydantic import Field, field_validator
 
 from events.enums import ActorRole
-from events.primitives import ClinicId, ContractModel, Identifier, Label
+from events.primitives import ClinicId, ContractModel, Identifier, Instant, Label
 from events.rules import rule_violation
 
 __all__ = ["SERVER_FIELDS", "Actor", "EventEnvelope", "PatientLevelEvent", "SessionLevelEvent"]
@@ -31,10 +31,10 @@ class EventEnvelope(ContractModel):
     """Chosen by the publisher; the idempotency key."""
     schema_version: Literal[1] = Field(description="Version of this event type's schema.")
     """Version of this event type's schema."""
-    occurred_at: AwareDatetime = Field(
-        description="When it happened clinically: RFC 3339 timestamp with a UTC offset."
+    occurred_at: Instant = Field(
+        description="When it happened clinically: RFC 3339 with a UTC offset, years 1970-2999."
     )
-    """When it happened clinically: RFC 3339 timestamp with a UTC offset."""
+    """When it happened clinically: RFC 3339 with a UTC offset, years 1970-2999."""
     clinic_id: ClinicId = Field(description="The clinic (1-64 characters, no '/').")
     """The clinic (1-64 characters, no '/')."""
     patient_id: Identifier = Field(

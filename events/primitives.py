@@ -1,8 +1,9 @@
 """The base model and the constrained string types shared by every event model."""
 
+from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, StringConstraints
 from pydantic_core import PydanticCustomError
 
 __all__ = [
@@ -10,6 +11,7 @@ __all__ = [
     "ContractModel",
     "FieldName",
     "Identifier",
+    "Instant",
     "Label",
     "Sha256Hex",
     "Text",
@@ -74,6 +76,27 @@ Label = Annotated[
 
 Text = Annotated[str, StringConstraints(min_length=1, max_length=1000), AfterValidator(_not_blank)]
 """Free text (1-1000 characters, not blank); never a clinical note, which stays in the EHR."""
+
+
+def _plausible_instant(value: datetime) -> datetime:
+    # Every instant is stored and hashed in UTC; a year-1 time with a +14:00 offset has no
+    # UTC form at all and would stall the recorder, and no clinical record predates 1970.
+    if not 1970 <= value.year <= 2999 or not 1970 <= _utc_year(value) <= 2999:
+        raise PydanticCustomError(
+            "instant_out_of_range", "Timestamp should lie between the years 1970 and 2999"
+        )
+    return value
+
+
+def _utc_year(value: datetime) -> int:
+    try:
+        return value.astimezone(UTC).year
+    except OverflowError:
+        return 0
+
+
+Instant = Annotated[AwareDatetime, AfterValidator(_plausible_instant)]
+"""An RFC 3339 timestamp with a UTC offset, between the years 1970 and 2999."""
 
 Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 """A SHA-256 digest as 64 lowercase hexadecimal characters."""

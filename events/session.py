@@ -2,11 +2,11 @@
 
 from typing import Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from events.enums import Protocol
 from events.envelope import SessionLevelEvent
-from events.primitives import ContractModel, Identifier
+from events.primitives import ContractModel, Identifier, Instant
 
 __all__ = [
     "EmptyPayload",
@@ -26,10 +26,10 @@ class SessionScheduledPayload(ContractModel):
 
     protocol: Protocol = Field(description="The treatment protocol; it selects the rules checked.")
     """The treatment protocol; it selects the rules checked."""
-    scheduled_start: AwareDatetime = Field(
-        description="Planned start: RFC 3339 timestamp with a UTC offset."
+    scheduled_start: Instant = Field(
+        description="Planned start: RFC 3339 timestamp with a UTC offset, years 1970-2999."
     )
-    """Planned start: RFC 3339 timestamp with a UTC offset."""
+    """Planned start: RFC 3339 timestamp with a UTC offset, years 1970-2999."""
     setting_id: Identifier = Field(description="The treatment room or certified setting.")
     """The treatment room or certified setting."""
 

@@ -20,7 +20,9 @@ def dead_letter_headers(rejection: Rejection) -> dict[str, str]:
         "kapaudit-reason": rejection.reason.value,
         "kapaudit-errors": json.dumps(
             [{"path": e.path, "message": e.message} for e in rejection.errors],
-            ensure_ascii=False,
+            # ASCII escapes: an error path may quote any key the publisher sent, and
+            # a rejection must be storable whatever bytes it describes.
+            ensure_ascii=True,
         ),
         "kapaudit-source-topic": rejection.coordinates.topic,
         "kapaudit-source-partition": str(rejection.coordinates.partition),

@@ -260,7 +260,9 @@ def _rejection_row(rejection: Rejection, *, received_at: datetime) -> dict[str, 
         "reason": rejection.reason.value,
         "errors_json": json.dumps(
             [{"path": e.path, "message": e.message} for e in rejection.errors],
-            ensure_ascii=False,
+            # ASCII escapes: an error path may quote any key the publisher sent, and
+            # a rejection must be storable whatever bytes it describes.
+            ensure_ascii=True,
         ),
         "event_id": rejection.event_id,
     }

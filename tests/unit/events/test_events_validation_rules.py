@@ -458,3 +458,20 @@ def test_a_nul_byte_in_an_identifier_is_rejected_naming_the_field() -> None:
     assert [(e.path, e.message) for e in rejected.value.errors] == [
         ("patient_id", "String should not contain control characters")
     ]
+
+
+@pytest.mark.parametrize(
+    "occurred_at", ["0001-01-01T00:00:00+14:00", "1969-12-31T23:59:59Z", "3000-01-01T00:00:00Z"]
+)
+def test_a_timestamp_outside_1970_to_2999_is_rejected_naming_the_field(occurred_at: str) -> None:
+    import json
+
+    from events import EventRejected, parse_event
+    from events.examples import EXAMPLES
+
+    document = {**EXAMPLES["session.started"], "occurred_at": occurred_at}
+    with pytest.raises(EventRejected) as rejected:
+        parse_event(json.dumps(document).encode())
+    assert [(e.path, e.message) for e in rejected.value.errors] == [
+        ("occurred_at", "Timestamp should lie between the years 1970 and 2999")
+    ]
