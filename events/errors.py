@@ -22,6 +22,8 @@ class RejectionReason(StrEnum):
     SCHEMA_VIOLATION = "schema_violation"
     CONFLICT = "conflict"
     """The event_id was already stored with different content."""
+    UNSTORABLE = "unstorable"
+    """Valid by the contract, but the database refused it (a gap in the contract to close)."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -16,7 +16,7 @@ from events import FieldError, RejectionReason
 from services.adapters.sql import SqlEventStore
 from services.adapters.sql.tables import metadata
 from services.log import GENESIS_HASH, Problem
-from services.recording import Rejection
+from services.recording import Rejection, ValidEvent
 from services.verification import verify_log
 from tests.factories import coordinates, document, session_documents, valid
 
@@ -241,3 +241,26 @@ async def test_verify_names_swapped_rows_as_reordered(
     reordered = {b.event_id for b in report.broken if b.problem is Problem.REORDERED}
     assert {second.event_id, third.event_id} <= reordered
     assert rows[0].event_id not in {b.event_id for b in report.broken}
+
+
+async def test_an_event_the_database_refuses_is_rejected_alone_and_the_rest_recorded(
+    store: SqlEventStore,
+) -> None:
+    before, poison_doc, after = session_documents("s-poison", 3, start=NOW)
+    poison = valid(poison_doc)
+    # The contract refuses such a timestamp today; this stands for the next gap in it.
+    timeless = poison.event.model_copy(
+        update={"occurred_at": datetime.fromisoformat("0001-01-01T00:00:00+14:00")}
+    )
+    poisoned = ValidEvent(
+        event=timeless, canonical_json=poison.canonical_json, coordinates=poison.coordinates
+    )
+    outcome = await store.record(
+        valid=[valid(before), poisoned, valid(after)], invalid=[], recorded_at=NOW
+    )
+    assert outcome.recorded == [before["event_id"], after["event_id"]]
+    [rejection] = outcome.rejections
+    assert rejection.reason is RejectionReason.UNSTORABLE
+    assert rejection.event_id == poison_doc["event_id"]
+    assert [r.reason for r in await store.rejections()] == [RejectionReason.UNSTORABLE]
+    assert (await verify_log(store.rows_by_stream())).intact

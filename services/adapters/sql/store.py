@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Select, and_, func, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from events import FieldError, RejectionReason, stream_id
@@ -27,6 +27,20 @@ _log = logging.getLogger(__name__)
 
 # Keeps IN (...) lists under every backend's bound-parameter limit.
 _CHUNK = 500
+# Errors that recur for the same rows however often they are retried (as opposed to a
+# lost connection or a lock timeout, which the recorder waits out). SQLAlchemy wraps
+# errors raised while binding parameters, so the original is looked at too.
+_DETERMINISTIC = (DataError, ValueError, OverflowError, UnicodeError)
+
+
+def _deterministic(error: BaseException) -> bool:
+    if isinstance(error, IntegrityError):
+        return False
+    if isinstance(error, StatementError) and not isinstance(error, DataError):
+        return isinstance(error.orig, _DETERMINISTIC)
+    return isinstance(error, _DETERMINISTIC)
+
+
 # Concurrent recorders may race for the same stream's next sequence; the unique
 # index turns the loser's insert into an IntegrityError, and a retry re-reads heads.
 _MAX_ATTEMPTS = 8
@@ -43,6 +57,55 @@ class SqlEventStore:
         return self._engine
 
     async def record(
+        self,
+        *,
+        valid: Sequence[ValidEvent],
+        invalid: Sequence[Rejection],
+        recorded_at: datetime,
+    ) -> BatchOutcome:
+        try:
+            return await self._record_retrying(
+                valid=valid, invalid=invalid, recorded_at=recorded_at
+            )
+        except Exception as refused:
+            if not valid or not _deterministic(refused):
+                raise
+            # Something in the batch is refused whatever the retry: find it, so that
+            # one bad event cannot stall its partition (and every event behind it).
+            _log.warning("batch refused (%s); storing its events one by one", refused)
+            return await self._record_isolating(
+                valid=valid, invalid=invalid, recorded_at=recorded_at
+            )
+
+    async def _record_isolating(
+        self,
+        *,
+        valid: Sequence[ValidEvent],
+        invalid: Sequence[Rejection],
+        recorded_at: datetime,
+    ) -> BatchOutcome:
+        outcome = BatchOutcome()
+        unstorable: list[Rejection] = []
+        for item in valid:
+            try:
+                single = await self._record_retrying(
+                    valid=[item], invalid=[], recorded_at=recorded_at
+                )
+            except Exception as refused:
+                if not _deterministic(refused):
+                    raise
+                unstorable.append(_unstorable(item, refused))
+                continue
+            outcome.recorded.extend(single.recorded)
+            outcome.duplicates.extend(single.duplicates)
+            outcome.rejections.extend(single.rejections)
+        rest = await self._record_retrying(
+            valid=[], invalid=[*invalid, *unstorable], recorded_at=recorded_at
+        )
+        outcome.rejections.extend(rest.rejections)
+        return outcome
+
+    async def _record_retrying(
         self,
         *,
         valid: Sequence[ValidEvent],
@@ -238,6 +301,24 @@ def _conflict(item: ValidEvent) -> Rejection:
         ),
         coordinates=item.coordinates,
         event_id=event_id,
+    )
+
+
+def _unstorable(item: ValidEvent, refused: BaseException) -> Rejection:
+    if item.coordinates is None:
+        raise refused
+    return Rejection(
+        raw=item.canonical_json.encode("utf-8"),
+        key=None,
+        reason=RejectionReason.UNSTORABLE,
+        errors=(
+            FieldError(
+                path="(root)",
+                message=f"the database refused this event: {str(refused).splitlines()[0]}",
+            ),
+        ),
+        coordinates=item.coordinates,
+        event_id=str(item.event.event_id),
     )
 
 
