@@ -64,4 +64,5 @@ def test_rejection_reasons_are_the_wire_strings_of_the_contract() -> None:
         "unsupported_schema_version",
         "schema_violation",
         "conflict",
+        "unstorable",
     }
