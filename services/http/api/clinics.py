@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from services.http.api.auditing import AuditedRead
 from services.http.api.csv_export import csv_response, ledger_csv, report_csv, wants_csv
 from services.http.api.guards import require_reader
-from services.http.api.judging import judge
+from services.http.api.judging import JudgedSession, session_start
 from services.http.api.models import error_responses
 from services.http.api.params import AsOf, ClinicIdPath, PatientIdQuery, Period, RequestedPeriod
 from services.http.api.routing import ApiRoute
@@ -52,11 +52,13 @@ async def compliance_report(
     start, protocol, patient, status, failed rules)."""
     require_reader(principal, clinic_id)
     if wants_csv(request.headers.get("accept")):
-        histories = await context.queries.sessions(clinic_id, start=period.start, end=period.end)
         instant = as_of or context.clock.now()
-        judged = await judge(
-            context.queries, [h for h in histories if h.as_of(instant).events], as_of=instant
-        )
+        judged = [
+            JudgedSession(verdict=verdict, session_start=session_start(history.as_of(instant)))
+            for history, verdict in await context.queries.verdicts(
+                clinic_id, start=period.start, end=period.end, as_of=instant
+            )
+        ]
         await audit.allowed(clinic_id=clinic_id, patient_ids=[j.verdict.patient_id for j in judged])
         return csv_response(
             report_csv(judged), filename=_filename(clinic_id, "compliance-report", period)
