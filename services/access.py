@@ -3,7 +3,9 @@ event, published through Kafka into the same append-only log."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import uuid
 from collections.abc import Iterable, Mapping
 from importlib.metadata import version
@@ -14,6 +16,8 @@ from services.auth import Principal
 from services.clock import Clock
 
 __all__ = ["AccessAuditor"]
+
+_log = logging.getLogger("kapaudit.access")
 
 
 class AccessAuditor:
@@ -27,6 +31,9 @@ class AccessAuditor:
         self._publisher = publisher
         self._clock = clock
         self._source = f"kapaudit/{version('kapaudit')}"
+        # The event loop keeps only weak references to tasks: background records are
+        # held here until they are done.
+        self._pending: set[asyncio.Task[None]] = set()
 
     async def record(
         self,
@@ -72,6 +79,46 @@ class AccessAuditor:
         ]
         await self._publisher.publish_many(events)
         return events
+
+    def record_denial(
+        self,
+        *,
+        principal: Principal,
+        channel: AccessChannel,
+        resource: str,
+        query: Mapping[str, str],
+        clinic_id: str,
+        patient_id: str,
+        session_id: str,
+        within: float,
+    ) -> asyncio.Task[None]:
+        """Record, in the background, a refused read of an existing session.
+
+        In the background so that refusing an existing session takes as long as
+        refusing a missing one (the timing would tell which sessions exist); a failure
+        is logged only, since nothing was disclosed.
+        """
+
+        async def denial() -> None:
+            try:
+                async with asyncio.timeout(within):
+                    await self.record(
+                        principal=principal,
+                        channel=channel,
+                        resource=resource,
+                        query=query,
+                        outcome=AccessOutcome.DENIED,
+                        clinic_id=clinic_id,
+                        patient_ids=[patient_id],
+                        session_id=session_id,
+                    )
+            except Exception:
+                _log.exception("could not record a denied read of session %s", session_id)
+
+        task = asyncio.create_task(denial())
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+        return task
 
 
 def _recordable(query: Mapping[str, str]) -> dict[str, str]:

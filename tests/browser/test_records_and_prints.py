@@ -57,6 +57,31 @@ async def test_viewing_a_session_adds_an_access_recorded_event_to_the_log(
     }
 
 
+async def test_an_officer_refused_another_clinics_session_page_is_recorded_as_denied(
+    demo: Demo, page: Page
+) -> None:
+    before = len(await _reads_of(demo, "sess-demo-11"))
+    await sign_in(page, demo, demo.stranger)
+    response = await page.goto(f"{demo.url}/sessions/sess-demo-11?as_of=")
+    assert response is not None
+    assert response.status == 403
+
+    async def recorded() -> bool:
+        return len(await _reads_of(demo, "sess-demo-11")) > before
+
+    await wait_until(recorded, within=30, what="the recorder to store the refusal")
+    refusal = (await _reads_of(demo, "sess-demo-11"))[-1]
+    assert refusal["clinic_id"] == "clinic-demo"
+    assert refusal["payload"] == {
+        "token_name": "officer-elsewhere",
+        "role": "compliance_officer",
+        "channel": "dashboard",
+        "resource": "/sessions/sess-demo-11",
+        "query": {},
+        "outcome": "denied",
+    }
+
+
 async def test_viewing_the_overview_records_a_read_of_every_patient_it_lists(
     demo: Demo, page: Page
 ) -> None:

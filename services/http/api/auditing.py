@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Annotated
@@ -18,13 +16,7 @@ from services.http.deps import Context, CurrentPrincipal
 
 __all__ = ["AuditedRead", "ReadAudit", "get_read_audit"]
 
-_log = logging.getLogger("kapaudit.http")
-
 _UNRECORDED = "the read could not be recorded in the access log, so nothing is shown; retry later"
-
-# Denials are recorded in the background; the event loop keeps only weak references to
-# tasks, so they are held here until done.
-_denials: set[asyncio.Task[None]] = set()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -60,28 +52,17 @@ class ReadAudit:
         )
 
     def denied(self, *, clinic_id: str, patient_id: str, session_id: str) -> None:
-        """Record, after the 403 is sent, a refused read of an existing session.
-
-        In the background so that refusing an existing session takes as long as refusing
-        a missing one; a failure is logged only, since nothing was disclosed.
-        """
-        task = asyncio.create_task(
-            self._record_denial(clinic_id=clinic_id, patient_id=patient_id, session_id=session_id)
+        """Record, after the 403 is sent, a refused read of an existing session."""
+        self.context.auditor.record_denial(
+            principal=self.principal,
+            channel=AccessChannel.API,
+            resource=self.resource,
+            query=self.query,
+            clinic_id=clinic_id,
+            patient_id=patient_id,
+            session_id=session_id,
+            within=self.broker_wait,
         )
-        _denials.add(task)
-        task.add_done_callback(_denials.discard)
-
-    async def _record_denial(self, *, clinic_id: str, patient_id: str, session_id: str) -> None:
-        try:
-            async with asyncio.timeout(self.broker_wait):
-                await self._record(
-                    outcome=AccessOutcome.DENIED,
-                    clinic_id=clinic_id,
-                    patient_ids=[patient_id],
-                    session_id=session_id,
-                )
-        except Exception:
-            _log.exception("could not record a denied read of session %s", session_id)
 
     async def _record(
         self,

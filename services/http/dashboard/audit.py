@@ -12,9 +12,12 @@ from services.auth import Principal
 from services.http.context import HttpContext
 from services.http.dashboard.pages import PageError
 
-__all__ = ["record_view"]
+__all__ = ["record_refusal", "record_view"]
 
 _log = logging.getLogger("kapaudit.dashboard")
+
+_DENIAL_WAIT_SECONDS = 10.0
+"""How long a background denial record may wait for the broker before it is logged as lost."""
 
 
 async def record_view(
@@ -38,8 +41,7 @@ async def record_view(
             principal=principal,
             channel=AccessChannel.DASHBOARD,
             resource=request.url.path,
-            # Empty form fields (``?status=``) asked for nothing; the contract wants values.
-            query={key: value for key, value in request.query_params.items() if value},
+            query=_asked(request),
             outcome=AccessOutcome.ALLOWED,
             clinic_id=clinic_id,
             patient_ids=shown,
@@ -54,3 +56,33 @@ async def record_view(
             "Try again in a moment.",
             principal=principal,
         ) from None
+
+
+def record_refusal(
+    request: Request,
+    context: HttpContext,
+    *,
+    principal: Principal,
+    clinic_id: str,
+    patient_id: str,
+    session_id: str,
+) -> None:
+    """Record, in the background, that ``principal`` was refused an existing session's page.
+
+    The refusal page goes out at once, as it does for a session that does not exist.
+    """
+    context.auditor.record_denial(
+        principal=principal,
+        channel=AccessChannel.DASHBOARD,
+        resource=request.url.path,
+        query=_asked(request),
+        clinic_id=clinic_id,
+        patient_id=patient_id,
+        session_id=session_id,
+        within=_DENIAL_WAIT_SECONDS,
+    )
+
+
+def _asked(request: Request) -> dict[str, str]:
+    # Empty form fields (``?status=``) asked for nothing; the contract wants values.
+    return {key: value for key, value in request.query_params.items() if value}

@@ -12,7 +12,7 @@ from projections.compliance import SessionVerdict
 from projections.timeline import Timeline
 from services.auth import Principal, Role
 from services.http.context import HttpContext
-from services.http.dashboard.audit import record_view
+from services.http.dashboard.audit import record_refusal, record_view
 from services.http.dashboard.charts import Reading, TimeMarker, VitalsChart, vitals_chart
 from services.http.dashboard.chrome import chrome
 from services.http.dashboard.pages import PageError, PageRoute, render
@@ -118,7 +118,16 @@ async def session_page(
         raise _not_permitted(principal) from None
     if not principal.may_read(verdict.clinic_id):
         # The same page as for a session that does not exist: a scoped token must not
-        # learn which sessions (or clinics) exist beyond its own.
+        # learn which sessions (or clinics) exist beyond its own. The attempt is still
+        # accounted for in the access log, as the API does.
+        record_refusal(
+            request,
+            context,
+            principal=principal,
+            clinic_id=verdict.clinic_id,
+            patient_id=verdict.patient_id,
+            session_id=session_id,
+        )
         raise _not_permitted(principal)
     history, _ = await context.queries.session_and_patient(session_id)
     chart = chart_of(history, context, as_of=instant)
