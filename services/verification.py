@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
@@ -39,6 +40,10 @@ async def verify_log(
     async for row in rows:
         if stream and row.stream_id != stream[0].stream_id:
             close_stream()
+            # Rows arrive in buffered batches, so the loop may not suspend for thousands
+            # of rows; yielding between streams keeps the HTTP server answering while a
+            # large log is hashed.
+            await asyncio.sleep(0)
         stream.append(row)
         report.events += 1
         if progress is not None:
