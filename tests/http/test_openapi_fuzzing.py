@@ -1,4 +1,5 @@
-"""Schemathesis drives every operation of the OpenAPI document: no answer is a 5xx."""
+"""Schemathesis drives every operation of the OpenAPI document: no answer is a 5xx, and
+every answer to a valid request has the body its operation documents."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from hypothesis.strategies import SearchStrategy
 from schemathesis import GenerationMode
-from schemathesis.checks import not_a_server_error
+from schemathesis.checks import CheckFunction, not_a_server_error, response_schema_conformance
 from schemathesis.core.result import Ok
 
 from services.adapters.tansu import EmbeddedBroker
@@ -23,6 +24,11 @@ from tests.http.support import NOW, issue_tokens, seed
 from tests.integration.support import settings_for
 
 EXAMPLES_PER_MODE = 20
+
+VALID_REQUEST_CHECKS: tuple[CheckFunction, ...] = (not_a_server_error, response_schema_conformance)
+"""The answer to a documented example or a valid generated request must also have the body
+documented for its status: the OpenAPI document is what clients are generated from."""
+INVALID_REQUEST_CHECKS: tuple[CheckFunction, ...] = (not_a_server_error,)
 
 
 def _fuzz(base_url: str, token: str) -> Counter[tuple[str, int]]:
@@ -39,17 +45,19 @@ def _fuzz(base_url: str, token: str) -> Counter[tuple[str, int]]:
         # The documented examples (a real clinic and session) always run: under CI=true
         # Hypothesis derandomizes, and its fixed draws may never reach an existing session.
         for example in operation.get_strategies_from_examples():
-            _check(example, base_url=base_url, token=token, seen=seen)()
-        _check(operation.as_strategy(), base_url=base_url, token=token, seen=seen)()
+            _check(example, VALID_REQUEST_CHECKS, base_url=base_url, token=token, seen=seen)()
+        positive = operation.as_strategy()
+        _check(positive, VALID_REQUEST_CHECKS, base_url=base_url, token=token, seen=seen)()
         negative = operation.as_strategy(generation_mode=GenerationMode.NEGATIVE)
         # An operation without parameters or body (/healthz) has no invalid input at all.
         with contextlib.suppress(Unsatisfiable):
-            _check(negative, base_url=base_url, token=token, seen=seen)()
+            _check(negative, INVALID_REQUEST_CHECKS, base_url=base_url, token=token, seen=seen)()
     return seen
 
 
 def _check(
     strategy: SearchStrategy[schemathesis.Case[Any]],
+    checks: tuple[CheckFunction, ...],
     *,
     base_url: str,
     token: str,
@@ -66,12 +74,12 @@ def _check(
     def check(case: schemathesis.Case[Any]) -> None:
         response = case.call(base_url=base_url, headers={"Authorization": f"Bearer {token}"})
         seen[(case.operation.label, response.status_code)] += 1
-        case.validate_response(response, checks=[not_a_server_error])
+        case.validate_response(response, checks=list(checks))
 
     return check
 
 
-async def test_no_operation_answers_a_server_error_to_generated_requests(
+async def test_generated_requests_get_no_server_error_and_valid_ones_get_the_documented_body(
     kafka: EmbeddedBroker, database_url: str
 ) -> None:
     settings_ = settings_for(bootstrap_servers=kafka.bootstrap_servers, database_url=database_url)
@@ -88,4 +96,9 @@ async def test_no_operation_answers_a_server_error_to_generated_requests(
     assert {200, 422} <= statuses
     assert ("GET /v1/sessions", 200) in seen
     assert ("GET /v1/sessions/{session_id}/compliance", 200) in seen
+    # The bodies that were only a bare object in the document were checked at least once.
+    assert ("GET /v1/sessions/{session_id}/timeline", 200) in seen
+    assert ("GET /v1/clinics/{clinic_id}/compliance-report", 200) in seen
+    assert ("GET /v1/clinics/{clinic_id}/controlled-substances", 200) in seen
+    assert ("GET /v1/clinics/{clinic_id}/access-report", 200) in seen
     assert not {status for status in statuses if status >= 500}

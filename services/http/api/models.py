@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 from events import Protocol
 from projections.compliance import Outcome, SessionStatus
@@ -13,6 +13,8 @@ from projections.compliance import Outcome, SessionStatus
 __all__ = [
     "Accepted",
     "BrokenLinkOut",
+    "Count",
+    "ExactOut",
     "Instant",
     "LogVerification",
     "ProblemOut",
@@ -31,10 +33,23 @@ Instant = Annotated[
     WithJsonSchema({"type": "string", "format": "date-time"}),
 ]
 
+Count = Annotated[int, Field(ge=0)]
+"""A number of sessions, reads or events."""
+
 
 class _Out(BaseModel):
     # The attribute docstrings below become the field descriptions in /docs.
     model_config = ConfigDict(use_attribute_docstrings=True)
+
+
+class ExactOut(_Out):
+    """A body documented key for key: every field required, no other key allowed.
+
+    For bodies the read side's dataclasses give through ``jsonable``, where a key the
+    model lacks would otherwise pass unnoticed as an additional property.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class Accepted(_Out):

@@ -14,6 +14,7 @@ from services.http.api.guards import missing_session, not_permitted
 from services.http.api.models import RuleOutcome, SessionCompliance, error_responses
 from services.http.api.params import AsOf, SessionIdPath, storable_identifier
 from services.http.api.routing import ApiRoute
+from services.http.api.timeline_models import SessionTimeline
 from services.http.deps import Context, CurrentPrincipal
 from services.jsonable import jsonable
 from services.queries import SessionNotFoundError
@@ -40,7 +41,10 @@ _Answer = TypeVar("_Answer", bound=_OfOneSession)
 @router.get(
     "/sessions/{session_id}/timeline",
     summary="Every event of the session in clinical order, corrections beside originals",
-    responses={200: {"content": {"application/json": {"schema": {"type": "object"}}}}, **_ERRORS},
+    responses={
+        200: {"model": SessionTimeline, "description": "The timeline as it stood at `as_of`."},
+        **_ERRORS,
+    },
 )
 async def session_timeline(
     session_id: SessionIdPath,

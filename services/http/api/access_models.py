@@ -1,0 +1,41 @@
+"""The body of ``GET /v1/clinics/{clinic_id}/access-report``, as ``jsonable`` gives it."""
+
+from __future__ import annotations
+
+from events import AccessChannel, AccessOutcome, AccessRole
+from services.http.api.models import Count, ExactOut, Instant
+
+__all__ = ["AccessLine", "AccessReport"]
+
+
+class AccessLine(ExactOut):
+    """One recorded read (an `access.recorded` event)."""
+
+    event_id: str
+    occurred_at: Instant
+    recorded_at: Instant
+    token_name: str
+    role: AccessRole
+    channel: AccessChannel
+    resource: str
+    """What was read, e.g. `GET /v1/sessions/s-1/timeline`."""
+    query: dict[str, str]
+    """The query parameters of the read."""
+    outcome: AccessOutcome
+    patient_id: str
+    session_id: str | None
+    """Null when the read was not of one session."""
+
+
+class AccessReport(ExactOut):
+    clinic_id: str
+    patient_id: str | None
+    """The patient asked for; null for every patient."""
+    token_name: str | None
+    """The token asked for; null for every token."""
+    lines: list[AccessLine]
+    """Newest first."""
+    readers: dict[str, Count]
+    """Token name -> reads, most active first."""
+    patients: dict[str, Count]
+    """Patient -> reads, most read first."""

@@ -1,0 +1,57 @@
+"""The JSON body of ``GET /v1/clinics/{clinic_id}/controlled-substances``, as ``jsonable``
+gives it."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from events import Medication, Route
+from services.http.api.models import ExactOut, Instant
+
+__all__ = ["ControlledSubstanceLedger", "LedgerLine", "SubstanceTotals"]
+
+
+class LedgerLine(ExactOut):
+    """One administration or waste, with corrections applied."""
+
+    event_id: str
+    kind: Literal["administered", "wasted"]
+    occurred_at: Instant
+    recorded_at: Instant
+    clinic_id: str
+    session_id: str
+    patient_id: str
+    medication: Medication
+    amount_mg: float
+    lot_number: str
+    route: Route | None
+    """The route of an administration; null for a waste."""
+    actor_id: str
+    witness_id: str | None
+    """The witness of a waste; null for an administration."""
+    amended: bool
+    """Whether a correction was applied to the line."""
+    unwitnessed: bool
+    """A waste without a second person as witness."""
+
+
+class SubstanceTotals(ExactOut):
+    administered_mg: float
+    wasted_mg: float
+    total_mg: float
+    """Administered plus wasted."""
+
+
+class ControlledSubstanceLedger(ExactOut):
+    clinic_id: str
+    start: Instant
+    end: Instant
+    as_of: Instant
+    lines: list[LedgerLine]
+    """By clinical time."""
+    by_lot: dict[str, SubstanceTotals]
+    """`<medication>/<lot number>` -> totals."""
+    by_medication: dict[str, SubstanceTotals]
+    """Medication -> totals."""
+    unwitnessed_waste_sessions: list[str]
+    """Sessions with a waste nobody else witnessed, by id."""
