@@ -11,6 +11,7 @@ from services.http.dashboard.pages import PageRoute, render
 from services.http.dashboard.scope import (
     FromDay,
     Reader,
+    check_identifier,
     parse_as_of,
     parse_period,
     require_clinic,
@@ -65,6 +66,10 @@ async def access_page(
 ) -> Response:
     require_clinic(principal, clinic_id)
     period = parse_period(from_day, to, today=context.clock.now().date())
+    if patient_id:
+        check_identifier(patient_id, name="patient_id")
+    if token_name:
+        check_identifier(token_name, name="token_name", longest=128)
     report = await context.queries.access_report(
         clinic_id,
         start=period.start,

@@ -9,6 +9,8 @@ from typing import Annotated
 from fastapi import Depends, Query, status
 
 from services.auth import Principal, Role
+from services.http.api.params import parse_instant, storable_identifier
+from services.http.api.problems import InvalidRequest
 from services.http.context import HttpContext
 from services.http.dashboard.pages import PageError
 from services.http.dashboard.reads import clinics_with_sessions
@@ -19,6 +21,7 @@ __all__ = [
     "FromDay",
     "Period",
     "Reader",
+    "check_identifier",
     "choose_clinic",
     "get_reader",
     "parse_as_of",
@@ -58,7 +61,10 @@ async def readable_clinics(principal: Principal, context: HttpContext) -> list[s
     return sorted(principal.clinics)
 
 
-def require_clinic(principal: Principal, clinic_id: str) -> None:
+def require_clinic(principal: Principal, clinic_id: str, *, name: str = "clinic_id") -> None:
+    """A 400 page unless ``clinic_id`` (the parameter ``name``) could be a clinic id at all,
+    else a 403 page unless the principal may read that clinic."""
+    _check_clinic_id(clinic_id, name=name)
     if not principal.may_read(clinic_id):
         raise PageError(
             status.HTTP_403_FORBIDDEN,
@@ -71,7 +77,7 @@ def require_clinic(principal: Principal, clinic_id: str) -> None:
 async def choose_clinic(principal: Principal, context: HttpContext, asked: str) -> str | None:
     """The clinic asked for (checked), else the first the principal may read."""
     if asked:
-        require_clinic(principal, asked)
+        require_clinic(principal, asked, name="clinic")
         return asked
     clinics = await readable_clinics(principal, context)
     return clinics[0] if clinics else None
@@ -104,25 +110,51 @@ def parse_period(first_text: str, last_text: str, *, today: date) -> Period:
 
 
 def parse_as_of(text: str) -> datetime | None:
-    """An ISO 8601 date or timestamp; a date or a naive time is read as UTC (as in the CLI)."""
-    if not text:
-        return None
-    try:
-        instant = datetime.fromisoformat(text)
-    except ValueError:
+    """An ISO 8601 date or timestamp; a date or a naive time is read as UTC (as in the CLI).
+
+    The API's rules: an instant in the years 1900 to 2999.
+    """
+    return _instant(text, "as_of") if text else None
+
+
+def check_identifier(text: str, *, name: str, longest: int = 64) -> None:
+    """A 400 page unless ``text`` (the parameter ``name``) could be a recorded identifier:
+    as the API, 1 to ``longest`` characters and no NUL (no database can store it)."""
+    if not (0 < len(text) <= longest and "\x00" not in text):
         raise _bad_address(
-            f"as_of {text!r} is not a date or timestamp (e.g. 2026-11-24T17:00:00-07:00)"
-        ) from None
-    return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
+            f"{name}: {_shown(text)} is not an identifier (1 to {longest} characters, no NUL)"
+        )
+
+
+def _check_clinic_id(text: str, *, name: str) -> None:
+    # The API's ClinicIdPath/ClinicIdQuery pattern: a storable identifier without '/'.
+    if not storable_identifier(text) or "/" in text:
+        raise _bad_address(
+            f"{name}: {_shown(text)} is not a clinic id (1 to 64 characters, no '/' or NUL)"
+        )
 
 
 def _day(text: str, name: str) -> date | None:
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
-        raise _bad_address(f"{name} {text!r} is not a date (YYYY-MM-DD)") from None
+        raise _bad_address(f"{name}: {_shown(text)} is not a date (YYYY-MM-DD)") from None
+    # Within the API's instant bounds, so the day after it is still a date.
+    _instant(day.isoformat(), name)
+    return day
+
+
+def _instant(text: str, name: str) -> datetime:
+    try:
+        return parse_instant(text, name=name)
+    except InvalidRequest as invalid:
+        raise _bad_address(str(invalid)) from None
+
+
+def _shown(text: str) -> str:
+    return repr(text if len(text) <= 40 else text[:40] + "...")
 
 
 def _bad_address(message: str) -> PageError:

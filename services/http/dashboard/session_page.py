@@ -11,6 +11,7 @@ from projections import SessionHistory, apply_amendments
 from projections.compliance import SessionVerdict
 from projections.timeline import Timeline
 from services.auth import Principal, Role
+from services.http.api.params import storable_identifier
 from services.http.context import HttpContext
 from services.http.dashboard.audit import record_refusal, record_view
 from services.http.dashboard.charts import Reading, TimeMarker, VitalsChart, vitals_chart
@@ -104,18 +105,14 @@ async def session_page(
 ) -> Response:
     instant = parse_as_of(as_of) or context.clock.now()
     period = parse_period(from_day, to, today=context.clock.now().date())
+    if not storable_identifier(session_id):
+        # No session can have this id: refused exactly as a missing one, as the API does.
+        raise _missing(principal, session_id)
     try:
         verdict: SessionVerdict = await context.queries.verdict(session_id, as_of=instant)
         timeline = await context.queries.timeline(session_id, as_of=instant)
     except SessionNotFoundError:
-        if principal.role is Role.ADMIN:
-            raise PageError(
-                status.HTTP_404_NOT_FOUND,
-                "No such session",
-                f"No session {session_id!r} is in the log.",
-                principal=principal,
-            ) from None
-        raise _not_permitted(principal) from None
+        raise _missing(principal, session_id) from None
     if not principal.may_read(verdict.clinic_id):
         # The same page as for a session that does not exist: a scoped token must not
         # learn which sessions (or clinics) exist beyond its own. The attempt is still
@@ -155,6 +152,18 @@ async def session_page(
             "as_of_text": as_of,
         },
     )
+
+
+def _missing(principal: Principal, session_id: str) -> PageError:
+    """An admin is told the session is not in the log; anyone else gets ``_not_permitted``."""
+    if principal.role is Role.ADMIN:
+        return PageError(
+            status.HTTP_404_NOT_FOUND,
+            "No such session",
+            f"No session {session_id!r} is in the log.",
+            principal=principal,
+        )
+    return _not_permitted(principal)
 
 
 def _not_permitted(principal: Principal) -> PageError:
