@@ -1,7 +1,7 @@
 """Odd addresses get the dashboard's own error page, never a 500.
 
 Periods, instants and identifiers follow the API's rules: instants in the years 1900 to
-2999, identifiers a database could hold (1 to 64
+2999, periods of at most 366 days, identifiers a database could hold (1 to 64
 characters, no NUL; clinic ids without '/').
 """
 
@@ -45,6 +45,31 @@ async def test_a_day_outside_the_years_1900_to_2999_is_a_400_page_naming_the_fie
     assert title == "This address is not valid"
     assert message.startswith(problem)
     assert "the years 1900 to 2999" in message
+
+
+async def test_a_period_longer_than_366_days_is_a_400_page_naming_the_period_and_the_limit(
+    dashboard: Dashboard,
+) -> None:
+    response = await dashboard.get("/overview?from=2000-01-01&to=2026-11-25", as_token="officer")
+
+    assert response.status_code == 400
+    title, message = heading_and_message(response.text)
+    assert title == "This address is not valid"
+    assert "2000-01-01 to 2026-11-25" in message
+    assert "at most 366 days" in message
+    assert dashboard.auditor.allowed == []
+
+
+@pytest.mark.parametrize(
+    ("from_day", "to", "status"),
+    [("2025-11-25", "2026-11-25", 200), ("2025-11-24", "2026-11-25", 400)],
+)
+async def test_a_period_of_366_days_is_shown_and_one_of_367_days_is_not(
+    dashboard: Dashboard, from_day: str, to: str, status: int
+) -> None:
+    for path in ("/overview", "/clinics/clinic-demo/ledger", "/clinics/clinic-demo/access"):
+        response = await dashboard.get(f"{path}?from={from_day}&to={to}", as_token="officer")
+        assert response.status_code == status, path
 
 
 @pytest.mark.parametrize(

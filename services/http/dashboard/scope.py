@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Query, status
 
 from services.auth import Principal, Role
-from services.http.api.params import parse_instant, storable_identifier
+from services.http.api.params import LONGEST_PERIOD, parse_instant, storable_identifier
 from services.http.api.problems import InvalidRequest
 from services.http.context import HttpContext
 from services.http.dashboard.pages import PageError
@@ -101,12 +101,22 @@ class Period:
 
 
 def parse_period(first_text: str, last_text: str, *, today: date) -> Period:
-    """The picker's ``from``/``to`` dates; empty means the last ``DEFAULT_DAYS`` days."""
+    """The picker's ``from``/``to`` dates; empty means the last ``DEFAULT_DAYS`` days.
+
+    At most the API's longest period (366 days), each day in the years 1900 to 2999.
+    """
     last = _day(last_text, "to") or today
     first = _day(first_text, "from") or last - timedelta(days=DEFAULT_DAYS - 1)
     if last < first:
         raise _bad_address("'to' must not be before 'from'")
-    return Period(first=first, last=last)
+    period = Period(first=first, last=last)
+    # As in the API: every session of the period is loaded and judged.
+    if period.end - period.start > LONGEST_PERIOD:
+        raise _bad_address(
+            f"The period {first} to {last} spans {(last - first).days + 1} days; "
+            f"a period may span at most {LONGEST_PERIOD.days} days"
+        )
+    return period
 
 
 def parse_as_of(text: str) -> datetime | None:
