@@ -50,6 +50,14 @@ def monitoring_interval(*, facts: SessionFacts) -> RuleResult:
     allowed = f"at most {facts.profile.monitoring_max_gap_minutes} min is allowed"
     discharge, ended = facts.discharge, facts.ended
     last = _end_mark(facts)
+    if last.event is not None and last.at < dose.occurred_at:
+        # Otherwise the only "gap" is negative and the rule would pass on no monitoring at all.
+        return _INTERVAL.failed(
+            dose,
+            last.event,
+            detail=f"{last.label[0].upper()}{last.label[1:]} is recorded before the first dose "
+            f"at {clock(dose.occurred_at)}, so no monitoring after the dose is shown.",
+        )
     marks = [
         _Mark(at=dose.occurred_at, label=f"the first dose at {clock(dose.occurred_at)}", event=dose)
     ]

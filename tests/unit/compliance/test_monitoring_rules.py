@@ -102,6 +102,21 @@ def test_a_session_that_ended_without_a_discharge_fails_the_interval_rule() -> N
     assert "ended at 10:35 without a recorded discharge" in result.detail
 
 
+def test_a_discharge_recorded_before_the_first_dose_fails_as_no_monitoring_after_it() -> None:
+    story = compliant(IV).drop(*(f"check {c}" for c in ("09:25", "09:40", "09:55", "10:10")))
+    story.drop(*(f"check {c}" for c in ("10:25", "10:40", "10:55")))
+    story.change("discharge", at=at("09:07"))
+
+    result = story.result(INTERVAL)
+
+    assert result.outcome is Outcome.FAIL
+    assert result.evidence == (story.event_id("dose"), story.event_id("discharge"))
+    assert result.detail == (
+        "Discharge at 09:07 is recorded before the first dose at 09:10, so no monitoring "
+        "after the dose is shown."
+    )
+
+
 def test_a_clinic_requiring_checks_every_10_minutes_fails_a_12_minute_gap() -> None:
     story = compliant(IV).drop(*(f"check {c}" for c in ("09:25", "09:40", "09:55", "10:10")))
     story.drop(*(f"check {c}" for c in ("10:25", "10:40", "10:55")))
