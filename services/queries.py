@@ -163,6 +163,19 @@ class ComplianceQueries:
             as_of=as_of,
         )
 
+    async def clinic_and_patient_of(self, session_id: str) -> tuple[str, str] | None:
+        """The session's clinic and patient ids, None when unknown; its history is not read.
+
+        Cheap, so a reader's scope can be checked before anything about the session is
+        loaded: refusing another clinic's session then costs what refusing a missing one does.
+        """
+        query = select(proj_sessions.c.clinic_id, proj_sessions.c.patient_id).where(
+            proj_sessions.c.session_id == session_id
+        )
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(query)).one_or_none()
+        return None if row is None else (row.clinic_id, row.patient_id)
+
     async def session_and_patient(
         self, session_id: str
     ) -> tuple[SessionHistory, PatientHistory | None]:

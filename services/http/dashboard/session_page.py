@@ -108,24 +108,30 @@ async def session_page(
     if not storable_identifier(session_id):
         # No session can have this id: refused exactly as a missing one, as the API does.
         raise _missing(principal, session_id)
+    # Only the session's clinic is read before the token's scope is checked, so refusing
+    # another clinic's session takes as long as refusing a missing one.
+    owner = await context.queries.clinic_and_patient_of(session_id)
+    if owner is None:
+        raise _missing(principal, session_id)
+    clinic_id, patient_id = owner
+    if not principal.may_read(clinic_id):
+        # The same page as for a session that does not exist: a scoped token must not
+        # learn which sessions (or clinics) exist beyond its own. The attempt is still
+        # accounted for in the access log (in the background), as the API does.
+        record_refusal(
+            request,
+            context,
+            principal=principal,
+            clinic_id=clinic_id,
+            patient_id=patient_id,
+            session_id=session_id,
+        )
+        raise _not_permitted(principal)
     try:
         verdict: SessionVerdict = await context.queries.verdict(session_id, as_of=instant)
         timeline = await context.queries.timeline(session_id, as_of=instant)
     except SessionNotFoundError:
         raise _missing(principal, session_id) from None
-    if not principal.may_read(verdict.clinic_id):
-        # The same page as for a session that does not exist: a scoped token must not
-        # learn which sessions (or clinics) exist beyond its own. The attempt is still
-        # accounted for in the access log, as the API does.
-        record_refusal(
-            request,
-            context,
-            principal=principal,
-            clinic_id=verdict.clinic_id,
-            patient_id=verdict.patient_id,
-            session_id=session_id,
-        )
-        raise _not_permitted(principal)
     history, _ = await context.queries.session_and_patient(session_id)
     chart = chart_of(history, context, as_of=instant)
     await record_view(
