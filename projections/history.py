@@ -16,8 +16,10 @@ from events import (
     AccessRecorded,
     IntegrationNoteRecorded,
     Protocol,
+    RecordAmended,
     SessionScheduled,
 )
+from projections.amendments import apply_amendments
 from projections.recorded import Recorded
 
 __all__ = [
@@ -42,17 +44,23 @@ class SessionHistory:
 
     @property
     def protocol(self) -> Protocol | None:
-        """The protocol of the latest ``session.scheduled``, if any."""
-        for recorded in reversed(self.events):
-            if isinstance(recorded.event, SessionScheduled):
-                return recorded.event.payload.protocol
-        return None
+        """The protocol of the latest ``session.scheduled``, as corrected, if any."""
+        booking = self._booking()
+        return booking.payload.protocol if booking is not None else None
 
     @property
     def scheduled_start(self) -> datetime | None:
-        for recorded in reversed(self.events):
-            if isinstance(recorded.event, SessionScheduled):
-                return recorded.event.payload.scheduled_start
+        """The planned start of the latest ``session.scheduled``, as corrected, if any."""
+        booking = self._booking()
+        return booking.payload.scheduled_start if booking is not None else None
+
+    def _booking(self) -> SessionScheduled | None:
+        # Corrected like every other record: a session booked as iv-ketamine and amended to
+        # spravato-rems is judged, listed and reported as SPRAVATO from the amendment on.
+        relevant = [r for r in self.events if isinstance(r.event, SessionScheduled | RecordAmended)]
+        for entry in reversed(apply_amendments(relevant)):
+            if isinstance(entry.recorded.event, SessionScheduled):
+                return entry.recorded.event
         return None
 
     @property

@@ -25,8 +25,10 @@ from projections.compliance import (
     evaluate,
     load_profile,
 )
-from projections.history import PatientHistory, SessionHistory
+from projections.history import PatientHistory, SessionHistory, patient_key_of
+from projections.projection import PATIENTS, SESSIONS, fold
 from projections.recorded import Recorded
+from projections.verdicts import judge
 
 CLINIC: Final = "clinic-demo"
 PATIENT: Final = "pt-5c1e9a"
@@ -243,6 +245,25 @@ class Story:
 
     def result(self, rule_id: str, **kwargs: Any) -> RuleResult:
         return self.verdict(**kwargs).result(rule_id)
+
+    def judged(
+        self, *, as_of: datetime = LONG_AFTER, session_id: str = SESSION, **overrides: Any
+    ) -> SessionVerdict:
+        """The verdict as production reaches it (``services/queries.py``): the log folded into
+        the stored session and patient histories, then ``judge``, which picks the profile from
+        the session's own (corrected) protocol."""
+        log = self.recorded()
+        sessions = fold(SESSIONS, {}, log)
+        patients = fold(PATIENTS, {}, log)
+        session = sessions[session_id]
+        return judge(
+            session=session,
+            patient=patients.get(
+                patient_key_of(clinic_id=session.clinic_id, patient_id=session.patient_id)
+            ),
+            profile_for=lambda protocol: load_profile(protocol, overrides=overrides),
+            as_of=as_of,
+        )
 
 
 def compliant(protocol: Protocol) -> Story:

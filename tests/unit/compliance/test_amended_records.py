@@ -69,3 +69,24 @@ def test_an_amendment_of_a_patient_level_event_is_applied_too() -> None:
 
     assert result.outcome is Outcome.PASS
     assert "REMS-PT-0000001" in result.detail
+
+
+def test_a_booking_corrected_to_another_protocol_is_judged_by_that_protocols_rules() -> None:
+    # Booked as IV ketamine by mistake; in fact a SPRAVATO session, never REMS-enrolled and
+    # without a monitoring form. Judged as production does, from the stored histories.
+    story = (
+        compliant(Protocol.SPRAVATO_REMS)
+        .drop("enrolment", "form")
+        .change("scheduled", protocol="iv-ketamine")
+        .amend("fix", target="scheduled", at=at("09:00", day=-7), protocol="spravato-rems")
+    )
+
+    before = story.judged(as_of=at("09:00", day=-7))
+    after = story.judged()
+
+    assert before.protocol is Protocol.IV_KETAMINE
+    assert after.protocol is Protocol.SPRAVATO_REMS
+    assert [r.rule_id for r in after.failed_rules] == [
+        "rems.enrolled_before_dose",
+        "rems.monitoring_form_within_7_days",
+    ]

@@ -8,6 +8,7 @@ from datetime import timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from events import Protocol
 from projections import PATIENTS, SESSIONS, Recorded, SessionHistory, fold
 from projections.timeline import build_timeline
 from tests.unit.projections.builders import T0, Log
@@ -175,3 +176,28 @@ def test_a_recorded_read_joins_no_clinical_history() -> None:
     read = log.add("access.recorded", minute=5, session_id="s-1")
     assert fold(SESSIONS, {}, [read]) == {}
     assert fold(PATIENTS, {}, [read]) == {}
+
+
+def test_a_corrected_booking_gives_the_history_and_timeline_its_corrected_protocol() -> None:
+    log, events = _session_log()
+    booking = events[1]
+    moved = T0 + timedelta(hours=1)
+    amendment = log.add(
+        "record.amended",
+        minute=30,
+        session_id="s-1",
+        payload={
+            "amends_event_id": booking.event_id,
+            "reason": "booked under the wrong protocol",
+            "corrected": {"protocol": "spravato-rems", "scheduled_start": moved.isoformat()},
+        },
+    )
+    session = fold(SESSIONS, {}, [*events, amendment])["s-1"]
+
+    assert session.protocol is Protocol.SPRAVATO_REMS
+    assert session.scheduled_start == moved
+    assert session.as_of(amendment.recorded_at - timedelta(seconds=1)).protocol is not (
+        Protocol.SPRAVATO_REMS
+    )
+    timeline = build_timeline(session=session, patient=None, as_of=T0 + timedelta(days=1))
+    assert timeline.protocol == "spravato-rems"
