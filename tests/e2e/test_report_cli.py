@@ -107,6 +107,8 @@ async def test_the_access_report_lists_who_read_which_patient(tmp_path: Path) ->
             "access.recorded",
             occurred_at=(now - timedelta(hours=1)).isoformat(),
             patient_id=patient,
+            # A session is one patient's: each patient's reads are of their own session.
+            session_id=f"sess-{patient}",
             payload={"token_name": reader},
         )
         for patient, reader in [("pt-1", "anna"), ("pt-2", "anna"), ("pt-1", "ben")]

@@ -15,9 +15,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DataError, IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from events import FieldError, RejectionReason, stream_id
+from events import FieldError, IntegrationNoteRecorded, RejectionReason, SessionEvent, stream_id
 from services.adapters.sql.engine import WRITE_OPTION
-from services.adapters.sql.tables import event_log, rejected_events
+from services.adapters.sql.tables import event_log, rejected_events, session_owners
 from services.log import GENESIS_HASH, ChainLink, LogRow, chain_hash, record_bytes
 from services.recording import BatchOutcome, KafkaCoordinates, Rejection, ValidEvent
 
@@ -149,6 +149,7 @@ class SqlEventStore:
                 outcome.duplicates.append(event_id)
             else:
                 outcome.rejections.append(_conflict(item))
+        fresh = await _bind_sessions(connection, fresh, rejections=outcome.rejections)
         heads = await _stream_heads(connection, {stream_id(item.event) for item in fresh})
         rows = [_chain(item, heads=heads, recorded_at=recorded_at) for item in fresh]
         if rows:
@@ -284,23 +285,93 @@ def _chain(
     }
 
 
-def _conflict(item: ValidEvent) -> Rejection:
+async def _bind_sessions(
+    connection: AsyncConnection, items: list[ValidEvent], *, rejections: list[Rejection]
+) -> list[ValidEvent]:
+    """The events whose sessions belong to their clinic and patient; binds new sessions.
+
+    Projections and reads know a session by its id alone, so an event of another clinic
+    or patient naming the same id would be folded into this session's record (and shown
+    to its readers). It is rejected as a conflict instead; the message does not say
+    whose the session is.
+    """
+    named = {session for item in items for session, _ in _sessions_named(item.event)}
+    owners: dict[str, tuple[str, str]] = {}
+    for chunk in _chunks(sorted(named)):
+        result = await connection.execute(
+            select(session_owners).where(session_owners.c.session_id.in_(chunk))
+        )
+        owners.update({row.session_id: (row.clinic_id, row.patient_id) for row in result})
+    bound: list[dict[str, str]] = []
+    accepted: list[ValidEvent] = []
+    for item in items:
+        event = item.event
+        owner = (event.clinic_id, event.patient_id)
+        clashes = [
+            (session, path)
+            for session, path in _sessions_named(event)
+            if owners.get(session, owner) != owner
+        ]
+        if clashes:
+            rejections.append(_session_conflict(item, clashes))
+            continue
+        for session, _ in _sessions_named(event):
+            if session not in owners:
+                owners[session] = owner
+                bound.append({"session_id": session, "clinic_id": owner[0], "patient_id": owner[1]})
+        accepted.append(item)
+    if bound:
+        await connection.execute(insert(session_owners), bound)
+    return accepted
+
+
+def _sessions_named(event: SessionEvent) -> list[tuple[str, str]]:
+    """(session id, field path) of every session the event says it belongs to."""
+    named = []
+    if event.session_id is not None:
+        named.append((event.session_id, "session_id"))
+    if isinstance(event, IntegrationNoteRecorded):
+        named.append((event.payload.integrates_session_id, "payload.integrates_session_id"))
+    return named
+
+
+def _session_conflict(item: ValidEvent, clashes: list[tuple[str, str]]) -> Rejection:
+    return _rejected(
+        item,
+        RejectionReason.CONFLICT,
+        *(
+            FieldError(
+                path=path,
+                message=f"session {session!r} is already recorded for another clinic or "
+                "patient; a session id names one patient's session at one clinic",
+            )
+            for session, path in clashes
+        ),
+    )
+
+
+def _rejected(item: ValidEvent, reason: RejectionReason, *errors: FieldError) -> Rejection:
     if item.coordinates is None:
-        raise ValueError("a conflicting event needs its Kafka coordinates to be rejected")
-    event_id = str(item.event.event_id)
+        raise ValueError(f"an event rejected as {reason.value} needs its Kafka coordinates")
     return Rejection(
         raw=item.canonical_json.encode("utf-8"),
         key=None,
-        reason=RejectionReason.CONFLICT,
-        errors=(
-            FieldError(
-                path="event_id",
-                message=f"{event_id} was already recorded with different content; "
-                "the first version stands (send record.amended to correct it)",
-            ),
-        ),
+        reason=reason,
+        errors=errors,
         coordinates=item.coordinates,
-        event_id=event_id,
+        event_id=str(item.event.event_id),
+    )
+
+
+def _conflict(item: ValidEvent) -> Rejection:
+    return _rejected(
+        item,
+        RejectionReason.CONFLICT,
+        FieldError(
+            path="event_id",
+            message=f"{item.event.event_id} was already recorded with different content; "
+            "the first version stands (send record.amended to correct it)",
+        ),
     )
 
 

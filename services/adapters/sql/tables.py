@@ -17,7 +17,7 @@ from sqlalchemy import (
 
 from services.adapters.sql.types import UtcDateTime
 
-__all__ = ["APPEND_ONLY_TABLES", "event_log", "metadata", "rejected_events"]
+__all__ = ["APPEND_ONLY_TABLES", "event_log", "metadata", "rejected_events", "session_owners"]
 
 metadata = MetaData()
 
@@ -71,6 +71,17 @@ rejected_events = Table(
     Index("ix_rejected_events_reason", "reason"),
     sqlite_autoincrement=True,
 )
+
+session_owners = Table(
+    "session_owners",
+    metadata,
+    Column("session_id", String(64), primary_key=True),
+    Column("clinic_id", String(64), nullable=False),
+    Column("patient_id", String(64), nullable=False),
+)
+"""The clinic and patient each session id was first recorded for; the recorder refuses
+events that name the session for anyone else. Derived from the log, in the same
+transaction as the events that bind it."""
 
 APPEND_ONLY_TABLES = ("event_log", "rejected_events")
 """Tables whose rows the database itself refuses to change or remove."""
