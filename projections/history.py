@@ -17,6 +17,7 @@ from events import (
     IntegrationNoteRecorded,
     Protocol,
     RecordAmended,
+    SessionEvent,
     SessionScheduled,
 )
 from projections.amendments import apply_amendments
@@ -27,6 +28,7 @@ __all__ = [
     "SessionHistory",
     "evolve_patient",
     "evolve_session",
+    "integrates",
     "patient_key_of",
     "patient_keys",
     "session_keys",
@@ -155,8 +157,26 @@ def patient_key_of(*, clinic_id: str, patient_id: str) -> str:
     return f"{clinic_id}/{patient_id}"
 
 
+def integrates(event: SessionEvent, *, session_id: str, clinic_id: str, patient_id: str) -> bool:
+    """Whether ``event`` is an integration note following up that session.
+
+    The note must name the session and be the same clinic's, about the same patient: a
+    session id alone may be another clinic's, or mistyped for another patient's session.
+    """
+    return (
+        isinstance(event, IntegrationNoteRecorded)
+        and event.payload.integrates_session_id == session_id
+        and (event.clinic_id, event.patient_id) == (clinic_id, patient_id)
+    )
+
+
 def evolve_session(state: SessionHistory | None, recorded: Recorded, *, key: str) -> SessionHistory:
-    """Fold one event into session ``key``'s history; redelivered positions change nothing."""
+    """Fold one event into session ``key``'s history; redelivered positions change nothing.
+
+    The first event to name the session makes it that clinic's and patient's (as the
+    recorder binds a session id to its first owner); a later event of another clinic or
+    patient naming the same id stays in the log but never joins this history.
+    """
     event = recorded.event
     if state is None:
         state = SessionHistory(
@@ -165,6 +185,8 @@ def evolve_session(state: SessionHistory | None, recorded: Recorded, *, key: str
             patient_id=event.patient_id,
         )
     if state.events and recorded.position <= state.last_position:
+        return state
+    if (event.clinic_id, event.patient_id) != (state.clinic_id, state.patient_id):
         return state
     return replace(state, events=(*state.events, recorded))
 

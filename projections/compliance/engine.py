@@ -35,8 +35,9 @@ def evaluate(
 
     ``patient`` holds the patient-level events (consents, REMS enrolment); None means none
     are known, so consent cannot be shown. ``follow_ups`` are events recorded in other
-    sessions that refer to this one: integration notes (with ``integrates_session_id``
-    equal to this session) and amendments of them; anything else in it is ignored.
+    sessions that refer to this one: integration notes (of this session's clinic and
+    patient, with ``integrates_session_id`` equal to this session) and amendments of them;
+    anything else in it is ignored.
 
     Deadlines are judged at ``as_of``; clinical times are each event's ``occurred_at``.
     """
@@ -63,6 +64,7 @@ def evaluate(
     own, theirs, others = _corrected(session.events, patient_events, later)
     facts = SessionFacts.gather(
         session_id=session.session_id,
+        clinic_id=session.clinic_id,
         patient_id=session.patient_id,
         profile=profile,
         as_of=as_of,

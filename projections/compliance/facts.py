@@ -23,6 +23,7 @@ from events import (
     VitalsRecorded,
 )
 from projections.compliance.profile import Profile
+from projections.history import integrates
 from projections.recorded import Recorded
 
 __all__ = ["SessionFacts", "has_blood_pressure"]
@@ -71,6 +72,7 @@ class SessionFacts:
         cls,
         *,
         session_id: str,
+        clinic_id: str,
         patient_id: str,
         profile: Profile,
         as_of: datetime,
@@ -98,9 +100,12 @@ class SessionFacts:
             ended=endings[0] if endings else None,
             monitoring_forms=_of_type(own, RemsMonitoringFormSubmitted),
             # A note recorded in this session but integrating an earlier one is that
-            # session's follow-up, not this one's.
+            # session's follow-up, not this one's; another clinic's or patient's note naming
+            # this session id is not this patient's integration work.
             integration_notes=tuple(
-                n for n in notes if n.payload.integrates_session_id == session_id
+                n
+                for n in notes
+                if integrates(n, session_id=session_id, clinic_id=clinic_id, patient_id=patient_id)
             ),
             consents=_of_type(patient, ConsentGiven),
             withdrawals=_of_type(patient, ConsentWithdrawn),

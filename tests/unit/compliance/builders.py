@@ -142,9 +142,12 @@ class Story:
         recorded_at: datetime | None = None,
         actor: str | None = None,
         session_id: Any = _KEEP,
+        clinic_id: str | None = None,
+        patient_id: str | None = None,
         **payload: Any,
     ) -> Story:
-        """Edit an event: its time, recording time, actor, session or payload fields."""
+        """Edit an event: its time, recording time, actor, session, clinic, patient or payload
+        fields."""
         doc = self._docs[name]
         if at is not None:
             doc["occurred_at"] = at.isoformat()
@@ -154,6 +157,10 @@ class Story:
             doc["actor"]["id"] = actor
         if session_id is not _KEEP:
             doc["session_id"] = session_id
+        if clinic_id is not None:
+            doc["clinic_id"] = clinic_id
+        if patient_id is not None:
+            doc["patient_id"] = patient_id
         doc["payload"] = {
             key: (value.isoformat() if isinstance(value, datetime) else value)
             for key, value in {**doc["payload"], **payload}.items()

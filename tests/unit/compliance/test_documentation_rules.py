@@ -116,6 +116,20 @@ def test_a_note_in_this_session_about_another_session_does_not_count() -> None:
     assert story.result(NOTE).outcome is Outcome.FAIL
 
 
+@pytest.mark.parametrize(
+    "owner",
+    [{"patient_id": "pt-other"}, {"clinic_id": "clinic-other", "patient_id": "pt-other"}],
+    ids=["another patient's note", "another clinic's note"],
+)
+def test_a_note_naming_this_session_for_another_patient_or_clinic_does_not_count(
+    owner: dict[str, str],
+) -> None:
+    story = compliant(IV).change("note", **owner)
+
+    assert story.result(NOTE).outcome is Outcome.FAIL
+    assert_fails_alone(story.judged(), NOTE)
+
+
 def test_the_integration_note_is_not_judged_while_the_session_is_open() -> None:
     story = compliant(IV).drop("ended")
 

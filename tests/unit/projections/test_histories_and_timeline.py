@@ -201,3 +201,20 @@ def test_a_corrected_booking_gives_the_history_and_timeline_its_corrected_protoc
     )
     timeline = build_timeline(session=session, patient=None, as_of=T0 + timedelta(days=1))
     assert timeline.protocol == "spravato-rems"
+
+
+def test_an_event_of_another_patient_naming_a_session_stays_out_of_its_history() -> None:
+    log, events = _session_log()
+    stranger = log.add("vitals.recorded", minute=20, session_id="s-1", patient_id="pt-other")
+    typo = log.add(
+        "integration_note.recorded",
+        minute=60 * 24 * 2,
+        session_id="therapy-9",
+        clinic_id="clinic-other",
+        payload={"integrates_session_id": "s-1"},
+    )
+
+    sessions = fold(SESSIONS, {}, [*events, stranger, typo])
+
+    assert [r.event_id for r in sessions["s-1"].events] == [r.event_id for r in events[1:5]]
+    assert sessions["therapy-9"].events == (typo,)
