@@ -51,7 +51,10 @@ def judge(
             RuleResult(
                 rule_id=PROTOCOL_RECORDED,
                 outcome=Outcome.FAIL if ended else Outcome.PENDING,
-                evidence=tuple(r.event_id for r in current.events),
+                # The session's own events: a note filed here from a later session is not.
+                evidence=tuple(
+                    r.event_id for r in current.events if r.event.session_id == session.session_id
+                ),
                 detail=(
                     "No session.scheduled names this session's protocol, so no protocol's "
                     "rules can be checked" + ("." if ended else " yet; the session has not ended.")

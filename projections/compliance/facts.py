@@ -52,7 +52,8 @@ class SessionFacts:
     profile: Profile
     as_of: datetime
     recorded: tuple[Recorded, ...]
-    """The session's own events in log order (with recording times), corrected."""
+    """The events recorded in this session (its own ``session_id``), in log order, corrected;
+    notes filed here from later sessions are not among them."""
     doses: tuple[DoseAdministered, ...]
     checks: tuple[VitalsRecorded, ...]
     wastes: tuple[DoseWasted, ...]
@@ -80,9 +81,16 @@ class SessionFacts:
         patient_events: tuple[Recorded, ...],
         follow_ups: tuple[Recorded, ...],
     ) -> SessionFacts:
-        own = [r.event for r in session_events]
+        # The stored history also holds notes recorded in later sessions that integrate this
+        # one. They count as this session's follow-up, but every other rule (timeliness
+        # included) judges them as the records of the session they were written in.
+        mine = tuple(r for r in session_events if r.event.session_id == session_id)
+        own = [r.event for r in mine]
         patient = [r.event for r in patient_events]
-        notes = _of_type([*own, *(r.event for r in follow_ups)], IntegrationNoteRecorded)
+        notes = _of_type(
+            [*(r.event for r in session_events), *(r.event for r in follow_ups)],
+            IntegrationNoteRecorded,
+        )
         discharges = _of_type(own, PatientDischarged)
         endings = _of_type(own, SessionEnded)
         return cls(
@@ -91,7 +99,7 @@ class SessionFacts:
             protocol=profile.protocol,
             profile=profile,
             as_of=as_of,
-            recorded=session_events,
+            recorded=mine,
             doses=_of_type(own, DoseAdministered),
             checks=_of_type(own, VitalsRecorded),
             wastes=_of_type(own, DoseWasted),

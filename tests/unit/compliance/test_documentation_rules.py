@@ -8,8 +8,9 @@ from datetime import timedelta
 import pytest
 
 from events import Protocol
-from projections.compliance import Outcome
+from projections.compliance import Outcome, SessionStatus
 from tests.unit.compliance.builders import (
+    LATER_SESSION,
     SESSION,
     assert_fails_alone,
     at,
@@ -23,6 +24,7 @@ TIMELY = "documentation.contemporaneous"
 IV = Protocol.IV_KETAMINE
 SPRAVATO = Protocol.SPRAVATO_REMS
 DAYS = timedelta(days=1)
+HOURS = timedelta(hours=1)
 
 
 def test_an_integration_note_two_days_after_the_session_passes() -> None:
@@ -221,6 +223,29 @@ def test_a_dose_recorded_two_days_late_fails_only_that_rule() -> None:
         "The dose of 2025-03-04 09:10 was recorded at 2025-03-06 10:00, 2 days 50 min later "
         "(at most 24 h allowed)."
     )
+
+
+def test_a_late_note_from_a_later_session_is_late_there_not_in_the_session_it_integrates() -> None:
+    story = compliant(IV).add(
+        "therapy booking",
+        "session.scheduled",
+        at=at("11:00", day=1),
+        session_id=LATER_SESSION,
+        protocol="iv-ketamine",
+        scheduled_start=at("11:00", day=2),
+    )
+    story.change("note", recorded_at=story.occurred_at("note") + 30 * HOURS)
+
+    integrated = story.judged()
+    therapy = story.judged(session_id=LATER_SESSION)
+
+    assert integrated.status is SessionStatus.COMPLIANT
+    assert integrated.result(TIMELY).detail == (
+        "All 14 events of the session were recorded within 24 h of happening "
+        "(the longest delay was 1 min)."
+    )
+    assert therapy.result(TIMELY).outcome is Outcome.FAIL
+    assert therapy.result(TIMELY).evidence == (story.event_id("note"),)
 
 
 def test_a_clinic_can_allow_more_time_to_record() -> None:

@@ -5,7 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from projections import SESSIONS, fold
-from projections.compliance import Outcome, RuleResult, SessionStatus, SessionVerdict
+from projections.compliance import (
+    Outcome,
+    RuleResult,
+    SessionStatus,
+    SessionVerdict,
+    load_profile,
+)
 from projections.ledger import build_ledger
 from projections.reports import build_clinic_report, compliance_rate
 from projections.verdicts import PROTOCOL_RECORDED, judge
@@ -139,3 +145,22 @@ def test_a_session_that_ended_without_a_protocol_fails_for_that_reason() -> None
         PROTOCOL_RECORDED,
     )
     assert during.status is SessionStatus.OPEN
+
+
+def test_a_session_without_a_protocol_cites_its_own_events_not_a_later_sessions_note() -> None:
+    log = Log()
+    own = [
+        log.add("session.started", minute=0, session_id="s-x"),
+        log.add("session.ended", minute=90, session_id="s-x"),
+    ]
+    note = log.add(
+        "integration_note.recorded",
+        minute=60 * 24 * 2,
+        session_id="therapy-x",
+        payload={"integrates_session_id": "s-x"},
+    )
+    session = fold(SESSIONS, {}, [*own, note])["s-x"]
+
+    verdict = judge(session=session, patient=None, profile_for=load_profile, as_of=T0 + 3 * DAY)
+
+    assert verdict.rules[0].evidence == tuple(r.event_id for r in own)
