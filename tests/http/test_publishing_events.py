@@ -75,6 +75,23 @@ async def test_every_invalid_field_of_every_event_is_reported_with_its_index_and
     assert not sent & await published_ids(api.bootstrap_servers)
 
 
+async def test_an_access_recorded_event_is_refused_so_no_client_can_forge_a_read(
+    api: Api,
+) -> None:
+    forged = document("access.recorded", payload={"token_name": "other-officer", "role": "admin"})
+    fine = document("vitals.recorded")
+
+    response = await api.client.post(
+        "/v1/events", json=_batch(fine, forged), headers=api.auth("admin")
+    )
+
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert (error["index"], error["path"]) == (1, "event_type")
+    assert "written by kapaudit itself" in error["message"]
+    assert not {fine["event_id"], forged["event_id"]} & await published_ids(api.bootstrap_servers)
+
+
 @pytest.mark.parametrize(
     ("body", "path"),
     [

@@ -9,7 +9,7 @@ import pytest
 
 from services.demo import PLANTED_LAPSES
 from tests.http.serving import Api
-from tests.http.support import CLINIC
+from tests.http.support import CLINIC, published_events
 
 
 async def _list(api: Api, **params: Any) -> dict[str, Any]:
@@ -78,6 +78,36 @@ async def test_protocol_and_patient_filters_keep_only_matching_sessions(api: Api
     assert spravato["total"] == 8
     assert {item["protocol"] for item in spravato["items"]} == {"spravato-rems"}
     assert [item["session_id"] for item in one_patient["items"]] == ["sess-demo-05"]
+
+
+async def test_a_patient_filter_past_the_last_page_still_records_a_read_of_that_patient(
+    api: Api,
+) -> None:
+    # The total alone tells whether the patient had sessions: that is a read of them.
+    page = await _list(api, patient_id="pt-e8172b", offset=4242)
+    assert (page["items"], page["total"]) == ([], 1)
+
+    reads = [
+        event
+        for event in await published_events(api.bootstrap_servers)
+        if event["event_type"] == "access.recorded"
+        and event["payload"]["query"].get("offset") == "4242"
+    ]
+    assert [(r["patient_id"], r["payload"]["resource"]) for r in reads] == [
+        ("pt-e8172b", "GET /v1/sessions")
+    ]
+
+
+async def test_a_patient_without_sessions_is_no_read_of_anyone(api: Api) -> None:
+    page = await _list(api, patient_id="pt-nobody", offset=4343)
+    assert page["total"] == 0
+    reads = [
+        event
+        for event in await published_events(api.bootstrap_servers)
+        if event["event_type"] == "access.recorded"
+        and event["payload"]["query"].get("offset") == "4343"
+    ]
+    assert reads == []
 
 
 async def test_a_period_without_sessions_lists_none(api: Api) -> None:

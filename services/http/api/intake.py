@@ -11,6 +11,7 @@ from typing import Any, Final
 
 from events import (
     ROOT_PATH,
+    AccessRecorded,
     EventRejected,
     FieldError,
     RejectionReason,
@@ -26,6 +27,10 @@ __all__ = ["MAX_EVENTS", "read_events"]
 
 MAX_EVENTS: Final = 1000
 
+_ACCESS_REFUSED: Final = (
+    "access.recorded is written by kapaudit itself when data is read; it cannot be published"
+)
+
 _SHAPE = 'Expected one event object, or {"events": [...]} with 1 to 1000 events'
 
 
@@ -37,12 +42,19 @@ def read_events(raw: bytes) -> list[SessionEvent]:
     problems: list[Problem] = []
     for index, item in enumerate(items):
         try:
-            parsed.append((index, parse_event(_encoded(item))))
+            event = parse_event(_encoded(item))
         except EventRejected as rejected:
             problems.extend(
                 Problem(index=index, path=error.path, message=error.message)
                 for error in rejected.errors
             )
+            continue
+        if isinstance(event, AccessRecorded):
+            # The access log is kapaudit's own account of reads; a client could otherwise
+            # forge reads by others into it.
+            problems.append(Problem(index=index, path="event_type", message=_ACCESS_REFUSED))
+            continue
+        parsed.append((index, event))
     events, conflicts = _unique(parsed)
     problems.extend(conflicts)
     if problems:

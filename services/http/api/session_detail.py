@@ -15,6 +15,7 @@ from services.http.api.models import RuleOutcome, SessionCompliance, error_respo
 from services.http.api.params import AsOf, SessionIdPath, storable_identifier
 from services.http.api.routing import ApiRoute
 from services.http.api.timeline_models import SessionTimeline
+from services.http.context import HttpContext
 from services.http.deps import Context, CurrentPrincipal
 from services.jsonable import jsonable
 from services.queries import SessionNotFoundError
@@ -58,6 +59,7 @@ async def session_timeline(
         session_id,
         principal=principal,
         audit=audit,
+        context=context,
         load=lambda: context.queries.timeline(session_id, as_of=as_of),
     )
     return JSONResponse(jsonable(timeline))
@@ -81,6 +83,7 @@ async def session_compliance(
         session_id,
         principal=principal,
         audit=audit,
+        context=context,
         load=lambda: context.queries.verdict(session_id, as_of=as_of),
     )
     return SessionCompliance(
@@ -104,24 +107,28 @@ async def _readable(
     *,
     principal: Principal,
     audit: ReadAudit,
+    context: HttpContext,
     load: Callable[[], Awaitable[_Answer]],
 ) -> _Answer:
     """The answer about ``session_id`` when the token may see it, its read recorded first.
 
-    The session is looked up before the token's clinics are checked, because only the
-    session knows its clinic; what was loaded is shown only after both checks pass.
+    Only the session's clinic is looked up before the token's clinics are checked (one
+    indexed row): refusing another clinic's session then costs what refusing a missing
+    one does, so response times do not tell which sessions exist.
     """
     if not storable_identifier(session_id):
         raise missing_session(principal)
+    owner = await context.queries.clinic_and_patient_of(session_id)
+    if owner is None:
+        raise missing_session(principal)
+    clinic_id, patient_id = owner
+    if not principal.may_read(clinic_id):
+        audit.denied(clinic_id=clinic_id, patient_id=patient_id, session_id=session_id)
+        raise not_permitted()
     try:
         answer = await load()
     except SessionNotFoundError:
         raise missing_session(principal) from None
-    if not principal.may_read(answer.clinic_id):
-        audit.denied(
-            clinic_id=answer.clinic_id, patient_id=answer.patient_id, session_id=session_id
-        )
-        raise not_permitted()
     await audit.allowed(
         clinic_id=answer.clinic_id, patient_ids=[answer.patient_id], session_id=session_id
     )

@@ -61,7 +61,12 @@ async def list_sessions(
         ]
         total = len(judged)
         page = judged[offset : offset + limit]
-    await audit.allowed(clinic_id=clinic_id, patient_ids=[i.verdict.patient_id for i in page])
+    shown = [i.verdict.patient_id for i in page]
+    if patient_id is not None and total:
+        # The count alone says whether this patient had sessions (of this status): a
+        # disclosure about them even when the page is empty.
+        shown.append(patient_id)
+    await audit.allowed(clinic_id=clinic_id, patient_ids=shown)
     return SessionPage(
         items=[_summary(item) for item in page], total=total, limit=limit, offset=offset
     )
