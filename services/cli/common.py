@@ -19,7 +19,11 @@ from services.queries import ComplianceQueries
 
 __all__ = ["console", "load_settings", "parse_instant", "queries"]
 
-console = Console()
+console = Console(emoji=False)
+"""Standard output. Names, ids and free text from the log, the database or the command
+line go into markup strings only through ``rich.markup.escape`` (or as ``Text``), so
+that "[red]" or "[/x]" in them is printed as it is; emoji codes are off for the same
+reason (":x:" stays ":x:")."""
 
 
 def load_settings() -> Settings:

@@ -10,6 +10,7 @@ from typing import ParamSpec, TypeVar
 import typer
 from aiokafka.errors import KafkaConnectionError, KafkaError
 from rich.console import Console
+from rich.markup import escape
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from services.adapters.tansu import EmbeddedBrokerError
@@ -19,7 +20,9 @@ __all__ = ["CliError", "friendly_errors"]
 P = ParamSpec("P")
 R = TypeVar("R")
 
-_stderr = Console(stderr=True)
+# Error messages quote names, ids and paths as the user typed them or the database holds
+# them: printed through escape() and without emoji codes, so "[/x]" or ":x:" stay as typed.
+_stderr = Console(stderr=True, emoji=False)
 
 
 class CliError(Exception):
@@ -71,8 +74,12 @@ def friendly_errors(command: Callable[P, R]) -> Callable[P, R]:
             if os.environ.get("KAPAUDIT_DEBUG"):
                 raise
             explained = _explain(error)
-            _stderr.print(f"[bold red]error:[/] {explained}", highlight=False, soft_wrap=True)
-            _stderr.print(f"[yellow]hint:[/] {explained.hint}", highlight=False, soft_wrap=True)
+            _stderr.print(
+                f"[bold red]error:[/] {escape(str(explained))}", highlight=False, soft_wrap=True
+            )
+            _stderr.print(
+                f"[yellow]hint:[/] {escape(explained.hint)}", highlight=False, soft_wrap=True
+            )
             raise typer.Exit(code=2) from None
 
     return wrapper

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from events import parse_event, stream_id
@@ -113,7 +114,8 @@ async def _up(settings: Settings, *, demo: bool, parts: _Parts = _EVERYTHING) ->
                 await _publish_demo(stack)
                 await _print_demo_tokens(stack)
             if stack.http_url:
-                console.print(f"Dashboard: {stack.http_url}/  API docs: {stack.http_url}/docs")
+                url = escape(stack.http_url)
+                console.print(f"Dashboard: {url}/  API docs: {url}/docs")
             running = [
                 name
                 for name, on in (
@@ -130,8 +132,8 @@ async def _up(settings: Settings, *, demo: bool, parts: _Parts = _EVERYTHING) ->
 
 def _print_banner(stack: Stack) -> None:
     broker = "embedded Tansu" if stack.embedded else "Kafka"
-    console.print(f"[bold]kapaudit[/] {broker} at {stack.bootstrap_servers}")
-    console.print(f"store: {stack.settings.resolved_database_url()}")
+    console.print(f"[bold]kapaudit[/] {broker} at {escape(stack.bootstrap_servers)}")
+    console.print(f"store: {escape(stack.settings.resolved_database_url())}")
 
 
 async def _publish_demo(stack: Stack) -> None:
@@ -143,7 +145,7 @@ async def _publish_demo(stack: Stack) -> None:
     if await stack.store.stream_exists(_stream_of(documents[0])):
         console.print(
             "The demo day is already in the log from an earlier run; "
-            f"remove {stack.settings.data_dir}/ to record a fresh one."
+            f"remove {escape(str(stack.settings.data_dir))}/ to record a fresh one."
         )
         return
     before = await stack.store.count()
@@ -180,7 +182,9 @@ async def _print_demo_tokens(stack: Stack) -> None:
         table.add_row(role.value, token)
     console.print(table)
     if stack.http_url:
-        console.print(f"Sign in at {stack.http_url}/sign-in with the compliance_officer token.")
+        console.print(
+            f"Sign in at {escape(stack.http_url)}/sign-in with the compliance_officer token."
+        )
 
 
 def _stream_of(document: dict[str, Any]) -> str:
@@ -259,12 +263,17 @@ def _print_report(report: VerificationReport) -> None:
         table.add_column(column)
     for link in report.broken:
         table.add_row(
-            link.stream_id,
-            str(link.sequence),
-            str(link.position),
-            link.event_id or "",
-            link.problem.value,
-            link.detail,
+            *(
+                escape(str(value))
+                for value in (
+                    link.stream_id,
+                    link.sequence,
+                    link.position,
+                    link.event_id or "",
+                    link.problem.value,
+                    link.detail,
+                )
+            )
         )
     console.print(table)
     console.print(
@@ -305,7 +314,7 @@ def topics_create() -> None:
             replication_factor=settings.kafka_replication_factor,
         )
     )
-    console.print(f"created: {', '.join(created)}" if created else "topics already exist")
+    console.print(f"created: {escape(', '.join(created))}" if created else "topics already exist")
 
 
 @app.command()
@@ -326,7 +335,7 @@ def asyncapi(
         typer.echo(text)
     else:
         output.write_text(text, encoding="utf-8")
-        console.print(f"wrote {output}")
+        console.print(f"wrote {escape(str(output))}")
 
 
 @schemas_app.command("export")
@@ -340,7 +349,7 @@ def schemas_export(
     from events.schema_export import write_schemas
 
     written = write_schemas(directory=directory)
-    console.print(f"wrote {len(written)} schemas to {directory}")
+    console.print(f"wrote {len(written)} schemas to {escape(str(directory))}")
 
 
 @demo_app.command("publish")
@@ -371,7 +380,8 @@ def broker() -> None:
         with _interruptions() as stop:
             async with EmbeddedBroker(port=settings.embedded_kafka_port) as embedded:
                 console.print(
-                    f"embedded Tansu broker at {embedded.bootstrap_servers}; Ctrl-C stops it"
+                    f"embedded Tansu broker at {escape(embedded.bootstrap_servers)}; "
+                    "Ctrl-C stops it"
                 )
                 await stop.wait()
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, TypeVar
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from projections.compliance import Outcome, SessionStatus, SessionVerdict
@@ -66,6 +67,7 @@ def _ask(question: Callable[[ComplianceQueries], Awaitable[T]]) -> T:
 
 
 def _table(title: str, *columns: str) -> Table:
+    """A table; every cell added as a string is markup, so data goes in through _cells."""
     table = Table(title=title)
     for column in columns:
         table.add_column(column)
@@ -78,6 +80,11 @@ def _period(start_text: str | None, end_text: str | None) -> tuple[datetime, dat
     if end <= start:
         raise CliError("--to must be later than --from", hint="the period is [from, to)")
     return start, end
+
+
+def _cells(*values: object) -> list[str]:
+    """Table cells holding data (ids, names, free text) printed as it is, never as markup."""
+    return [escape(str(value)) for value in values]
 
 
 @report_app.command("session")
@@ -105,33 +112,31 @@ def session_report(session_id: str, as_of: AsOf = None, as_json: AsJson = False)
     style = _STATUS_STYLE[verdict.status]
     protocol = verdict.protocol.value if verdict.protocol else "unknown protocol"
     console.print(
-        f"[bold]{verdict.session_id}[/] {protocol}, patient {verdict.patient_id}: "
+        f"[bold]{escape(verdict.session_id)}[/] {escape(protocol)}, "
+        f"patient {escape(verdict.patient_id)}: "
         f"[{style}]{verdict.status.value}[/] as of {verdict.as_of.isoformat(timespec='seconds')}"
     )
     rules = _table("Rules", "rule", "outcome", "detail")
     for result in verdict.rules:
         rules.add_row(
-            result.rule_id,
+            escape(result.rule_id),
             f"[{_OUTCOME_STYLE[result.outcome]}]{result.outcome.value}[/]",
-            result.detail,
+            escape(result.detail),
         )
     console.print(rules)
     events = _table("Timeline", "time", "event", "who", "summary")
     session_days = {e.occurred_at.date() for e in timeline.entries if e.scope == "session"}
     for entry in timeline.entries:
-        summary = entry.summary
+        summary = escape(entry.summary)
         if entry.original_summary:
-            summary += f"\n[dim]originally: {entry.original_summary}[/]"
+            summary += f"\n[dim]originally: {escape(entry.original_summary)}[/]"
         for note in entry.amendments:
-            summary += f"\n[dim]amended by {note.author}: {note.reason}[/]"
+            summary += f"\n[dim]amended by {escape(note.author)}: {escape(note.reason)}[/]"
         when = clock_time(entry.occurred_at)
         if entry.occurred_at.date() not in session_days:
             when = f"{entry.occurred_at.date()} {when}"
         events.add_row(
-            when,
-            entry.event_type,
-            f"{entry.actor_id} ({entry.actor_role})",
-            summary,
+            *_cells(when, entry.event_type, f"{entry.actor_id} ({entry.actor_role})"), summary
         )
     console.print(events)
 
@@ -157,7 +162,7 @@ def clinic_report(
         return
     rate = f"{report.compliance_rate:.0%}" if report.compliance_rate is not None else "n/a"
     console.print(
-        f"[bold]{clinic_id}[/] {period[0].date()} to {period[1].date()}: "
+        f"[bold]{escape(clinic_id)}[/] {period[0].date()} to {period[1].date()}: "
         f"{report.sessions} sessions, compliance rate {rate} (of decided sessions)"
     )
     statuses = Table(title="Sessions by protocol and status")
@@ -165,24 +170,26 @@ def clinic_report(
     for status in SessionStatus:
         statuses.add_column(status.value, justify="right")
     for protocol, counts in report.by_protocol.items():
-        statuses.add_row(protocol, *(str(counts[s.value]) for s in SessionStatus))
+        statuses.add_row(escape(protocol), *(str(counts[s.value]) for s in SessionStatus))
     statuses.add_row("[bold]all[/]", *(str(report.by_status[s.value]) for s in SessionStatus))
     console.print(statuses)
     if report.failures_by_rule:
         failures = _table("Failures by rule", "rule", "sessions")
         for rule_id, count in report.failures_by_rule.items():
-            failures.add_row(rule_id, str(count))
+            failures.add_row(*_cells(rule_id, count))
         console.print(failures)
         failing = _table(
             "Failing sessions", "session", "start", "protocol", "patient", "failed rules"
         )
         for item in report.failing_sessions:
             failing.add_row(
-                item.session_id,
-                item.session_start.isoformat(timespec="minutes") if item.session_start else "",
-                item.protocol or "unknown",
-                item.patient_id,
-                ", ".join(item.failed_rules),
+                *_cells(
+                    item.session_id,
+                    item.session_start.isoformat(timespec="minutes") if item.session_start else "",
+                    item.protocol or "unknown",
+                    item.patient_id,
+                    ", ".join(item.failed_rules),
+                )
             )
         console.print(failing)
     weeks = _table("Weeks", "week of", "sessions", "non_compliant", "rate")
@@ -214,31 +221,34 @@ def ledger_report(
         typer.echo(json.dumps(jsonable(ledger)))
         return
     lines = _table(
-        f"Controlled substances, {clinic_id}, {period[0].date()} to {period[1].date()}",
+        f"Controlled substances, {escape(clinic_id)}, {period[0].date()} to {period[1].date()}",
         *("time", "kind", "drug", "mg", "lot", "by", "witness", "session"),
     )
     for line in ledger.lines:
-        witness = line.witness_id or ""
+        witness = escape(line.witness_id or "")
         if line.unwitnessed:
             witness = f"[bold red]{witness or 'none'} (not a second person)[/]"
         lines.add_row(
-            line.occurred_at.isoformat(timespec="minutes"),
-            line.kind,
-            line.medication,
-            f"{line.amount_mg:g}",
-            line.lot_number,
-            line.actor_id,
+            *_cells(
+                line.occurred_at.isoformat(timespec="minutes"),
+                line.kind,
+                line.medication,
+                f"{line.amount_mg:g}",
+                line.lot_number,
+                line.actor_id,
+            ),
             witness,
-            line.session_id,
+            escape(line.session_id),
         )
     console.print(lines)
     totals = _table("Totals by lot", "drug", "lot", "administered mg", "wasted mg")
     for (medication, lot), sums in ledger.by_lot.items():
-        totals.add_row(medication, lot, f"{sums.administered_mg:g}", f"{sums.wasted_mg:g}")
+        totals.add_row(*_cells(medication, lot, f"{sums.administered_mg:g}", f"{sums.wasted_mg:g}"))
     console.print(totals)
     if ledger.unwitnessed_waste_sessions:
         console.print(
-            "[bold red]Unwitnessed waste in:[/] " + ", ".join(ledger.unwitnessed_waste_sessions)
+            "[bold red]Unwitnessed waste in:[/] "
+            + escape(", ".join(ledger.unwitnessed_waste_sessions))
         )
 
 
@@ -264,17 +274,19 @@ def access_report(
         typer.echo(json.dumps(jsonable(report)))
         return
     table = _table(
-        f"Reads of {clinic_id} data, {period[0].date()} to {period[1].date()}",
+        f"Reads of {escape(clinic_id)} data, {period[0].date()} to {period[1].date()}",
         *("time", "reader", "role", "via", "patient", "resource", "outcome"),
     )
     for line in report.lines:
         table.add_row(
-            line.occurred_at.isoformat(timespec="seconds"),
-            line.token_name,
-            line.role,
-            line.channel,
-            line.patient_id,
-            line.resource,
-            line.outcome,
+            *_cells(
+                line.occurred_at.isoformat(timespec="seconds"),
+                line.token_name,
+                line.role,
+                line.channel,
+                line.patient_id,
+                line.resource,
+                line.outcome,
+            )
         )
     console.print(table)

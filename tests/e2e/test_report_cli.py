@@ -124,3 +124,29 @@ async def test_the_access_report_lists_who_read_which_patient(tmp_path: Path) ->
     assert report["patients"] == {"pt-1": 2}
     by_reader = _kapaudit("report", "access", "clinic-demo", "--token", "anna", "--json", url=url)
     assert json.loads(by_reader.stdout)["patients"] == {"pt-1": 1, "pt-2": 1}
+
+
+async def test_the_access_report_table_shows_names_with_brackets_verbatim(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'brackets.db'}"
+    engine = create_engine(url)
+    await upgrade_schema(engine)
+    now = datetime.now(UTC)
+    reads = [
+        document(
+            "access.recorded",
+            occurred_at=(now - timedelta(hours=1)).isoformat(),
+            patient_id="pt-[1]",
+            payload={"token_name": reader},
+        )
+        for reader in ("[/x]", "[red]evil", "a:smile:b")
+    ]
+    await SqlEventStore(engine=engine).record(
+        valid=[valid(d) for d in reads], invalid=[], recorded_at=now
+    )
+    await engine.dispose()
+    result = _kapaudit("report", "access", "clinic-demo", url=url)
+    assert result.returncode == 0, result.stderr
+    rows = [[cell.strip() for cell in line.split("│")] for line in result.stdout.splitlines()]
+    readers = [row[2] for row in rows if len(row) > 2]
+    assert sorted(readers) == ["[/x]", "[red]evil", "a:smile:b"]
+    assert all(row[5] == "pt-[1]" for row in rows if len(row) > 5)
