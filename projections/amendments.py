@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from events import RecordAmended, SessionEvent
 from projections.recorded import Recorded
 
-__all__ = ["Amended", "apply_amendments"]
+__all__ = ["Amended", "amend_streams", "apply_amendments"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -58,6 +58,33 @@ def apply_amendments(events: Sequence[Recorded]) -> list[Amended]:
                 amendments=(*target.amendments, amending),
             )
     return ordered
+
+
+def amend_streams(*streams: Sequence[Recorded]) -> tuple[tuple[Amended, ...], ...]:
+    """Each stream with every amendment applied, wherever the amendment lives.
+
+    A correction may be filed in another stream than the event it corrects (a note's
+    correction in the session it was written in, the note also under the session it
+    integrates and in the patient's history), so amendments are applied across all the
+    streams together, in log order. An event held by several streams is corrected once and
+    returned only in the first stream that holds it.
+    """
+    seen: set[str] = set()
+    combined: list[Recorded] = []
+    for stream in streams:
+        for recorded in stream:
+            if recorded.event_id not in seen:
+                seen.add(recorded.event_id)
+                combined.append(recorded)
+    combined.sort(key=lambda recorded: recorded.position)
+    amended = {entry.recorded.event_id: entry for entry in apply_amendments(combined)}
+    claimed: set[str] = set()
+    result = []
+    for stream in streams:
+        ids = dict.fromkeys(r.event_id for r in stream if r.event_id not in claimed)
+        claimed.update(ids)
+        result.append(tuple(amended[event_id] for event_id in ids))
+    return tuple(result)
 
 
 def _corrected(event: SessionEvent, corrected: Mapping[str, object]) -> SessionEvent:

@@ -29,6 +29,7 @@ __all__ = [
     "evolve_patient",
     "evolve_session",
     "integrates",
+    "is_patient_level",
     "patient_key_of",
     "patient_keys",
     "session_keys",
@@ -101,7 +102,14 @@ class SessionHistory:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PatientHistory:
-    """A patient's patient-level events (consents, REMS enrollment, their amendments)."""
+    """A patient's patient-level events (consents, REMS enrollment, their amendments), and
+    every integration note of the patient with the amendments that re-point one.
+
+    The notes are here because a correction of ``integrates_session_id`` moves a note from
+    one session to another, and a fold keyed event by event cannot know the session a note
+    leaves (the amendment names only the new one) nor bring the note to the session it
+    joins. Both sessions are the same patient's, so a verdict finds the corrected note here.
+    """
 
     clinic_id: str
     patient_id: str
@@ -128,7 +136,8 @@ class PatientHistory:
 
 def session_keys(recorded: Recorded) -> tuple[str, ...]:
     """The sessions whose history takes this event: its own, and for an integration
-    note recorded in a later therapy session, also the session it integrates."""
+    note recorded in a later therapy session, also the session it integrates (as first
+    recorded; a correction of that is found through the patient's history)."""
     event = recorded.event
     if isinstance(event, AccessRecorded):
         # Reads are the access report's business, not part of the clinical record.
@@ -147,9 +156,21 @@ def patient_keys(recorded: Recorded) -> tuple[str, ...]:
     event = recorded.event
     if isinstance(event, AccessRecorded):
         return ()
-    if event.event_type in PATIENT_LEVEL_EVENT_TYPES or event.session_id is None:
+    if is_patient_level(event) or _places_a_note(event):
         return (patient_key_of(clinic_id=event.clinic_id, patient_id=event.patient_id),)
     return ()
+
+
+def is_patient_level(event: SessionEvent) -> bool:
+    """A consent, a REMS enrollment or an amendment of one: about the patient, no session."""
+    return event.event_type in PATIENT_LEVEL_EVENT_TYPES or event.session_id is None
+
+
+def _places_a_note(event: SessionEvent) -> bool:
+    # A note, or a correction of the session it integrates (only notes have that field).
+    if isinstance(event, IntegrationNoteRecorded):
+        return True
+    return isinstance(event, RecordAmended) and "integrates_session_id" in event.payload.corrected
 
 
 def patient_key_of(*, clinic_id: str, patient_id: str) -> str:

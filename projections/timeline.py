@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from events import RecordAmended
-from projections.amendments import Amended, apply_amendments
-from projections.history import PatientHistory, SessionHistory
+from projections.amendments import Amended, amend_streams
+from projections.history import PatientHistory, SessionHistory, integrates, is_patient_level
 from projections.recorded import Recorded
 from projections.summaries import summarize
 
@@ -33,7 +33,8 @@ class TimelineEntry:
     event_id: str
     event_type: str
     scope: str
-    """``session`` for the session's own events, ``patient`` for consent and enrollment."""
+    """``session`` for the session's own events and the notes integrating it, ``patient`` for
+    consent and enrollment."""
     occurred_at: datetime
     recorded_at: datetime
     position: int
@@ -62,16 +63,23 @@ class Timeline:
 def build_timeline(
     *, session: SessionHistory, patient: PatientHistory | None, as_of: datetime
 ) -> Timeline:
-    """The timeline as it stood at ``as_of`` (only events recorded by then)."""
+    """The timeline as it stood at ``as_of`` (only events recorded by then).
+
+    Corrections are applied wherever they were filed, so the notes shown as integrating
+    the session are the ones that do after correction, as in its verdict.
+    """
     session = session.as_of(as_of)
-    entries = [_entry(item, scope="session") for item in apply_amendments(session.events)]
-    if patient is not None:
-        patient = patient.as_of(as_of)
-        entries += [
-            _entry(item, scope="patient")
-            for item in apply_amendments(patient.events)
-            if _matters_to(item, session)
-        ]
+    patient_events = patient.as_of(as_of).events if patient is not None else ()
+    mine, theirs = amend_streams(session.events, patient_events)
+    entries = [_entry(item, scope="session") for item in mine if _belongs(item, session)]
+    # The patient's history holds every note of the patient: a note a correction pointed
+    # at this session is found there (one first filed here was claimed by ``mine``).
+    entries += [_entry(item, scope="session") for item in theirs if _integrates(item, session)]
+    entries += [
+        _entry(item, scope="patient")
+        for item in theirs
+        if is_patient_level(item.recorded.event) and _matters_to(item, session)
+    ]
     entries.sort(key=lambda e: (e.occurred_at, e.position))
     return Timeline(
         session_id=session.session_id,
@@ -83,14 +91,31 @@ def build_timeline(
     )
 
 
+def _integrates(item: Amended, session: SessionHistory) -> bool:
+    return integrates(
+        item.recorded.event,
+        session_id=session.session_id,
+        clinic_id=session.clinic_id,
+        patient_id=session.patient_id,
+    )
+
+
+def _belongs(item: Amended, session: SessionHistory) -> bool:
+    # The history also holds notes of later sessions as first recorded; a correction may
+    # have pointed one at another session since.
+    return item.recorded.event.session_id == session.session_id or _integrates(item, session)
+
+
 def _matters_to(item: Amended, session: SessionHistory) -> bool:
     # Everything up to the session's last event: the consent in force, any
     # withdrawal, REMS enrollment, and corrections of those. Later consents
-    # belong to later sessions.
-    if not session.events:
-        return True
-    last = max(r.event.occurred_at for r in session.events)
-    return item.recorded.event.occurred_at <= last
+    # belong to later sessions (and a later session's note filed here does not
+    # stretch this one).
+    last = max(
+        (r.event.occurred_at for r in session.events if r.event.session_id == session.session_id),
+        default=None,
+    )
+    return last is None or item.recorded.event.occurred_at <= last
 
 
 def _entry(item: Amended, *, scope: str) -> TimelineEntry:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from projections.amendments import apply_amendments
+from projections.amendments import amend_streams
 from projections.compliance.catalogue import RULE_PROTOCOLS
 from projections.compliance.facts import SessionFacts
 from projections.compliance.outcome import Outcome, RuleResult, SessionStatus, SessionVerdict
@@ -33,11 +33,12 @@ def evaluate(
     as is (``verdict.protocol`` is then None). A profile for a different protocol than the
     session's raises ValueError rather than judging the session by the wrong rules.
 
-    ``patient`` holds the patient-level events (consents, REMS enrolment); None means none
-    are known, so consent cannot be shown. ``follow_ups`` are events recorded in other
-    sessions that refer to this one: integration notes (of this session's clinic and
-    patient, with ``integrates_session_id`` equal to this session) and amendments of them;
-    anything else in it is ignored.
+    ``patient`` holds the patient-level events (consents, REMS enrolment) and the patient's
+    integration notes with the amendments that re-point them (see ``PatientHistory``); None
+    means none are known, so consent cannot be shown. ``follow_ups`` are events recorded
+    in other sessions that refer to this one: integration notes and amendments of them.
+    A note counts when, as corrected, it names this session and is of this session's clinic
+    and patient; nothing else in ``patient`` or ``follow_ups`` is taken for this session's.
 
     Deadlines are judged at ``as_of``; clinical times are each event's ``occurred_at``.
     """
@@ -99,30 +100,13 @@ def session_status(*, ended: bool, results: Iterable[RuleResult]) -> SessionStat
 def _corrected(
     own: tuple[Recorded, ...], patient: tuple[Recorded, ...], follow_ups: tuple[Recorded, ...]
 ) -> tuple[tuple[Recorded, ...], tuple[Recorded, ...], tuple[Recorded, ...]]:
-    """The three event sets with every amendment applied, wherever the amendment lives.
-
-    Amendments are applied across all three together, in log order, because a
-    correction may be filed in a different stream than the event it corrects.
-    """
-    streams = (own, patient, follow_ups)
-    seen: set[str] = set()
-    combined: list[Recorded] = []
-    for stream in streams:
-        for recorded in stream:
-            # The same event passed twice (e.g. a note in both this history and follow_ups)
-            # must not count twice.
-            if recorded.event_id not in seen:
-                seen.add(recorded.event_id)
-                combined.append(recorded)
-    combined.sort(key=lambda recorded: recorded.position)
-    corrected = {entry.recorded.event_id: entry.recorded for entry in apply_amendments(combined)}
-    claimed: set[str] = set()
-    result = []
-    for stream in streams:
-        ids = [r.event_id for r in stream if r.event_id not in claimed]
-        claimed.update(ids)
-        result.append(tuple(corrected[event_id] for event_id in dict.fromkeys(ids)))
-    return result[0], result[1], result[2]
+    """The three event sets with every amendment applied, wherever the amendment lives
+    (an event passed twice, e.g. a note in this history and in follow_ups, counts once)."""
+    mine, theirs, others = (
+        tuple(entry.recorded for entry in stream)
+        for stream in amend_streams(own, patient, follow_ups)
+    )
+    return mine, theirs, others
 
 
 def _judge(rule_id: str, *, facts: SessionFacts) -> RuleResult:

@@ -87,8 +87,10 @@ class SessionFacts:
         mine = tuple(r for r in session_events if r.event.session_id == session_id)
         own = [r.event for r in mine]
         patient = [r.event for r in patient_events]
+        # Notes are looked for everywhere: the patient's history holds every note of the
+        # patient, so one re-pointed here by a correction is found too.
         notes = _of_type(
-            [*(r.event for r in session_events), *(r.event for r in follow_ups)],
+            [r.event for stream in (session_events, patient_events, follow_ups) for r in stream],
             IntegrationNoteRecorded,
         )
         discharges = _of_type(own, PatientDischarged)

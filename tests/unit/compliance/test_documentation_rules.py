@@ -118,6 +118,35 @@ def test_a_note_in_this_session_about_another_session_does_not_count() -> None:
     assert story.result(NOTE).outcome is Outcome.FAIL
 
 
+def test_a_note_corrected_to_integrate_another_session_stops_counting_once_corrected() -> None:
+    story = compliant(IV)
+    story.amend(
+        "fix", target="note", at=story.occurred_at("note") + DAYS, integrates_session_id="sess-0041"
+    )
+    fixed = story.recorded_at("fix")
+
+    assert story.judged(as_of=fixed - minutes(1)).result(NOTE).outcome is Outcome.PASS
+    assert story.judged(as_of=fixed).result(NOTE).outcome is Outcome.PENDING
+    assert_fails_alone(story.judged(), NOTE)
+    assert story.result(NOTE).outcome is Outcome.FAIL
+
+
+def test_a_note_corrected_to_integrate_this_session_counts_once_corrected() -> None:
+    story = compliant(IV).change("note", integrates_session_id="sess-0041")
+    story.amend(
+        "fix", target="note", at=story.occurred_at("note") + DAYS, integrates_session_id=SESSION
+    )
+    fixed = story.recorded_at("fix")
+
+    before = story.judged(as_of=fixed - minutes(1)).result(NOTE)
+    after = story.judged().result(NOTE)
+
+    assert before.outcome is Outcome.PENDING
+    assert after.outcome is Outcome.PASS
+    assert after.evidence == (story.event_id("note"), story.event_id("ended"))
+    assert story.result(NOTE).outcome is Outcome.PASS
+
+
 @pytest.mark.parametrize(
     "owner",
     [{"patient_id": "pt-other"}, {"clinic_id": "clinic-other", "patient_id": "pt-other"}],

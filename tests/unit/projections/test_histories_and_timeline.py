@@ -218,3 +218,41 @@ def test_an_event_of_another_patient_naming_a_session_stays_out_of_its_history()
 
     assert [r.event_id for r in sessions["s-1"].events] == [r.event_id for r in events[1:5]]
     assert sessions["therapy-9"].events == (typo,)
+
+
+def test_a_note_corrected_to_integrate_another_session_moves_to_that_sessions_timeline() -> None:
+    log, events = _session_log()
+    note = log.add(
+        "integration_note.recorded",
+        minute=60 * 24 * 2,
+        session_id="therapy-9",
+        payload={"integrates_session_id": "s-1"},
+    )
+    fix = log.add(
+        "record.amended",
+        minute=60 * 24 * 3,
+        session_id="therapy-9",
+        payload={
+            "amends_event_id": note.event_id,
+            "reason": "wrong session",
+            "corrected": {"integrates_session_id": "s-2"},
+        },
+    )
+    everything = [*events, note, fix]
+    sessions = fold(SESSIONS, {}, everything)
+    [patient] = fold(PATIENTS, {}, everything).values()
+    later = T0 + timedelta(days=4)
+
+    def notes_shown(session_id: str) -> list[str]:
+        timeline = build_timeline(session=sessions[session_id], patient=patient, as_of=later)
+        return [e.event_id for e in timeline.entries if e.event_type == note.event.event_type]
+
+    assert [r.event_id for r in patient.events] == [events[0].event_id, note.event_id, fix.event_id]
+    assert notes_shown("s-1") == []
+    assert notes_shown("s-2") == [note.event_id]
+    assert notes_shown("therapy-9") == [note.event_id]
+    shown = build_timeline(session=sessions["s-2"], patient=patient, as_of=later).entries
+    assert [a.event_id for e in shown if e.event_id == note.event_id for a in e.amendments] == [
+        fix.event_id
+    ]
+    assert all(e.scope == "session" for e in shown if e.event_type != "consent.given")
