@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 from rich.table import Table
+from sqlalchemy import make_url
 
 from events import parse_event, stream_id
 from services.adapters.kafka import EventPublisher, ensure_topics
@@ -133,7 +134,9 @@ async def _up(settings: Settings, *, demo: bool, parts: _Parts = _EVERYTHING) ->
 def _print_banner(stack: Stack) -> None:
     broker = "embedded Tansu" if stack.embedded else "Kafka"
     console.print(f"[bold]kapaudit[/] {broker} at {escape(stack.bootstrap_servers)}")
-    console.print(f"store: {escape(stack.settings.resolved_database_url())}")
+    # The URL may carry a password; the banner ends up in terminals and service logs.
+    store = make_url(stack.settings.resolved_database_url()).render_as_string(hide_password=True)
+    console.print(f"store: {escape(store)}")
 
 
 async def _publish_demo(stack: Stack) -> None:

@@ -8,6 +8,8 @@ import signal
 import sys
 from pathlib import Path
 
+from sqlalchemy import make_url
+
 from services.adapters.sql import SqlEventStore, create_engine
 from services.demo import PLANTED_LAPSES
 from services.verification import verify_log
@@ -69,3 +71,48 @@ async def test_up_with_demo_records_the_demo_day_in_a_verified_log_and_stops_on_
     assert len({link.stream_id for link in report.broken}) == 0
     assert rejections == []
     assert (tmp_path / "var" / "tansu.log").exists()
+
+
+async def test_up_names_its_store_without_the_database_password(
+    tmp_path: Path, database_url: str
+) -> None:
+    # PostgreSQL here trusts local connections, so a made-up password still connects.
+    url = make_url(database_url)
+    if url.get_backend_name() != "postgresql":
+        url = url.set(drivername="postgresql+asyncpg", host="db.invalid")
+        expected = None
+    else:
+        expected = url.set(password="not-for-logs").render_as_string(hide_password=True)
+    secret_url = url.set(password="not-for-logs").render_as_string(hide_password=False)
+    env = {key: value for key, value in os.environ.items() if not key.startswith("KAPAUDIT_")} | {
+        "KAPAUDIT_EMBEDDED_KAFKA_PORT": "0",
+        "KAPAUDIT_HTTP_PORT": "0",
+        "KAPAUDIT_LOG_LEVEL": "WARNING",
+        "KAPAUDIT_DATABASE_URL": secret_url,
+        "COLUMNS": "400",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "services.cli.main",
+        "up",
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    assert process.stdout is not None
+    if expected is None:
+        # An unreachable database: the one-line error must not quote the password either.
+        output, _ = await asyncio.wait_for(process.communicate(), timeout=120)
+        assert process.returncode != 0
+        assert "not-for-logs" not in output.decode()
+        return
+    try:
+        output_text = await _read_until(process.stdout, "Press Ctrl-C", within=180)
+    finally:
+        process.send_signal(signal.SIGINT)
+        rest, _ = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 0, output_text + rest.decode()
+    assert f"store: {expected}" in output_text
+    assert "not-for-logs" not in output_text + rest.decode()
