@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timezone, tzinfo
 from typing import TypeVar
 
 from events import (
@@ -20,6 +20,7 @@ from events import (
     RemsMonitoringFormSubmitted,
     RemsPatientEnrolled,
     SessionEnded,
+    SessionScheduled,
     VitalsRecorded,
 )
 from projections.compliance.profile import Profile
@@ -35,6 +36,29 @@ def _of_type(events: Iterable[object], kind: type[_Event]) -> tuple[_Event, ...]
     # Clinical order, not log order: events arrive late and out of order. The sort is
     # stable, so events at the same instant keep their log order.
     return tuple(sorted((e for e in events if isinstance(e, kind)), key=lambda e: e.occurred_at))
+
+
+def _session_clock(session_events: Iterable[Recorded], *, otherwise: datetime) -> tzinfo:
+    """The UTC offset a session's times are told in: the one its (latest, corrected) booking's
+    planned start was written with; without a booking its earliest event's; else as_of's."""
+    events = [r.event for r in session_events]
+    bookings = [e for e in events if isinstance(e, SessionScheduled)]
+    if bookings:
+        instant = bookings[-1].payload.scheduled_start
+    elif events:
+        instant = min(e.occurred_at for e in events)
+    else:
+        instant = otherwise
+    offset = instant.utcoffset()
+    return timezone(offset) if offset is not None else UTC
+
+
+def _on_clock(recorded: Recorded, zone: tzinfo) -> Recorded:
+    # The same instants, on another clock: only the UTC offset of the printed times changes.
+    event = recorded.event
+    if event.occurred_at.utcoffset() != zone.utcoffset(None):
+        event = event.model_copy(update={"occurred_at": event.occurred_at.astimezone(zone)})
+    return replace(recorded, event=event, recorded_at=recorded.recorded_at.astimezone(zone))
 
 
 def has_blood_pressure(check: VitalsRecorded) -> bool:
@@ -81,6 +105,18 @@ class SessionFacts:
         patient_events: tuple[Recorded, ...],
         follow_ups: tuple[Recorded, ...],
     ) -> SessionFacts:
+        # Sources (EHR, pumps, monitors, the server's recorded_at) may write times in
+        # different UTC offsets; a sentence like "from the first dose at 14:10 to discharge
+        # at 11:00" must not mix them. Every time of the session is told on the clock the
+        # session was booked in (see _session_clock); comparisons are unaffected.
+        zone = _session_clock(
+            (r for r in session_events if r.event.session_id == session_id), otherwise=as_of
+        )
+        as_of = as_of.astimezone(zone)
+        session_events, patient_events, follow_ups = (
+            tuple(_on_clock(r, zone) for r in stream)
+            for stream in (session_events, patient_events, follow_ups)
+        )
         # The stored history also holds notes recorded in later sessions that integrate this
         # one. They count as this session's follow-up, but every other rule (timeliness
         # included) judges them as the records of the session they were written in.

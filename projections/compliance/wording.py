@@ -1,4 +1,9 @@
-"""How results read: clock times in the event's own offset, durations, readings."""
+"""How results read: clock times, durations, readings.
+
+Times print in the instant's own UTC offset; ``SessionFacts`` puts every instant of a
+session on one offset (the one its booking was written in) before the rules see it, so
+one sentence never mixes two clocks.
+"""
 
 from __future__ import annotations
 
@@ -28,7 +33,7 @@ _KINDS: Final = {
 
 
 def clock(instant: datetime) -> str:
-    """HH:MM as the clinic wrote it: the instant's own UTC offset, not the server's."""
+    """HH:MM in the instant's own UTC offset (the session's, once in ``SessionFacts``)."""
     return instant.strftime("%H:%M")
 
 

@@ -206,6 +206,24 @@ def test_the_same_instant_in_another_offset_gives_the_same_verdict() -> None:
     assert utc.utcoffset() == timedelta(0)
 
 
+def test_times_written_in_another_offset_are_told_on_the_clock_the_session_was_booked_in() -> None:
+    # The pump reports the dose in UTC and the server records in UTC; the booking is -05:00.
+    story = compliant(IV).change(
+        "dose", at=at("09:10").astimezone(UTC), recorded_at=at("10:00", day=2).astimezone(UTC)
+    )
+
+    verdict = story.judged()
+
+    assert verdict.result("vitals.monitoring_interval").detail == (
+        "Monitoring checks were at most 15 min apart from the first dose at 09:10 to discharge "
+        "at 11:00 (7 checks, longest gap 15 min)."
+    )
+    assert verdict.result("documentation.contemporaneous").detail == (
+        "The dose of 2025-03-04 09:10 was recorded at 2025-03-06 10:00, 2 days 50 min later "
+        "(at most 24 h allowed)."
+    )
+
+
 def test_every_rule_has_a_function_a_description_and_its_protocols() -> None:
     assert list(RULES) == list(RULE_DESCRIPTIONS) == list(RULE_PROTOCOLS)
     assert all(description.endswith(".") for description in RULE_DESCRIPTIONS.values())
