@@ -27,6 +27,10 @@ class Projection(Generic[K, S]):
     """Everything a projector needs to maintain one read model, none of it I/O."""
 
     name: str
+    version: int
+    """The fold's version: bump it whenever ``keys`` or ``evolve`` would build a different
+    read model from the same log. Read models built by another version are rebuilt from
+    the log by the projector on its next step."""
     keys: Callable[[Recorded], tuple[K, ...]]
     """The read-model entries an event updates (often one, sometimes none)."""
     evolve: Callable[..., S]
@@ -49,6 +53,8 @@ def fold(
 
 SESSIONS: Projection[str, SessionHistory] = Projection(
     name="sessions",
+    # 2: events of another clinic or patient stay out; corrected bookings set the protocol.
+    version=2,
     keys=session_keys,
     evolve=evolve_session,
     to_document=SessionHistory.to_document,
@@ -57,6 +63,8 @@ SESSIONS: Projection[str, SessionHistory] = Projection(
 
 PATIENTS: Projection[str, PatientHistory] = Projection(
     name="patients",
+    # 2: also holds the patient's integration notes and corrections moving them.
+    version=2,
     keys=patient_keys,
     evolve=evolve_patient,
     to_document=PatientHistory.to_document,

@@ -16,6 +16,7 @@ from services.adapters.sql.engine import WRITE_OPTION
 from services.adapters.sql.projection_store import (
     STORED_PROJECTIONS,
     StoredProjection,
+    built_version,
     read_checkpoint,
     write_checkpoint,
 )
@@ -94,12 +95,14 @@ class Projector:
             head = (await connection.execute(select(func.max(event_log.c.position)))).scalar()
             done = (
                 await connection.execute(
-                    select(projection_checkpoints.c.position).where(
-                        projection_checkpoints.c.name == stored.name
-                    )
+                    select(
+                        projection_checkpoints.c.position, projection_checkpoints.c.version
+                    ).where(projection_checkpoints.c.name == stored.name)
                 )
-            ).scalar()
-        return (head or 0) > (done or 0)
+            ).one_or_none()
+        if done is not None and done.version != stored.projection.version:
+            return True
+        return (head or 0) > (done.position if done is not None else 0)
 
     async def _step(self, stored: StoredProjection) -> int:
         if not await self._behind(stored):
@@ -108,6 +111,19 @@ class Projector:
             writer = await connection.execution_options(**{WRITE_OPTION: True})
             async with writer.begin():
                 checkpoint = await read_checkpoint(writer, name=stored.name, lock=True)
+                version = await built_version(writer, name=stored.name)
+                if version != stored.projection.version:
+                    # Built by another fold: what it holds may be wrong by today's rules.
+                    if checkpoint:
+                        _log.warning(
+                            "projection %s was built by fold version %s; rebuilding it "
+                            "from the log with version %s",
+                            stored.name,
+                            version,
+                            stored.projection.version,
+                        )
+                    await stored.clear(writer)
+                    checkpoint = 0
                 rows = (
                     await writer.execute(
                         select(

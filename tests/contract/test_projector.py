@@ -7,9 +7,10 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from projections import SESSIONS
 from services.adapters.sql import SqlEventStore
 from services.adapters.sql.read_model_tables import (
     proj_patients,
@@ -110,3 +111,56 @@ async def test_two_projectors_running_at_once_still_fold_each_event_once(
 def test_an_unknown_projection_name_is_refused_naming_the_known_ones() -> None:
     with pytest.raises(ValueError, match="unknown projection nope; known: sessions, patients"):
         Projector(engine=None, names=["nope"])  # type: ignore[arg-type]
+
+
+async def _stale(engine: AsyncEngine, *, version: int) -> None:
+    """Leave the sessions read model as an older fold might have: one event short."""
+    async with engine.begin() as connection:
+        query = select(proj_sessions.c.session_id, proj_sessions.c.history_json)
+        [(session_id, history_json)] = (await connection.execute(query)).all()
+        history = json.loads(history_json)
+        history["events"] = history["events"][:-1]
+        await connection.execute(
+            update(proj_sessions)
+            .where(proj_sessions.c.session_id == session_id)
+            .values(history_json=json.dumps(history))
+        )
+        await connection.execute(
+            update(projection_checkpoints)
+            .where(projection_checkpoints.c.name == SESSIONS.name)
+            .values(version=version)
+        )
+
+
+async def test_a_read_model_built_by_an_older_fold_version_is_rebuilt_from_the_log(
+    engine: AsyncEngine, store: SqlEventStore
+) -> None:
+    docs = session_documents("s-1", 4, start=NOW)
+    await store.record(valid=[valid(d) for d in docs], invalid=[], recorded_at=NOW)
+    await Projector(engine=engine).catch_up()
+    await _stale(engine, version=SESSIONS.version - 1)
+
+    await Projector(engine=engine).catch_up()
+
+    assert sorted(await _session_event_ids(engine)) == sorted(d["event_id"] for d in docs)
+    async with engine.connect() as connection:
+        checkpoint = (
+            await connection.execute(
+                select(projection_checkpoints.c.position, projection_checkpoints.c.version).where(
+                    projection_checkpoints.c.name == SESSIONS.name
+                )
+            )
+        ).one()
+    assert tuple(checkpoint) == (len(docs), SESSIONS.version)
+
+
+async def test_a_read_model_of_the_current_fold_version_is_not_rebuilt(
+    engine: AsyncEngine, store: SqlEventStore
+) -> None:
+    docs = session_documents("s-1", 4, start=NOW)
+    await store.record(valid=[valid(d) for d in docs], invalid=[], recorded_at=NOW)
+    await Projector(engine=engine).catch_up()
+    await _stale(engine, version=SESSIONS.version)
+
+    assert await Projector(engine=engine).catch_up() == 0
+    assert len(await _session_event_ids(engine)) == len(docs) - 1

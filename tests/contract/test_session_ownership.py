@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from alembic import command
 from sqlalchemy import text
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from events import RejectionReason
 from services.adapters.sql import SqlEventStore
-from services.adapters.sql.migrate import upgrade_schema
+from services.adapters.sql.migrate import alembic_config, upgrade_schema
 from tests.factories import document, valid
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -19,6 +21,16 @@ NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 @pytest.fixture
 def store(engine: AsyncEngine) -> SqlEventStore:
     return SqlEventStore(engine=engine)
+
+
+async def _downgrade(engine: AsyncEngine, *, to: str) -> None:
+    def run(connection: Connection) -> None:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, to)
+
+    async with engine.begin() as connection:
+        await connection.run_sync(run)
 
 
 def _vitals(session_id: str, *, clinic_id: str = "clinic-demo", patient_id: str = "pt-1") -> dict:
@@ -109,9 +121,7 @@ async def test_upgrading_an_existing_log_binds_each_session_to_its_first_events_
         invalid=[],
         recorded_at=NOW,
     )
-    async with engine.begin() as connection:
-        await connection.execute(text("DROP TABLE session_owners"))
-        await connection.execute(text("UPDATE alembic_version SET version_num = '0003'"))
+    await _downgrade(engine, to="0003")
     await upgrade_schema(engine)
     async with engine.connect() as connection:
         owners = (

@@ -20,7 +20,7 @@ from services.adapters.sql.read_model_tables import (
     projection_checkpoints,
 )
 
-__all__ = ["STORED_PROJECTIONS", "StoredProjection", "read_checkpoint"]
+__all__ = ["STORED_PROJECTIONS", "StoredProjection", "built_version", "read_checkpoint"]
 
 _CHUNK = 500
 
@@ -76,8 +76,14 @@ class StoredProjection:
         return states
 
     async def clear(self, connection: AsyncConnection) -> None:
+        """Forget every entry; the log is replayed from the start by the current fold."""
         await connection.execute(delete(self.table))
         await write_checkpoint(connection, name=self.name, position=0)
+        await connection.execute(
+            update(projection_checkpoints)
+            .where(projection_checkpoints.c.name == self.name)
+            .values(version=self.projection.version)
+        )
 
 
 def _session_columns(history: SessionHistory) -> dict[str, Any]:
@@ -133,6 +139,13 @@ async def read_checkpoint(connection: AsyncConnection, *, name: str, lock: bool 
         )
         return 0
     return int(position)
+
+
+async def built_version(connection: AsyncConnection, *, name: str) -> int | None:
+    """The fold version that built projection ``name``'s read model (None when never run)."""
+    query = select(projection_checkpoints.c.version).where(projection_checkpoints.c.name == name)
+    version = (await connection.execute(query)).scalar_one_or_none()
+    return None if version is None else int(version)
 
 
 async def write_checkpoint(connection: AsyncConnection, *, name: str, position: int) -> None:

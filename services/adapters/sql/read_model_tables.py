@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, Index, String, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, String, Table, Text
 
 from services.adapters.sql.tables import metadata
 from services.adapters.sql.types import UtcDateTime
@@ -14,6 +14,8 @@ projection_checkpoints = Table(
     metadata,
     Column("name", String(64), primary_key=True),
     Column("position", BigInteger, nullable=False),
+    # The fold version that built the read model (see ``Projection.version``).
+    Column("version", Integer, nullable=False, server_default="1"),
 )
 
 proj_sessions = Table(
