@@ -97,12 +97,13 @@ def test_rebuilding_the_projections_keeps_the_same_verdicts(demo_log: str) -> No
     assert after == before
 
 
-async def test_the_access_report_lists_who_read_which_patient(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'access.db'}"
+async def _access_log(path: Path, reads: list[tuple[str, str]]) -> str:
+    """A store at ``path`` holding one read an hour ago per (patient, reader); its URL."""
+    url = f"sqlite+aiosqlite:///{path}"
     engine = create_engine(url)
     await upgrade_schema(engine)
     now = datetime.now(UTC)
-    reads = [
+    documents = [
         document(
             "access.recorded",
             occurred_at=(now - timedelta(hours=1)).isoformat(),
@@ -111,12 +112,21 @@ async def test_the_access_report_lists_who_read_which_patient(tmp_path: Path) ->
             session_id=f"sess-{patient}",
             payload={"token_name": reader},
         )
-        for patient, reader in [("pt-1", "anna"), ("pt-2", "anna"), ("pt-1", "ben")]
+        for patient, reader in reads
     ]
-    await SqlEventStore(engine=engine).record(
-        valid=[valid(d) for d in reads], invalid=[], recorded_at=now
+    try:
+        await SqlEventStore(engine=engine).record(
+            valid=[valid(d) for d in documents], invalid=[], recorded_at=now
+        )
+    finally:
+        await engine.dispose()
+    return url
+
+
+async def test_the_access_report_lists_who_read_which_patient(tmp_path: Path) -> None:
+    url = await _access_log(
+        tmp_path / "access.db", [("pt-1", "anna"), ("pt-2", "anna"), ("pt-1", "ben")]
     )
-    await engine.dispose()
     result = _kapaudit("report", "access", "clinic-demo", "--patient", "pt-1", "--json", url=url)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
@@ -127,23 +137,9 @@ async def test_the_access_report_lists_who_read_which_patient(tmp_path: Path) ->
 
 
 async def test_the_access_report_table_shows_names_with_brackets_verbatim(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'brackets.db'}"
-    engine = create_engine(url)
-    await upgrade_schema(engine)
-    now = datetime.now(UTC)
-    reads = [
-        document(
-            "access.recorded",
-            occurred_at=(now - timedelta(hours=1)).isoformat(),
-            patient_id="pt-[1]",
-            payload={"token_name": reader},
-        )
-        for reader in ("[/x]", "[red]evil", "a:smile:b")
-    ]
-    await SqlEventStore(engine=engine).record(
-        valid=[valid(d) for d in reads], invalid=[], recorded_at=now
+    url = await _access_log(
+        tmp_path / "brackets.db", [("pt-[1]", r) for r in ("[/x]", "[red]evil", "a:smile:b")]
     )
-    await engine.dispose()
     result = _kapaudit("report", "access", "clinic-demo", url=url)
     assert result.returncode == 0, result.stderr
     rows = [[cell.strip() for cell in line.split("│")] for line in result.stdout.splitlines()]

@@ -6,6 +6,7 @@ import asyncio
 import os
 import signal
 import sys
+from collections.abc import Awaitable
 from pathlib import Path
 
 from sqlalchemy import make_url
@@ -28,26 +29,34 @@ async def _read_until(stream: asyncio.StreamReader, marker: str, *, within: floa
     return seen
 
 
-async def test_up_with_demo_records_the_demo_day_in_a_verified_log_and_stops_on_ctrl_c(
-    tmp_path: Path,
-) -> None:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("KAPAUDIT_")} | {
+def _up(tmp_path: Path, *args: str, **settings: str) -> Awaitable[asyncio.subprocess.Process]:
+    """``kapaudit up ARGS`` in ``tmp_path``, with only the given ``KAPAUDIT_*`` settings."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("KAPAUDIT_")}
+    env |= {
         "KAPAUDIT_EMBEDDED_KAFKA_PORT": "0",
         "KAPAUDIT_HTTP_PORT": "0",
         "KAPAUDIT_LOG_LEVEL": "WARNING",
-        "COLUMNS": "200",
+        "COLUMNS": "400",
+        "PYTHONPATH": str(ROOT),
+        **{f"KAPAUDIT_{name.upper()}": value for name, value in settings.items()},
     }
-    process = await asyncio.create_subprocess_exec(
+    return asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "services.cli.main",
         "up",
-        "--demo",
+        *args,
         cwd=tmp_path,
-        env={**env, "PYTHONPATH": str(ROOT)},
+        env=env,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
+
+
+async def test_up_with_demo_records_the_demo_day_in_a_verified_log_and_stops_on_ctrl_c(
+    tmp_path: Path,
+) -> None:
+    process = await _up(tmp_path, "--demo")
     assert process.stdout is not None
     try:
         output = await _read_until(process.stdout, "Press Ctrl-C", within=180)
@@ -84,23 +93,7 @@ async def test_up_names_its_store_without_the_database_password(
     else:
         expected = url.set(password="not-for-logs").render_as_string(hide_password=True)
     secret_url = url.set(password="not-for-logs").render_as_string(hide_password=False)
-    env = {key: value for key, value in os.environ.items() if not key.startswith("KAPAUDIT_")} | {
-        "KAPAUDIT_EMBEDDED_KAFKA_PORT": "0",
-        "KAPAUDIT_HTTP_PORT": "0",
-        "KAPAUDIT_LOG_LEVEL": "WARNING",
-        "KAPAUDIT_DATABASE_URL": secret_url,
-        "COLUMNS": "400",
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "services.cli.main",
-        "up",
-        cwd=tmp_path,
-        env={**env, "PYTHONPATH": str(ROOT)},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
+    process = await _up(tmp_path, database_url=secret_url)
     assert process.stdout is not None
     if expected is None:
         # An unreachable database: the one-line error must not quote the password either.
