@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 from rich.console import Console
+from rich.markup import escape
 
 from services.adapters.sql import create_engine, upgrade_schema
 from services.cli.errors import CliError
@@ -17,13 +19,24 @@ from services.profiles import ClinicProfiles
 from services.projecting import Projector
 from services.queries import ComplianceQueries
 
-__all__ = ["console", "load_settings", "parse_instant", "queries"]
+__all__ = ["console", "load_settings", "parse_instant", "printable", "queries"]
 
 console = Console(emoji=False)
 """Standard output. Names, ids and free text from the log, the database or the command
-line go into markup strings only through ``rich.markup.escape`` (or as ``Text``), so
+line go into markup strings only through ``printable`` (or as ``Text``), so
 that "[red]" or "[/x]" in them is printed as it is; emoji codes are off for the same
 reason (":x:" stays ":x:")."""
+
+
+# C0 controls but newline and tab, DEL and C1 controls: ESC sequences in a note or a
+# reason could otherwise move the cursor, retitle the terminal or hide text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(value: object) -> str:
+    """``value`` as text for a markup string: markup escaped, control characters shown
+    as ``\\xNN`` instead of reaching the terminal."""
+    return escape(_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(value)))
 
 
 def load_settings() -> Settings:

@@ -9,13 +9,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, TypeVar
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from projections.compliance import Outcome, SessionStatus, SessionVerdict
 from projections.summaries import clock_time
 from projections.timeline import Timeline
-from services.cli.common import console, load_settings, parse_instant, queries
+from services.cli.common import console, load_settings, parse_instant, printable, queries
 from services.cli.errors import CliError, friendly_errors
 from services.jsonable import jsonable
 from services.queries import ComplianceQueries, SessionNotFoundError
@@ -84,7 +83,7 @@ def _period(start_text: str | None, end_text: str | None) -> tuple[datetime, dat
 
 def _cells(*values: object) -> list[str]:
     """Table cells holding data (ids, names, free text) printed as it is, never as markup."""
-    return [escape(str(value)) for value in values]
+    return [printable(str(value)) for value in values]
 
 
 @report_app.command("session")
@@ -112,26 +111,26 @@ def session_report(session_id: str, as_of: AsOf = None, as_json: AsJson = False)
     style = _STATUS_STYLE[verdict.status]
     protocol = verdict.protocol.value if verdict.protocol else "unknown protocol"
     console.print(
-        f"[bold]{escape(verdict.session_id)}[/] {escape(protocol)}, "
-        f"patient {escape(verdict.patient_id)}: "
+        f"[bold]{printable(verdict.session_id)}[/] {printable(protocol)}, "
+        f"patient {printable(verdict.patient_id)}: "
         f"[{style}]{verdict.status.value}[/] as of {verdict.as_of.isoformat(timespec='seconds')}"
     )
     rules = _table("Rules", "rule", "outcome", "detail")
     for result in verdict.rules:
         rules.add_row(
-            escape(result.rule_id),
+            printable(result.rule_id),
             f"[{_OUTCOME_STYLE[result.outcome]}]{result.outcome.value}[/]",
-            escape(result.detail),
+            printable(result.detail),
         )
     console.print(rules)
     events = _table("Timeline", "time", "event", "who", "summary")
     session_days = {e.occurred_at.date() for e in timeline.entries if e.scope == "session"}
     for entry in timeline.entries:
-        summary = escape(entry.summary)
+        summary = printable(entry.summary)
         if entry.original_summary:
-            summary += f"\n[dim]originally: {escape(entry.original_summary)}[/]"
+            summary += f"\n[dim]originally: {printable(entry.original_summary)}[/]"
         for note in entry.amendments:
-            summary += f"\n[dim]amended by {escape(note.author)}: {escape(note.reason)}[/]"
+            summary += f"\n[dim]amended by {printable(note.author)}: {printable(note.reason)}[/]"
         when = clock_time(entry.occurred_at)
         if entry.occurred_at.date() not in session_days:
             when = f"{entry.occurred_at.date()} {when}"
@@ -162,7 +161,7 @@ def clinic_report(
         return
     rate = f"{report.compliance_rate:.0%}" if report.compliance_rate is not None else "n/a"
     console.print(
-        f"[bold]{escape(clinic_id)}[/] {period[0].date()} to {period[1].date()}: "
+        f"[bold]{printable(clinic_id)}[/] {period[0].date()} to {period[1].date()}: "
         f"{report.sessions} sessions, compliance rate {rate} (of decided sessions)"
     )
     statuses = Table(title="Sessions by protocol and status")
@@ -170,7 +169,7 @@ def clinic_report(
     for status in SessionStatus:
         statuses.add_column(status.value, justify="right")
     for protocol, counts in report.by_protocol.items():
-        statuses.add_row(escape(protocol), *(str(counts[s.value]) for s in SessionStatus))
+        statuses.add_row(printable(protocol), *(str(counts[s.value]) for s in SessionStatus))
     statuses.add_row("[bold]all[/]", *(str(report.by_status[s.value]) for s in SessionStatus))
     console.print(statuses)
     if report.failures_by_rule:
@@ -221,11 +220,11 @@ def ledger_report(
         typer.echo(json.dumps(jsonable(ledger)))
         return
     lines = _table(
-        f"Controlled substances, {escape(clinic_id)}, {period[0].date()} to {period[1].date()}",
+        f"Controlled substances, {printable(clinic_id)}, {period[0].date()} to {period[1].date()}",
         *("time", "kind", "drug", "mg", "lot", "by", "witness", "session"),
     )
     for line in ledger.lines:
-        witness = escape(line.witness_id or "")
+        witness = printable(line.witness_id or "")
         if line.unwitnessed:
             witness = f"[bold red]{witness or 'none'} (not a second person)[/]"
         lines.add_row(
@@ -238,7 +237,7 @@ def ledger_report(
                 line.actor_id,
             ),
             witness,
-            escape(line.session_id),
+            printable(line.session_id),
         )
     console.print(lines)
     totals = _table("Totals by lot", "drug", "lot", "administered mg", "wasted mg")
@@ -248,7 +247,7 @@ def ledger_report(
     if ledger.unwitnessed_waste_sessions:
         console.print(
             "[bold red]Unwitnessed waste in:[/] "
-            + escape(", ".join(ledger.unwitnessed_waste_sessions))
+            + printable(", ".join(ledger.unwitnessed_waste_sessions))
         )
 
 
@@ -274,7 +273,7 @@ def access_report(
         typer.echo(json.dumps(jsonable(report)))
         return
     table = _table(
-        f"Reads of {escape(clinic_id)} data, {period[0].date()} to {period[1].date()}",
+        f"Reads of {printable(clinic_id)} data, {period[0].date()} to {period[1].date()}",
         *("time", "reader", "role", "via", "patient", "resource", "outcome"),
     )
     for line in report.lines:

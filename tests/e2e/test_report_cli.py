@@ -146,3 +146,33 @@ async def test_the_access_report_table_shows_names_with_brackets_verbatim(tmp_pa
     readers = [row[2] for row in rows if len(row) > 2]
     assert sorted(readers) == ["[/x]", "[red]evil", "a:smile:b"]
     assert all(row[5] == "pt-[1]" for row in rows if len(row) > 5)
+
+
+async def test_control_characters_in_an_amendment_reason_are_shown_not_sent_to_the_terminal(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'escape.db'}"
+    engine = create_engine(url)
+    await upgrade_schema(engine)
+    dose = document("dose.administered")
+    amendment = document(
+        "record.amended",
+        payload={
+            "amends_event_id": dose["event_id"],
+            "reason": "re-weighed \x1b]0;pwned\x07 before dosing",
+            "corrected": {"patient_weight_kg": 72},
+        },
+    )
+    try:
+        await SqlEventStore(engine=engine).record(
+            valid=[valid(dose), valid(amendment)], invalid=[], recorded_at=datetime.now(UTC)
+        )
+    finally:
+        await engine.dispose()
+
+    result = _kapaudit("report", "session", dose["session_id"], url=url)
+
+    assert result.returncode == 0, result.stderr
+    assert "\x1b" not in result.stdout
+    assert "\x07" not in result.stdout
+    assert "re-weighed \\x1b]0;pwned\\x07 before dosing" in result.stdout
