@@ -71,7 +71,16 @@ from events.rems import (
     RemsPatientEnrolled,
     RemsPatientEnrolledPayload,
 )
-from events.routing import DEFAULT_PARTITIONS, DLQ_TOPIC, TOPIC, partition_key, stream_id
+from events.routing import (
+    ACCESS_TOPIC,
+    DEFAULT_PARTITIONS,
+    DLQ_TOPIC,
+    TOPIC,
+    check_topic,
+    partition_key,
+    stream_id,
+    topic_for,
+)
 from events.rules import RULE_FIELDS_CONTEXT_KEY, rule_violation
 from events.session import (
     EmptyPayload,
@@ -91,6 +100,7 @@ from events.upcasting import (
 from events.vitals import MEASUREMENT_FIELDS, VitalsRecorded, VitalsRecordedPayload
 
 __all__ = [
+    "ACCESS_TOPIC",
     "CURRENT_SCHEMA_VERSION",
     "DEFAULT_PARTITIONS",
     "DLQ_TOPIC",
@@ -165,6 +175,7 @@ __all__ = [
     "VitalsRecordedPayload",
     "canonical_bytes",
     "canonical_json",
+    "check_topic",
     "json_kind",
     "load_strict_json",
     "parse_event",
@@ -172,5 +183,6 @@ __all__ = [
     "rule_violation",
     "stream_id",
     "supported_versions",
+    "topic_for",
     "upcast",
 ]

@@ -20,6 +20,9 @@ class RejectionReason(StrEnum):
     UNKNOWN_EVENT_TYPE = "unknown_event_type"
     UNSUPPORTED_SCHEMA_VERSION = "unsupported_schema_version"
     SCHEMA_VIOLATION = "schema_violation"
+    WRONG_TOPIC = "wrong_topic"
+    """Valid, but on a topic its event_type does not travel on: `access.recorded` belongs
+    on kapaudit's own access topic only, every other type on the event topic only."""
     CONFLICT = "conflict"
     """The event_id was already stored with different content."""
     UNSTORABLE = "unstorable"

@@ -11,6 +11,7 @@ from typing import Any, Final
 
 from events.catalogue import EVENT_TYPES, PATIENT_LEVEL_EVENT_TYPES
 from events.examples import EXAMPLES
+from events.routing import ACCESS_TOPIC
 
 __all__ = ["BEGIN_MARKER", "END_MARKER", "render_catalogue", "update_document"]
 
@@ -40,11 +41,17 @@ def _render_event_type(event_type: str) -> str:
     schema = event_class.model_json_schema()
     definitions: dict[str, Any] = schema.get("$defs", {})
     payload = _resolve(schema["properties"]["payload"], definitions=definitions)
-    scope = (
-        "Patient-level: `session_id` may be null or omitted; chained and keyed per patient."
-        if event_type in PATIENT_LEVEL_EVENT_TYPES
-        else "Session-level: `session_id` is required; chained and keyed per session."
-    )
+    if event_type == "access.recorded":
+        scope = (
+            f"Written by kapaudit only, on its own topic `{ACCESS_TOPIC}`: publishers cannot "
+            "send it. `session_id` may be null or omitted; chained per patient in "
+            "`<clinic_id>/access/<patient_id>`, apart from the clinical chains, and keyed per "
+            "patient."
+        )
+    elif event_type in PATIENT_LEVEL_EVENT_TYPES:
+        scope = "Patient-level: `session_id` may be null or omitted; chained and keyed per patient."
+    else:
+        scope = "Session-level: `session_id` is required; chained and keyed per session."
     lines = [f"### `{event_type}`", "", f"{event_class.__doc__}", "", scope, ""]
     properties: dict[str, Any] = payload.get("properties", {})
     if properties:

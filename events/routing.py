@@ -5,17 +5,61 @@ from typing import Final
 from events.access import AccessRecorded
 from events.catalogue import SessionEvent
 from events.envelope import PatientLevelEvent
+from events.errors import EventRejected, FieldError, RejectionReason
 
-__all__ = ["DEFAULT_PARTITIONS", "DLQ_TOPIC", "TOPIC", "partition_key", "stream_id"]
+__all__ = [
+    "ACCESS_TOPIC",
+    "DEFAULT_PARTITIONS",
+    "DLQ_TOPIC",
+    "TOPIC",
+    "check_topic",
+    "partition_key",
+    "stream_id",
+    "topic_for",
+]
 
 TOPIC: Final = "kap.session-events.v1"
-"""The Kafka topic publishers write contract-v1 events to."""
+"""The Kafka topic publishers write contract-v1 events to (every type but `access.recorded`)."""
+
+ACCESS_TOPIC: Final = "kap.access-events.v1"
+"""Where kapaudit itself publishes `access.recorded`; clinic systems get no access to it.
+
+A topic of its own so that Kafka ACLs can keep publishers from forging reads."""
 
 DLQ_TOPIC: Final = "kap.session-events.dlq.v1"
 """Where rejected events are parked, with the rejection, for the publisher to inspect."""
 
 DEFAULT_PARTITIONS: Final = 12
-"""Partition count of `TOPIC` when the service creates it."""
+"""Partition count of `TOPIC` (and of `ACCESS_TOPIC` and `DLQ_TOPIC`) when the service
+creates it."""
+
+
+def topic_for(event: SessionEvent) -> str:
+    """The topic the event must travel on: `ACCESS_TOPIC` for `access.recorded`, which
+    only kapaudit writes, and `TOPIC` for every other type."""
+    return ACCESS_TOPIC if isinstance(event, AccessRecorded) else TOPIC
+
+
+def check_topic(event: SessionEvent, topic: str) -> None:
+    """Raise `EventRejected` (`wrong_topic`, at `event_type`) unless ``topic`` is the
+    event's own topic: a read record from a clinic's topic would be forged."""
+    expected = topic_for(event)
+    if topic == expected:
+        return
+    why = (
+        "only kapaudit records reads, on a topic publishers cannot write to"
+        if expected == ACCESS_TOPIC
+        else f"{ACCESS_TOPIC} carries only access.recorded"
+    )
+    raise EventRejected(
+        reason=RejectionReason.WRONG_TOPIC,
+        errors=[
+            FieldError(
+                path="event_type",
+                message=f"{event.event_type} belongs on topic {expected}, not {topic}: {why}",
+            )
+        ],
+    )
 
 
 def partition_key(event: SessionEvent) -> bytes:

@@ -63,6 +63,7 @@ def test_rejection_reasons_are_the_wire_strings_of_the_contract() -> None:
         "unknown_event_type",
         "unsupported_schema_version",
         "schema_violation",
+        "wrong_topic",
         "conflict",
         "unstorable",
     }

@@ -5,13 +5,18 @@ from typing import Any
 import pytest
 
 from events import (
+    ACCESS_TOPIC,
     DEFAULT_PARTITIONS,
     DLQ_TOPIC,
     PATIENT_LEVEL_EVENT_TYPES,
     TOPIC,
+    EventRejected,
+    RejectionReason,
+    check_topic,
     parse_event,
     partition_key,
     stream_id,
+    topic_for,
 )
 from events.examples import EXAMPLES
 
@@ -25,8 +30,9 @@ def _parse(document: dict[str, Any]) -> Any:
 
 
 def test_the_topics_and_partition_count_are_those_of_contract_v1() -> None:
-    assert (TOPIC, DLQ_TOPIC, DEFAULT_PARTITIONS) == (
+    assert (TOPIC, ACCESS_TOPIC, DLQ_TOPIC, DEFAULT_PARTITIONS) == (
         "kap.session-events.v1",
+        "kap.access-events.v1",
         "kap.session-events.dlq.v1",
         12,
     )
@@ -90,3 +96,54 @@ def test_a_read_is_chained_in_the_patients_access_stream_apart_from_clinical_cha
     event = _parse(document)
     assert stream_id(event) == f"{document['clinic_id']}/access/{document['patient_id']}"
     assert partition_key(event) == document["patient_id"].encode()
+
+
+def test_reads_travel_on_kapaudits_access_topic_and_every_other_type_on_the_event_topic(
+    example: Example,
+) -> None:
+    topics = {event_type: topic_for(_parse(example(event_type))) for event_type in EXAMPLES}
+    assert topics.pop("access.recorded") == ACCESS_TOPIC
+    assert set(topics.values()) == {TOPIC}
+
+
+@pytest.mark.parametrize("event_type", sorted(EXAMPLES))
+def test_an_event_on_its_own_topic_passes_the_topic_check(
+    example: Example, event_type: str
+) -> None:
+    event = _parse(example(event_type))
+    check_topic(event, topic_for(event))
+
+
+def test_a_read_on_the_clinics_event_topic_is_rejected_as_on_the_wrong_topic(
+    example: Example,
+) -> None:
+    with pytest.raises(EventRejected) as caught:
+        check_topic(_parse(example("access.recorded")), TOPIC)
+    assert caught.value.reason is RejectionReason.WRONG_TOPIC
+    [error] = caught.value.errors
+    assert error.path == "event_type"
+    assert error.message.startswith(
+        "access.recorded belongs on topic kap.access-events.v1, not kap.session-events.v1"
+    )
+
+
+def test_a_clinical_event_on_the_access_topic_is_rejected_as_on_the_wrong_topic(
+    example: Example,
+) -> None:
+    with pytest.raises(EventRejected) as caught:
+        check_topic(_parse(example("vitals.recorded")), ACCESS_TOPIC)
+    assert caught.value.reason is RejectionReason.WRONG_TOPIC
+    [error] = caught.value.errors
+    assert error.path == "event_type"
+    assert error.message == (
+        "vitals.recorded belongs on topic kap.session-events.v1, not kap.access-events.v1: "
+        "kap.access-events.v1 carries only access.recorded"
+    )
+
+
+def test_an_event_on_a_topic_that_is_not_kapaudits_is_rejected_as_on_the_wrong_topic(
+    example: Example,
+) -> None:
+    with pytest.raises(EventRejected) as caught:
+        check_topic(_parse(example("dose.administered")), "kap.session-events.v2")
+    assert caught.value.reason is RejectionReason.WRONG_TOPIC
