@@ -1,5 +1,5 @@
 """Access auditing: every read of session or patient data becomes an ``access.recorded``
-event, published through Kafka into the same append-only log."""
+event, published on kapaudit's own Kafka topic into the same append-only log."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from importlib.metadata import version
 
-from events import AccessChannel, AccessOutcome, SessionEvent, parse_event
+from events import ACCESS_TOPIC, AccessChannel, AccessOutcome, SessionEvent, parse_event
 from services.adapters.kafka import EventPublisher
 from services.auth import Principal
 from services.clock import Clock
@@ -47,7 +47,12 @@ class AccessAuditor:
         patient_ids: Iterable[str],
         session_id: str | None = None,
     ) -> list[SessionEvent]:
-        """Publish the reads and wait for the broker's acks; returns the events sent."""
+        """Publish the reads on ``kap.access-events.v1`` and wait for the broker's acks;
+        returns the events sent.
+
+        A topic of their own: clinic systems may write the event topic, and must not be
+        able to forge reads into the log (Kafka ACLs keep them off this one).
+        """
         payload = {
             "token_name": principal.name,
             "role": principal.role.value,
@@ -77,7 +82,7 @@ class AccessAuditor:
             )
             for patient_id in sorted(set(patient_ids))
         ]
-        await self._publisher.publish_many(events)
+        await self._publisher.publish_many(events, topic=ACCESS_TOPIC)
         return events
 
     def record_denial(

@@ -303,7 +303,7 @@ def db_upgrade() -> None:
 @topics_app.command("create")
 @friendly_errors
 def topics_create() -> None:
-    """Create the event and dead-letter topics on KAPAUDIT_KAFKA_BOOTSTRAP_SERVERS."""
+    """Create the event, access and dead-letter topics on KAPAUDIT_KAFKA_BOOTSTRAP_SERVERS."""
     settings = load_settings()
     if settings.kafka_bootstrap_servers is None:
         raise CliError(

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from events import EventRejected, FieldError, RejectionReason, canonical_json, parse_event
+from events import (
+    EventRejected,
+    FieldError,
+    RejectionReason,
+    canonical_json,
+    check_topic,
+    parse_event,
+)
 from services.clock import Clock
 from services.recording.messages import BatchOutcome, IncomingMessage, Rejection, ValidEvent
 from services.recording.ports import DeadLetterSink, EventStore
@@ -13,7 +20,13 @@ __all__ = ["Recorder", "classify"]
 
 
 def classify(messages: Sequence[IncomingMessage]) -> tuple[list[ValidEvent], list[Rejection]]:
-    """Split raw messages into contract-valid events and rejections, keeping their order."""
+    """Split raw messages into contract-valid events and rejections, keeping their order.
+
+    A valid event on a topic its type does not travel on (``access.recorded`` on the
+    clinics' topic, anything else on kapaudit's access topic) is a ``wrong_topic``
+    rejection: a read record must come from kapaudit, not from whoever can write the
+    clinics' topic.
+    """
     valid: list[ValidEvent] = []
     invalid: list[Rejection] = []
     for message in messages:
@@ -38,6 +51,20 @@ def classify(messages: Sequence[IncomingMessage]) -> tuple[list[ValidEvent], lis
                     reason=rejected.reason,
                     errors=tuple(rejected.errors),
                     coordinates=message.coordinates,
+                )
+            )
+            continue
+        try:
+            check_topic(event, message.coordinates.topic)
+        except EventRejected as misrouted:
+            invalid.append(
+                Rejection(
+                    raw=message.value,
+                    key=message.key,
+                    reason=misrouted.reason,
+                    errors=tuple(misrouted.errors),
+                    coordinates=message.coordinates,
+                    event_id=str(event.event_id),
                 )
             )
             continue

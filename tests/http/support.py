@@ -13,7 +13,7 @@ from faststream.kafka import KafkaBroker
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from events import TOPIC
+from events import ACCESS_TOPIC, TOPIC
 from services.access import AccessAuditor
 from services.adapters.kafka import EventPublisher
 from services.adapters.sql import SqlEventStore
@@ -106,15 +106,25 @@ def http_context(*, engine: AsyncEngine, broker: KafkaBroker) -> HttpContext:
     )
 
 
-async def published_events(bootstrap_servers: str, *, within: float = 20.0) -> list[dict[str, Any]]:
-    """Every event now on the topic (read up to the current end offsets)."""
+async def published_events(
+    bootstrap_servers: str,
+    *,
+    topics: tuple[str, ...] = (TOPIC, ACCESS_TOPIC),
+    within: float = 20.0,
+) -> list[dict[str, Any]]:
+    """Every event now on ``topics`` (read up to the current end offsets); by default the
+    clinics' event topic and kapaudit's access topic."""
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap_servers, enable_auto_commit=False, group_id=None
     )
     await consumer.start()
     try:
         await consumer.topics()
-        partitions = [TopicPartition(TOPIC, p) for p in consumer.partitions_for_topic(TOPIC) or ()]
+        partitions = [
+            TopicPartition(topic, p)
+            for topic in topics
+            for p in sorted(consumer.partitions_for_topic(topic) or ())
+        ]
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         ends = await consumer.end_offsets(partitions)
@@ -122,7 +132,7 @@ async def published_events(bootstrap_servers: str, *, within: float = 20.0) -> l
         deadline = asyncio.get_running_loop().time() + within
         while any([await consumer.position(p) < ends[p] for p in partitions]):
             if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"could not read the topic to its end in {within}s")
+                raise AssertionError(f"could not read {topics} to their end in {within}s")
             for records in (await consumer.getmany(timeout_ms=200)).values():
                 found.extend(json.loads(record.value) for record in records)
         return found

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from events import ACCESS_TOPIC, TOPIC
 from services.demo import PLANTED_LAPSES
 from tests.http.serving import Api
 from tests.http.support import CLINIC, published_events
@@ -87,15 +88,20 @@ async def test_a_patient_filter_past_the_last_page_still_records_a_read_of_that_
     page = await _list(api, patient_id="pt-e8172b", offset=4242)
     assert (page["items"], page["total"]) == ([], 1)
 
-    reads = [
-        event
-        for event in await published_events(api.bootstrap_servers)
-        if event["event_type"] == "access.recorded"
-        and event["payload"]["query"].get("offset") == "4242"
-    ]
-    assert [(r["patient_id"], r["payload"]["resource"]) for r in reads] == [
-        ("pt-e8172b", "GET /v1/sessions")
-    ]
+    def reads_on(topic: str) -> list[tuple[str, str]]:
+        return [
+            (event["patient_id"], event["payload"]["resource"])
+            for event in on_topics[topic]
+            if event["event_type"] == "access.recorded"
+            and event["payload"]["query"].get("offset") == "4242"
+        ]
+
+    on_topics = {
+        topic: await published_events(api.bootstrap_servers, topics=(topic,))
+        for topic in (ACCESS_TOPIC, TOPIC)
+    }
+    assert reads_on(ACCESS_TOPIC) == [("pt-e8172b", "GET /v1/sessions")]
+    assert reads_on(TOPIC) == []
 
 
 async def test_a_patient_without_sessions_is_no_read_of_anyone(api: Api) -> None:

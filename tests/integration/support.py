@@ -78,6 +78,7 @@ async def read_dead_letters(
                             "key": record.key,
                             "reason": headers.get("kapaudit-reason"),
                             "errors": json.loads(headers.get("kapaudit-errors", "[]")),
+                            "topic": headers.get("kapaudit-source-topic"),
                             "offset": int(headers.get("kapaudit-source-offset", "-1")),
                         }
                     )

@@ -12,15 +12,18 @@ from pathlib import Path
 
 import pytest
 
+from events import ACCESS_TOPIC
 from services.adapters.kafka import EventPublisher, ensure_topics
 from services.adapters.sql import SqlEventStore, create_engine, upgrade_schema
 from services.adapters.tansu import EmbeddedBroker
 from services.verification import verify_log
-from tests.factories import session_documents
+from tests.factories import document, session_documents
 from tests.integration.support import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = 2000
+READS = 200
+"""Of the ``EVENTS``, how many are reads on the access topic: batches mix both topics."""
 
 
 @pytest.fixture
@@ -49,12 +52,18 @@ async def _publish(kafka: EmbeddedBroker) -> set[str]:
     await ensure_topics(bootstrap_servers=kafka.bootstrap_servers, partitions=4)
     docs = [
         doc
-        for s in range(EVENTS // 20)
+        for s in range((EVENTS - READS) // 20)
         for doc in session_documents(f"s-{s}", 20, start=datetime(2026, 11, 25, tzinfo=UTC))
     ]
+    # Without a session: a read may be recorded before the session's first event.
+    reads = [
+        document("access.recorded", patient_id=f"pt-{r % 7}", session_id=None) for r in range(READS)
+    ]
     async with EventPublisher(bootstrap_servers=kafka.bootstrap_servers) as publisher:
-        await publisher.publish_many(docs)
-    return {doc["event_id"] for doc in docs}
+        await asyncio.gather(
+            publisher.publish_many(docs), publisher.publish_many(reads, topic=ACCESS_TOPIC)
+        )
+    return {doc["event_id"] for doc in docs + reads}
 
 
 async def _spawn(*args: str, env: dict[str, str]) -> asyncio.subprocess.Process:

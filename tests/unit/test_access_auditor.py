@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from events import AccessChannel, AccessOutcome, AccessRecorded, SessionEvent, stream_id
+from events import (
+    ACCESS_TOPIC,
+    AccessChannel,
+    AccessOutcome,
+    AccessRecorded,
+    SessionEvent,
+    stream_id,
+)
 from services.access import AccessAuditor
 from services.auth import Principal, Role
 from services.clock import FixedClock
@@ -14,9 +21,11 @@ from services.clock import FixedClock
 class _Publisher:
     def __init__(self) -> None:
         self.sent: list[SessionEvent] = []
+        self.topics: set[str] = set()
 
-    async def publish_many(self, events: Iterable[SessionEvent]) -> int:
+    async def publish_many(self, events: Iterable[SessionEvent], *, topic: str) -> int:
         self.sent.extend(events)
+        self.topics.add(topic)
         return len(self.sent)
 
 
@@ -45,3 +54,22 @@ async def test_one_read_of_two_patients_becomes_one_event_per_patient_in_their_a
     assert first.payload.query == {"from": "", "status": "fail"}
     assert first.payload.token_name == "anna"
     assert stream_id(first) == "c/access/pt-1"
+
+
+async def test_reads_are_published_on_kapaudits_access_topic_not_the_clinics_topic() -> None:
+    publisher = _Publisher()
+    auditor = AccessAuditor(
+        publisher=publisher,  # type: ignore[arg-type]
+        clock=FixedClock(at=datetime(2026, 11, 25, 9, tzinfo=UTC)),
+    )
+    await auditor.record(
+        principal=Principal(token_id=1, name="anna", role=Role.REGULATOR, clinics=frozenset()),
+        channel=AccessChannel.DASHBOARD,
+        resource="GET /sessions/s-1",
+        query={},
+        outcome=AccessOutcome.ALLOWED,
+        clinic_id="c",
+        patient_ids=["pt-1"],
+        session_id="s-1",
+    )
+    assert publisher.topics == {ACCESS_TOPIC}

@@ -10,7 +10,7 @@ from typing import Any, Literal
 import yaml
 from faststream.specification import AsyncAPI
 
-from events import DLQ_TOPIC, TOPIC, SessionEvent
+from events import ACCESS_TOPIC, DLQ_TOPIC, TOPIC, AccessRecorded, SessionEvent
 from services.adapters.kafka.broker import make_broker
 from services.adapters.kafka.recorder_subscriber import register_recorder
 from services.recording import BatchOutcome, IncomingMessage
@@ -40,9 +40,20 @@ def asyncapi_document(*, fmt: Literal["yaml", "json"] | str = "yaml") -> str:
         title="clinic-publishers",
         description=(
             "Clinic systems publish one JSON event per message (UTF-8), keyed by session_id, "
-            "or by patient_id for consent.given, consent.withdrawn and rems.patient_enrolled."
+            "or by patient_id for consent.given, consent.withdrawn and rems.patient_enrolled. "
+            "Every type except access.recorded, which is rejected here as wrong_topic."
         ),
         schema=SessionEvent,
+    )
+    broker.publisher(
+        ACCESS_TOPIC,
+        title="kapaudit-access-records",
+        description=(
+            "kapaudit's API and dashboard publish one access.recorded per patient whose data "
+            "a read disclosed, keyed by patient_id. Only kapaudit writes here (clinic systems "
+            "get no access to this topic); any other event type here is rejected as wrong_topic."
+        ),
+        schema=AccessRecorded,
     )
     broker.publisher(
         DLQ_TOPIC,

@@ -9,7 +9,7 @@ from types import TracebackType
 
 from faststream.kafka import KafkaBroker
 
-from events import TOPIC, SessionEvent, canonical_json, parse_event, partition_key
+from events import TOPIC, SessionEvent, canonical_json, check_topic, parse_event, partition_key
 from services.adapters.kafka.broker import make_broker
 
 __all__ = ["EventPublisher"]
@@ -21,7 +21,9 @@ class EventPublisher:
     """Publishes contract-valid events to ``kap.session-events.v1`` and waits for the acks.
 
     Events are validated before they leave, so a clinic service learns about a
-    bad event from an exception here instead of from the dead-letter topic.
+    bad event from an exception here instead of from the dead-letter topic. That
+    includes the topic: ``access.recorded`` goes only to ``kap.access-events.v1``,
+    and only when the caller names that topic (kapaudit's access auditor does).
     """
 
     def __init__(
@@ -52,26 +54,40 @@ class EventPublisher:
         if self._owns_broker:
             await self._broker.stop()
 
-    async def publish(self, event: SessionEvent | dict[str, object] | bytes) -> None:
-        """Publish one event; returns once the broker acknowledged it."""
-        checked = _checked(event)
+    async def publish(
+        self, event: SessionEvent | dict[str, object] | bytes, *, topic: str = TOPIC
+    ) -> None:
+        """Publish one event; returns once the broker acknowledged it.
+
+        Raises ``EventRejected`` (``wrong_topic``) for an event that does not travel on
+        ``topic``, as the recorder would reject it.
+        """
+        checked = _checked(event, topic=topic)
         await self._broker.publish(
             canonical_json(checked),
-            topic=TOPIC,
+            topic=topic,
             key=partition_key(checked),
             headers=_HEADERS,
         )
 
-    async def publish_many(self, events: Iterable[SessionEvent | dict[str, object] | bytes]) -> int:
-        """Publish several events concurrently; returns once every one is acknowledged."""
-        checked = [_checked(event) for event in events]
-        await asyncio.gather(*(self.publish(event) for event in checked))
+    async def publish_many(
+        self, events: Iterable[SessionEvent | dict[str, object] | bytes], *, topic: str = TOPIC
+    ) -> int:
+        """Publish several events concurrently; returns once every one is acknowledged.
+
+        Every event is checked before any is sent.
+        """
+        checked = [_checked(event, topic=topic) for event in events]
+        await asyncio.gather(*(self.publish(event, topic=topic) for event in checked))
         return len(checked)
 
 
-def _checked(event: SessionEvent | dict[str, object] | bytes) -> SessionEvent:
+def _checked(event: SessionEvent | dict[str, object] | bytes, *, topic: str) -> SessionEvent:
     if isinstance(event, bytes):
-        return parse_event(event)
-    if isinstance(event, dict):
-        return parse_event(json.dumps(event).encode("utf-8"))
-    return event
+        parsed = parse_event(event)
+    elif isinstance(event, dict):
+        parsed = parse_event(json.dumps(event).encode("utf-8"))
+    else:
+        parsed = event
+    check_topic(parsed, topic)
+    return parsed

@@ -11,7 +11,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.message import StreamMessage
 
-from events import TOPIC
+from events import ACCESS_TOPIC, TOPIC
 from services.recording import IncomingMessage, KafkaCoordinates, Recorder
 
 __all__ = ["register_recorder"]
@@ -34,10 +34,16 @@ def register_recorder(
     batch_timeout_ms: int,
     retry_delay_s: float = 1.0,
 ) -> None:
-    """Subscribe the recorder to the event topic in ``group_id``."""
+    """Subscribe the recorder to the event and access topics in ``group_id``.
+
+    One subscriber for both: a batch may mix them, and is stored in one transaction
+    and committed (both topics' offsets) only after it, as with one topic. Which types
+    may arrive on which topic is the recorder's check (``wrong_topic``).
+    """
 
     @broker.subscriber(
         TOPIC,
+        ACCESS_TOPIC,
         group_id=group_id,
         batch=True,
         max_records=batch_size,
@@ -48,7 +54,11 @@ def register_recorder(
         ack_policy=AckPolicy.MANUAL,
         decoder=_raw_records,
         title="kapaudit-recorder",
-        description="Records every session event once in the append-only, hash-chained log.",
+        description=(
+            "Records every event of both topics once in the append-only, hash-chained log; "
+            "access.recorded is accepted only from kap.access-events.v1, every other type "
+            "only from kap.session-events.v1 (else rejected as wrong_topic)."
+        ),
     )
     async def record_session_events(body: Any, msg: KafkaMessage) -> None:
         incoming = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
-from events import DLQ_TOPIC, TOPIC
+from events import ACCESS_TOPIC, DLQ_TOPIC, TOPIC
 
 __all__ = ["ensure_topics"]
 
@@ -13,14 +13,15 @@ __all__ = ["ensure_topics"]
 async def ensure_topics(
     *, bootstrap_servers: str, partitions: int, replication_factor: int = 1
 ) -> list[str]:
-    """Create the event and dead-letter topics when absent; return the ones created."""
+    """Create the event, access and dead-letter topics when absent; return the ones
+    created."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="kapaudit-admin")
     await admin.start()
     try:
         existing = set(await admin.list_topics())
         wanted = [
             NewTopic(name, num_partitions=partitions, replication_factor=replication_factor)
-            for name in (TOPIC, DLQ_TOPIC)
+            for name in (TOPIC, ACCESS_TOPIC, DLQ_TOPIC)
             if name not in existing
         ]
         if not wanted:
