@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -22,11 +23,20 @@ from services.adapters.sql.tables import event_log
 from services.clock import Clock
 from services.profiles import ClinicProfiles
 
-__all__ = ["ComplianceQueries", "SessionNotFoundError"]
+__all__ = ["ComplianceQueries", "SessionNotFoundError", "SessionView"]
 
 
 class SessionNotFoundError(LookupError):
     """No session with that id is in the read models."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SessionView:
+    """Everything a page about one session shows, as of one instant."""
+
+    history: SessionHistory
+    verdict: SessionVerdict
+    timeline: Timeline
 
 
 class ComplianceQueries:
@@ -47,6 +57,16 @@ class ComplianceQueries:
     async def timeline(self, session_id: str, *, as_of: datetime | None = None) -> Timeline:
         session, patient = await self.session_and_patient(session_id)
         return build_timeline(session=session, patient=patient, as_of=as_of or self._clock.now())
+
+    async def view(self, session_id: str, *, as_of: datetime | None = None) -> SessionView:
+        """The session's history, verdict and timeline, from one read of its histories."""
+        session, patient = await self.session_and_patient(session_id)
+        instant = as_of or self._clock.now()
+        return SessionView(
+            history=session,
+            verdict=self._judge(session, patient, as_of=instant),
+            timeline=build_timeline(session=session, patient=patient, as_of=instant),
+        )
 
     async def verdict(self, session_id: str, *, as_of: datetime | None = None) -> SessionVerdict:
         session, patient = await self.session_and_patient(session_id)

@@ -78,11 +78,8 @@ class StoredProjection:
     async def clear(self, connection: AsyncConnection) -> None:
         """Forget every entry; the log is replayed from the start by the current fold."""
         await connection.execute(delete(self.table))
-        await write_checkpoint(connection, name=self.name, position=0)
-        await connection.execute(
-            update(projection_checkpoints)
-            .where(projection_checkpoints.c.name == self.name)
-            .values(version=self.projection.version)
+        await write_checkpoint(
+            connection, name=self.name, position=0, version=self.projection.version
         )
 
 
@@ -148,12 +145,16 @@ async def built_version(connection: AsyncConnection, *, name: str) -> int | None
     return None if version is None else int(version)
 
 
-async def write_checkpoint(connection: AsyncConnection, *, name: str, position: int) -> None:
+async def write_checkpoint(
+    connection: AsyncConnection, *, name: str, position: int, version: int | None = None
+) -> None:
+    """Move projection ``name``'s checkpoint, and record the fold ``version`` when given."""
     await read_checkpoint(connection, name=name)
+    values: dict[str, int] = {"position": position}
+    if version is not None:
+        values["version"] = version
     await connection.execute(
-        update(projection_checkpoints)
-        .where(projection_checkpoints.c.name == name)
-        .values(position=position)
+        update(projection_checkpoints).where(projection_checkpoints.c.name == name).values(values)
     )
 
 

@@ -62,9 +62,9 @@ PatientIdQuery = Annotated[
 ]
 
 
-def storable_identifier(value: str) -> bool:
-    """Whether ``value`` could be a recorded identifier at all."""
-    return 0 < len(value) <= 64 and "\x00" not in value
+def storable_identifier(value: str, *, longest: int = 64) -> bool:
+    """Whether ``value`` could be a recorded identifier (of at most ``longest`` characters)."""
+    return 0 < len(value) <= longest and "\x00" not in value
 
 
 def parse_instant(text: str, *, name: str) -> datetime:

@@ -9,15 +9,13 @@ from fastapi import Request, status
 
 from events import AccessChannel, AccessOutcome
 from services.auth import Principal
+from services.http.api.availability import BROKER_TIMEOUT_SECONDS
 from services.http.context import HttpContext
 from services.http.dashboard.pages import PageError
 
 __all__ = ["record_refusal", "record_view"]
 
 _log = logging.getLogger("kapaudit.dashboard")
-
-_DENIAL_WAIT_SECONDS = 10.0
-"""How long a background denial record may wait for the broker before it is logged as lost."""
 
 
 async def record_view(
@@ -79,7 +77,7 @@ def record_refusal(
         clinic_id=clinic_id,
         patient_id=patient_id,
         session_id=session_id,
-        within=_DENIAL_WAIT_SECONDS,
+        within=BROKER_TIMEOUT_SECONDS,
     )
 
 

@@ -130,7 +130,7 @@ def parse_as_of(text: str) -> datetime | None:
 def check_identifier(text: str, *, name: str, longest: int = 64) -> None:
     """A 400 page unless ``text`` (the parameter ``name``) could be a recorded identifier:
     as the API, 1 to ``longest`` characters and no NUL (no database can store it)."""
-    if not (0 < len(text) <= longest and "\x00" not in text):
+    if not storable_identifier(text, longest=longest):
         raise _bad_address(
             f"{name}: {_shown(text)} is not an identifier (1 to {longest} characters, no NUL)"
         )

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Request, Response, status
 
 from events import DoseAdministered, PatientDischarged, VitalsRecorded
 from projections import SessionHistory, apply_amendments
-from projections.compliance import SessionVerdict
 from projections.timeline import Timeline
 from services.auth import Principal, Role
 from services.http.api.params import storable_identifier
@@ -128,12 +127,11 @@ async def session_page(
         )
         raise _not_permitted(principal)
     try:
-        verdict: SessionVerdict = await context.queries.verdict(session_id, as_of=instant)
-        timeline = await context.queries.timeline(session_id, as_of=instant)
+        view = await context.queries.view(session_id, as_of=instant)
     except SessionNotFoundError:
         raise _missing(principal, session_id) from None
-    history, _ = await context.queries.session_and_patient(session_id)
-    chart = chart_of(history, context, as_of=instant)
+    verdict, timeline = view.verdict, view.timeline
+    chart = chart_of(view.history, context, as_of=instant)
     await record_view(
         request,
         context,
