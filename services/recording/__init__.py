@@ -8,7 +8,7 @@ from services.recording.messages import (
     ValidEvent,
 )
 from services.recording.ports import DeadLetterSink, EventStore
-from services.recording.recorder import Recorder, classify
+from services.recording.recorder import Recorder, RecorderMetrics, classify
 
 __all__ = [
     "BatchOutcome",
@@ -17,6 +17,7 @@ __all__ = [
     "IncomingMessage",
     "KafkaCoordinates",
     "Recorder",
+    "RecorderMetrics",
     "Rejection",
     "ValidEvent",
     "classify",

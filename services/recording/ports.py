@@ -29,4 +29,6 @@ class EventStore(Protocol):
 class DeadLetterSink(Protocol):
     """Where rejected messages go for the people who publish them to see."""
 
-    async def send(self, rejections: Sequence[Rejection]) -> None: ...
+    async def send(self, rejection: Rejection) -> None:
+        """Deliver one dead letter and wait for it to be acknowledged; raise if it was not."""
+        ...

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from events import (
     EventRejected,
@@ -16,7 +19,21 @@ from services.clock import Clock
 from services.recording.messages import BatchOutcome, IncomingMessage, Rejection, ValidEvent
 from services.recording.ports import DeadLetterSink, EventStore
 
-__all__ = ["Recorder", "classify"]
+__all__ = ["DEAD_LETTER_RETRY_DELAYS_S", "Recorder", "RecorderMetrics", "classify"]
+
+_log = logging.getLogger("kapaudit.recorder")
+
+DEAD_LETTER_RETRY_DELAYS_S: tuple[float, ...] = (0.5, 2.0)
+"""Pauses between the attempts to deliver one dead letter (three attempts in all)."""
+
+
+@dataclass(slots=True, kw_only=True)
+class RecorderMetrics:
+    """Counters an operator watches; the recorder logs every change of them too."""
+
+    dead_letters_sent: int = 0
+    dead_letters_failed: int = 0
+    """Rejections stored in ``rejected_events`` whose dead letter never reached the topic."""
 
 
 def classify(messages: Sequence[IncomingMessage]) -> tuple[list[ValidEvent], list[Rejection]]:
@@ -84,12 +101,25 @@ class Recorder:
     Dead letters go out after the commit so that a crash in between only repeats
     them on redelivery (the store keeps each rejected offset once and reports it
     again), and never leaves a dead letter for a batch that was rolled back.
+
+    Delivering a dead letter is tried a bounded number of times, then counted and
+    logged as failed: the rejection is already stored, and a dead letter the topic
+    will never take must not hold back every later event of its partition.
     """
 
-    def __init__(self, *, store: EventStore, dead_letters: DeadLetterSink, clock: Clock) -> None:
+    def __init__(
+        self,
+        *,
+        store: EventStore,
+        dead_letters: DeadLetterSink,
+        clock: Clock,
+        dead_letter_retry_delays_s: Sequence[float] = DEAD_LETTER_RETRY_DELAYS_S,
+    ) -> None:
         self._store = store
         self._dead_letters = dead_letters
         self._clock = clock
+        self._retry_delays = tuple(dead_letter_retry_delays_s)
+        self.metrics = RecorderMetrics()
 
     async def record_batch(self, messages: Sequence[IncomingMessage]) -> BatchOutcome:
         valid, invalid = classify(messages)
@@ -97,5 +127,33 @@ class Recorder:
             valid=valid, invalid=invalid, recorded_at=self._clock.now()
         )
         if outcome.rejections:
-            await self._dead_letters.send(outcome.rejections)
+            await asyncio.gather(*(self._dead_letter(r) for r in outcome.rejections))
         return outcome
+
+    async def _dead_letter(self, rejection: Rejection) -> None:
+        coordinates = rejection.coordinates
+        where = f"{coordinates.topic}/{coordinates.partition}@{coordinates.offset}"
+        for attempt, delay in enumerate((*self._retry_delays, None), start=1):
+            try:
+                await self._dead_letters.send(rejection)
+            except Exception as failure:
+                if delay is None:
+                    self.metrics.dead_letters_failed += 1
+                    _log.error(
+                        "dead letter for %s (%s) not delivered after %d attempts: %r; "
+                        "the rejection is kept in rejected_events "
+                        "(dead_letters_failed=%d)",
+                        where,
+                        rejection.reason.value,
+                        attempt,
+                        failure,
+                        self.metrics.dead_letters_failed,
+                    )
+                    return
+                _log.warning(
+                    "dead letter for %s not delivered (attempt %d): %r", where, attempt, failure
+                )
+                await asyncio.sleep(delay)
+            else:
+                self.metrics.dead_letters_sent += 1
+                return

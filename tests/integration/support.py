@@ -43,7 +43,9 @@ async def produce_raw(
     bootstrap_servers: str, topic: str, messages: list[tuple[bytes | None, bytes]]
 ) -> None:
     """Publish (key, value) pairs with a plain aiokafka producer, as a non-Python service would."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, acks="all")
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap_servers, acks="all", max_request_size=2 * 1024 * 1024
+    )
     await producer.start()
     try:
         for key, value in messages:
@@ -80,6 +82,9 @@ async def read_dead_letters(
                             "errors": json.loads(headers.get("kapaudit-errors", "[]")),
                             "topic": headers.get("kapaudit-source-topic"),
                             "offset": int(headers.get("kapaudit-source-offset", "-1")),
+                            "payload": headers.get("kapaudit-payload"),
+                            "original_bytes": int(headers.get("kapaudit-original-bytes", "-1")),
+                            "original_sha256": headers.get("kapaudit-original-sha256"),
                         }
                     )
     finally:

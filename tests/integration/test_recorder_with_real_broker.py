@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from events import TOPIC, RejectionReason
@@ -118,3 +119,34 @@ async def test_each_kind_of_invalid_message_reaches_the_dead_letter_topic_with_i
     assert by_value[encode(timeless)]["errors"][0]["path"] == "occurred_at"
     assert sorted(r.event_id for r in rows) == sorted(d["event_id"] for d in good)
     assert {r.raw: r.reason for r in stored} == invalid
+
+
+async def test_a_message_too_big_for_the_dead_letter_topic_does_not_stop_its_partition(
+    kafka: EmbeddedBroker, database_url: str
+) -> None:
+    # 1,048,400 bytes: Kafka takes it, but the original plus the dead letter's headers
+    # is over the producer's 1 MiB; it used to rewind the batch every second, for good.
+    huge = b'{"pad": "' + b"x" * (1_048_400 - 11) + b'"}'
+    after = document("session.started", session_id="s-huge")
+    settings = settings_for(bootstrap_servers=kafka.bootstrap_servers, database_url=database_url)
+    async with running_stack(settings) as stack:
+        await produce_raw(
+            kafka.bootstrap_servers, TOPIC, [(b"s-huge", huge), (b"s-huge", encode(after))]
+        )
+
+        async def later_event_recorded() -> bool:
+            return await stack.store.count() >= 1
+
+        await wait_until(later_event_recorded, what="the event behind the huge message")
+        [letter] = await read_dead_letters(kafka.bootstrap_servers, count=1)
+        [stored] = await stack.store.rejections()
+        rows = await stack.store.rows()
+    assert [r.event_id for r in rows] == [after["event_id"]]
+    assert stored.raw == huge
+    assert stored.reason is RejectionReason.TOO_LARGE
+    assert letter["reason"] == RejectionReason.TOO_LARGE.value
+    assert letter["payload"] == "truncated"
+    assert huge.startswith(letter["value"])
+    assert len(letter["value"]) < len(huge)
+    assert letter["original_sha256"] == hashlib.sha256(huge).hexdigest()
+    assert letter["original_bytes"] == len(huge)

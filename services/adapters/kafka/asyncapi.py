@@ -61,7 +61,9 @@ def asyncapi_document(*, fmt: Literal["yaml", "json"] | str = "yaml") -> str:
         description=(
             "The original bytes of every rejected message; headers kapaudit-reason, "
             "kapaudit-errors (JSON list of {path, message}) and kapaudit-source-topic/"
-            "-partition/-offset say why and where it came from."
+            "-partition/-offset say why and where it came from. An original too big to "
+            "travel is cut to its first 64 KiB (kapaudit-payload: truncated); "
+            "kapaudit-original-bytes and kapaudit-original-sha256 describe the original."
         ),
         schema=bytes,
     )
