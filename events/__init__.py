@@ -27,8 +27,12 @@ from events.consent import (
     ConsentWithdrawn,
     ConsentWithdrawnPayload,
 )
+from events.correctable import CORRECTABLE_FIELDS, correction_problem
 from events.discharge import PatientDischarged, PatientDischargedPayload
 from events.dosing import (
+    MAX_DOSE_MG,
+    MAX_INFUSION_MINUTES,
+    MAX_WASTE_MG,
     DoseAdministered,
     DoseAdministeredPayload,
     DoseWasted,
@@ -54,7 +58,13 @@ from events.envelope import (
 from events.errors import ROOT_PATH, EventRejected, FieldError, RejectionReason
 from events.examples import EXAMPLES
 from events.integration import IntegrationNoteRecorded, IntegrationNoteRecordedPayload
-from events.parsing import MAX_EVENT_BYTES, MAX_NESTING_DEPTH, parse_event
+from events.parsing import (
+    MAX_EVENT_BYTES,
+    MAX_NESTING_DEPTH,
+    parse_event,
+    parse_event_with_canonical,
+    read_stored_event,
+)
 from events.primitives import (
     ClinicId,
     ContractModel,
@@ -101,13 +111,17 @@ from events.vitals import MEASUREMENT_FIELDS, VitalsRecorded, VitalsRecordedPayl
 
 __all__ = [
     "ACCESS_TOPIC",
+    "CORRECTABLE_FIELDS",
     "CURRENT_SCHEMA_VERSION",
     "DEFAULT_PARTITIONS",
     "DLQ_TOPIC",
     "EVENT_TYPES",
     "EXAMPLES",
+    "MAX_DOSE_MG",
     "MAX_EVENT_BYTES",
+    "MAX_INFUSION_MINUTES",
     "MAX_NESTING_DEPTH",
+    "MAX_WASTE_MG",
     "MEASUREMENT_FIELDS",
     "PATIENT_LEVEL_EVENT_TYPES",
     "ROOT_PATH",
@@ -176,10 +190,13 @@ __all__ = [
     "canonical_bytes",
     "canonical_json",
     "check_topic",
+    "correction_problem",
     "json_kind",
     "load_strict_json",
     "parse_event",
+    "parse_event_with_canonical",
     "partition_key",
+    "read_stored_event",
     "rule_violation",
     "stream_id",
     "supported_versions",

@@ -3,8 +3,9 @@
 from typing import Literal, Self
 from uuid import UUID
 
-from pydantic import Field, JsonValue, model_validator
+from pydantic import Field, JsonValue, field_validator, model_validator
 
+from events.correctable import correction_problem
 from events.envelope import EventEnvelope
 from events.primitives import ContractModel, FieldName, Identifier, Text
 from events.rules import rule_violation
@@ -22,9 +23,23 @@ class RecordAmendedPayload(ContractModel):
     """Why the record is corrected (at most 1000 characters)."""
     corrected: dict[FieldName, JsonValue] = Field(
         min_length=1,
-        description="Payload field names of the amended event mapped to their corrected values.",
+        description="Payload field names of the amended event mapped to their corrected values; "
+        "each value must be valid for that field as the event types that have it define it "
+        "(a dose_mg within its range, a reason of at most 1000 characters).",
     )
-    """Payload field names of the amended event mapped to their corrected values."""
+    """Payload field names of the amended event mapped to their corrected values; each value
+    must be valid for that field as the event types that have it define it (a dose_mg within
+    its range, a reason of at most 1000 characters)."""
+
+    @field_validator("corrected", mode="after")
+    @classmethod
+    def _values_fit_their_fields(cls, corrected: dict[str, JsonValue]) -> dict[str, JsonValue]:
+        # Unbounded JSON here once let a 256 KiB event grow to 973 KB in canonical form.
+        for name, value in corrected.items():
+            problem = correction_problem(name, value)
+            if problem is not None:
+                raise rule_violation(message=problem, fields=(name,))
+        return corrected
 
 
 class RecordAmended(EventEnvelope):

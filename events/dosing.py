@@ -1,6 +1,6 @@
 """Controlled-substance records: a dose given, and drug left over and wasted."""
 
-from typing import Literal, Self
+from typing import Final, Literal, Self
 
 from pydantic import Field, model_validator
 
@@ -9,7 +9,25 @@ from events.envelope import SessionLevelEvent
 from events.primitives import ContractModel, Identifier
 from events.rules import rule_violation
 
-__all__ = ["DoseAdministered", "DoseAdministeredPayload", "DoseWasted", "DoseWastedPayload"]
+__all__ = [
+    "MAX_DOSE_MG",
+    "MAX_INFUSION_MINUTES",
+    "MAX_WASTE_MG",
+    "DoseAdministered",
+    "DoseAdministeredPayload",
+    "DoseWasted",
+    "DoseWastedPayload",
+]
+
+# Plausible ranges, so that no valid number is absurd and no sum of valid numbers
+# overflows a report. The brief's doses: IV 0.5 mg/kg over 40 min (at most 400 kg), IM and
+# sublingual ketamine in the low hundreds of mg, SPRAVATO 56 or 84 mg.
+MAX_DOSE_MG: Final = 1000
+"""The largest single administration accepted, in mg (above any KAP dose in the brief)."""
+MAX_INFUSION_MINUTES: Final = 480
+"""The longest infusion accepted, in minutes (eight hours; KAP infusions run about 40)."""
+MAX_WASTE_MG: Final = 5000
+"""The largest waste accepted, in mg: the contents of a large multi-dose vial."""
 
 
 class DoseAdministeredPayload(ContractModel):
@@ -20,8 +38,13 @@ class DoseAdministeredPayload(ContractModel):
     """The drug given."""
     route: Route = Field(description="Route of administration.")
     """Route of administration."""
-    dose_mg: float = Field(gt=0, allow_inf_nan=False, description="Amount given in mg (> 0).")
-    """Amount given in mg (> 0)."""
+    dose_mg: float = Field(
+        gt=0,
+        le=MAX_DOSE_MG,
+        allow_inf_nan=False,
+        description="Amount given in mg (> 0, at most 1000).",
+    )
+    """Amount given in mg (> 0, at most 1000)."""
     lot_number: Identifier = Field(description="Manufacturer's lot number of the drug.")
     """Manufacturer's lot number of the drug."""
     ndc: Identifier | None = Field(default=None, description="National Drug Code, if recorded.")
@@ -29,18 +52,19 @@ class DoseAdministeredPayload(ContractModel):
     infusion_minutes: float | None = Field(
         default=None,
         gt=0,
+        le=MAX_INFUSION_MINUTES,
         allow_inf_nan=False,
-        description="Infusion duration in minutes (> 0); required when route is `iv`.",
+        description="Infusion duration in minutes (> 0, at most 480); required when route is `iv`.",
     )
-    """Infusion duration in minutes (> 0); required when route is `iv`."""
+    """Infusion duration in minutes (> 0, at most 480); required when route is `iv`."""
     patient_weight_kg: float | None = Field(
         default=None,
-        gt=0,
+        ge=20,
         le=400,
         allow_inf_nan=False,
-        description="Patient weight in kg (> 0, at most 400); required when route is `iv`.",
+        description="Patient weight in kg (20-400); required when route is `iv`.",
     )
-    """Patient weight in kg (> 0, at most 400); required when route is `iv`."""
+    """Patient weight in kg (20-400); required when route is `iv`."""
     container_id: Identifier | None = Field(
         default=None, description="The vial, device or container the dose was drawn from."
     )
@@ -75,8 +99,13 @@ class DoseWastedPayload(ContractModel):
 
     medication: Medication = Field(description="The drug wasted.")
     """The drug wasted."""
-    amount_mg: float = Field(gt=0, allow_inf_nan=False, description="Amount wasted in mg (> 0).")
-    """Amount wasted in mg (> 0)."""
+    amount_mg: float = Field(
+        gt=0,
+        le=MAX_WASTE_MG,
+        allow_inf_nan=False,
+        description="Amount wasted in mg (> 0, at most 5000).",
+    )
+    """Amount wasted in mg (> 0, at most 5000)."""
     lot_number: Identifier = Field(description="Manufacturer's lot number of the drug.")
     """Manufacturer's lot number of the drug."""
     container_id: Identifier | None = Field(

@@ -6,6 +6,7 @@ from typing import Any, Final
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
+from events.canonical import canonical_json
 from events.catalogue import SESSION_EVENT_ADAPTER, SessionEvent
 from events.envelope import SERVER_FIELDS
 from events.errors import ROOT_PATH, EventRejected, FieldError, RejectionReason
@@ -13,10 +14,18 @@ from events.rules import RULE_FIELDS_CONTEXT_KEY
 from events.strict_json import json_kind, load_strict_json
 from events.upcasting import upcast
 
-__all__ = ["MAX_EVENT_BYTES", "MAX_NESTING_DEPTH", "parse_event"]
+__all__ = [
+    "MAX_EVENT_BYTES",
+    "MAX_NESTING_DEPTH",
+    "parse_event",
+    "parse_event_with_canonical",
+    "read_stored_event",
+]
 
 MAX_EVENT_BYTES: Final = 256 * 1024
-"""The largest event accepted, in bytes of UTF-8 JSON."""
+"""The largest event accepted, in bytes of UTF-8 JSON: both as published and in the
+canonical form that the log stores (which may be longer: `1E15` becomes
+`1000000000000000.0`)."""
 
 MAX_NESTING_DEPTH: Final = 32
 """The deepest nesting of JSON objects and arrays accepted (an event itself needs 4)."""
@@ -26,14 +35,44 @@ def parse_event(raw: bytes) -> SessionEvent:
     """Parse, upcast and strictly validate one published event.
 
     Checks run in this order, and the first failing stage decides the rejection reason:
-    size, UTF-8, JSON object, event type, schema version, then the schema itself.
+    size, UTF-8, JSON object, event type, schema version, the schema itself, then the
+    size of the canonical form the log would store.
     Raises `EventRejected`; never any other exception for bad input.
     """
+    return parse_event_with_canonical(raw)[0]
+
+
+def parse_event_with_canonical(raw: bytes) -> tuple[SessionEvent, bytes]:
+    """`parse_event`, also returning the event's canonical JSON (what the log stores)."""
     if len(raw) > MAX_EVENT_BYTES:
         raise _rejected(
             reason=RejectionReason.TOO_LARGE,
             message=f"Event is {len(raw)} bytes; the limit is {MAX_EVENT_BYTES} bytes (256 KiB)",
         )
+    event = _validated(raw)
+    canonical = canonical_json(event)
+    if len(canonical) > MAX_EVENT_BYTES:
+        # Checked here, once, so that whatever the log accepts it can always read back.
+        raise _rejected(
+            reason=RejectionReason.TOO_LARGE,
+            message=f"Event is {len(canonical)} bytes in canonical form (numbers written out "
+            f"in full); the limit is {MAX_EVENT_BYTES} bytes (256 KiB)",
+        )
+    return event, canonical
+
+
+def read_stored_event(stored: str | bytes) -> SessionEvent:
+    """An event the log (or a read model) stored, in canonical JSON, as a model again.
+
+    Ingest limits (size, nesting) are not applied again: the event passed them when it
+    was recorded, and a stored event must stay readable. The schema still is, so an
+    event stored under an older, looser contract raises `EventRejected`; its readers
+    report and skip it rather than stall.
+    """
+    return _validated(stored.encode("utf-8") if isinstance(stored, str) else stored)
+
+
+def _validated(raw: bytes) -> SessionEvent:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

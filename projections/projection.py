@@ -40,21 +40,40 @@ class Projection(Generic[K, S]):
 
 
 def fold(
-    projection: Projection[K, S], states: Mapping[K, S], events: Iterable[Recorded]
+    projection: Projection[K, S],
+    states: Mapping[K, S],
+    events: Iterable[Recorded],
+    *,
+    on_fault: Callable[[Recorded, Exception], None] | None = None,
 ) -> dict[K, S]:
-    """Fold ``events`` into ``states``; returns only the entries that changed."""
+    """Fold ``events`` into ``states``; returns only the entries that changed.
+
+    With ``on_fault``, an event that ``keys`` or ``evolve`` fails on is left out of every
+    entry it touches and handed to ``on_fault``, and the fold goes on; without, it raises.
+    """
     changed: dict[K, S] = {}
     for recorded in events:
-        for key in projection.keys(recorded):
-            current = changed[key] if key in changed else states.get(key)
-            changed[key] = projection.evolve(current, recorded, key=key)
+        try:
+            updates = {
+                key: projection.evolve(
+                    changed[key] if key in changed else states.get(key), recorded, key=key
+                )
+                for key in projection.keys(recorded)
+            }
+        except Exception as problem:
+            if on_fault is None:
+                raise
+            on_fault(recorded, problem)
+            continue
+        changed.update(updates)
     return changed
 
 
 SESSIONS: Projection[str, SessionHistory] = Projection(
     name="sessions",
     # 2: events of another clinic or patient stay out; corrected bookings set the protocol.
-    version=2,
+    # 3: events outside the contract's ranges (doses, corrections) are skipped as faults.
+    version=3,
     keys=session_keys,
     evolve=evolve_session,
     to_document=SessionHistory.to_document,
@@ -64,7 +83,8 @@ SESSIONS: Projection[str, SessionHistory] = Projection(
 PATIENTS: Projection[str, PatientHistory] = Projection(
     name="patients",
     # 2: also holds the patient's integration notes and corrections moving them.
-    version=2,
+    # 3: events outside the contract's ranges (doses, corrections) are skipped as faults.
+    version=3,
     keys=patient_keys,
     evolve=evolve_patient,
     to_document=PatientHistory.to_document,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from events import SessionEvent, canonical_json, parse_event
+from events import SessionEvent, canonical_json, read_stored_event
 
 __all__ = ["Recorded"]
 
@@ -35,7 +35,7 @@ class Recorded:
     @classmethod
     def from_document(cls, document: dict[str, Any]) -> Recorded:
         return cls(
-            event=parse_event(json.dumps(document["event"]).encode("utf-8")),
+            event=read_stored_event(json.dumps(document["event"])),
             position=int(document["position"]),
             recorded_at=datetime.fromisoformat(document["recorded_at"]),
         )

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import logging
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from events import parse_event
+from events import EventRejected, read_stored_event
 from projections import PatientHistory, Recorded, SessionHistory, patient_key_of
 from projections.access import AccessReport, build_access_report
 from projections.compliance import SessionVerdict
@@ -24,6 +26,8 @@ from services.clock import Clock
 from services.profiles import ClinicProfiles
 
 __all__ = ["ComplianceQueries", "SessionNotFoundError", "SessionView"]
+
+_log = logging.getLogger("kapaudit.queries")
 
 
 class SessionNotFoundError(LookupError):
@@ -160,14 +164,7 @@ class ComplianceQueries:
         async with self._engine.connect() as connection:
             rows = (await connection.execute(query.order_by(event_log.c.position))).all()
         return build_access_report(
-            (
-                Recorded(
-                    event=parse_event(row.event_json.encode("utf-8")),
-                    position=row.position,
-                    recorded_at=row.recorded_at,
-                )
-                for row in rows
-            ),
+            _readable(rows),
             clinic_id=clinic_id,
             patient_id=patient_id,
             token_name=token_name,
@@ -229,3 +226,16 @@ class ComplianceQueries:
                     history = PatientHistory.from_document(json.loads(history_json))
                     histories[history.patient_id] = history
         return histories
+
+
+def _readable(rows: Iterable[Any]) -> Iterator[Recorded]:
+    """Log rows as events; one the contract no longer reads is logged and left out, so a
+    single stored event never makes a whole report fail (the projector keeps it on record
+    in ``projection_faults`` too)."""
+    for row in rows:
+        try:
+            event = read_stored_event(row.event_json)
+        except EventRejected as unreadable:
+            _log.error("log position %d left out of a report: %s", row.position, unreadable)
+            continue
+        yield Recorded(event=event, position=row.position, recorded_at=row.recorded_at)

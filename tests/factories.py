@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import uuid
 from datetime import datetime, timedelta
@@ -63,3 +64,14 @@ def coordinates(offset: int | None = None) -> KafkaCoordinates:
         partition=0,
         offset=next(_offsets) if offset is None else offset,
     )
+
+
+def stored_under_a_looser_contract(session_id: str) -> tuple[str, ValidEvent]:
+    """A dose of 1e308 mg, as the log kept it before doses had a range: recorded and
+    hashed as given, but no longer valid by the contract. Returns its event id too."""
+    dose = document("dose.administered", session_id=session_id)
+    item = valid(dose)
+    stored = json.loads(item.canonical_json)
+    stored["payload"]["dose_mg"] = 1e308
+    legacy = json.dumps(stored, sort_keys=True, separators=(",", ":"))
+    return dose["event_id"], dataclasses.replace(item, canonical_json=legacy)

@@ -1,15 +1,17 @@
-"""``kapaudit projections``: rebuild read models from the log."""
+"""``kapaudit projections``: rebuild read models from the log, list what they skipped."""
 
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from sqlalchemy import select
 
 from services.adapters.sql import create_engine, upgrade_schema
 from services.adapters.sql.projection_store import STORED_PROJECTIONS
-from services.cli.common import console, load_settings
+from services.adapters.sql.read_model_tables import projection_faults
+from services.cli.common import console, load_settings, printable
 from services.cli.errors import CliError, friendly_errors
 from services.projecting import Projector
 
@@ -48,3 +50,37 @@ def rebuild(
 
     folded = asyncio.run(run())
     console.print(f"rebuilt {name or 'all projections'}: {folded} events folded")
+
+
+@projections_app.command("faults")
+@friendly_errors
+def faults() -> None:
+    """List the log events a projection could not fold and skipped (exit 1 if any)."""
+    settings = load_settings()
+
+    async def run() -> list[Any]:
+        engine = create_engine(settings.resolved_database_url())
+        try:
+            await upgrade_schema(engine)
+            async with engine.connect() as connection:
+                query = select(projection_faults).order_by(
+                    projection_faults.c.position, projection_faults.c.projection
+                )
+                return list((await connection.execute(query)).mappings())
+        finally:
+            await engine.dispose()
+
+    rows = asyncio.run(run())
+    if not rows:
+        console.print("no projection faults: every log event was folded")
+        return
+    console.print(f"{len(rows)} skipped event(s); the log still holds each one:")
+    for row in rows:
+        # One line each, ids first and unwrapped: what an operator copies into a ticket.
+        console.print(
+            f"position {row['position']} event {printable(row['event_id'])} "
+            f"({printable(row['projection'])}, {row['noted_at'].isoformat(timespec='seconds')}): "
+            f"{printable(row['problem'])}",
+            soft_wrap=True,
+        )
+    raise typer.Exit(1)

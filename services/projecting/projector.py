@@ -6,22 +6,25 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from events import parse_event
+from events import EventRejected, read_stored_event
 from projections import Recorded
 from services.adapters.sql.engine import WRITE_OPTION
 from services.adapters.sql.projection_store import (
     STORED_PROJECTIONS,
     StoredProjection,
     built_version,
+    insert_for,
     read_checkpoint,
     write_checkpoint,
 )
-from services.adapters.sql.read_model_tables import projection_checkpoints
+from services.adapters.sql.read_model_tables import projection_checkpoints, projection_faults
 from services.adapters.sql.tables import event_log
+from services.clock import Clock, SystemClock
 
 __all__ = ["Projector"]
 
@@ -42,8 +45,10 @@ class Projector:
         engine: AsyncEngine,
         names: Iterable[str] | None = None,
         batch_size: int = 1000,
+        clock: Clock | None = None,
     ) -> None:
         self._engine = engine
+        self._clock = clock or SystemClock()
         chosen = list(STORED_PROJECTIONS) if names is None else list(names)
         unknown = sorted(set(chosen) - set(STORED_PROJECTIONS))
         if unknown:
@@ -127,7 +132,10 @@ class Projector:
                 rows = (
                     await writer.execute(
                         select(
-                            event_log.c.position, event_log.c.recorded_at, event_log.c.event_json
+                            event_log.c.position,
+                            event_log.c.event_id,
+                            event_log.c.recorded_at,
+                            event_log.c.event_json,
                         )
                         .where(event_log.c.position > checkpoint)
                         .order_by(event_log.c.position)
@@ -136,16 +144,56 @@ class Projector:
                 ).all()
                 if not rows:
                     return 0
+                faults: list[dict[str, Any]] = []
+
+                def skip(position: int, event_id: str, problem: Exception) -> None:
+                    faults.append(
+                        {
+                            "projection": stored.name,
+                            "position": position,
+                            "event_id": event_id,
+                            "problem": f"{type(problem).__name__}: {problem}"[:2000],
+                            "noted_at": self._clock.now(),
+                        }
+                    )
+
+                readable = []
+                for row in rows:
+                    try:
+                        event = read_stored_event(row.event_json)
+                    except EventRejected as unreadable:
+                        skip(row.position, row.event_id, unreadable)
+                        continue
+                    readable.append(
+                        Recorded(event=event, position=row.position, recorded_at=row.recorded_at)
+                    )
                 await stored.apply(
                     writer,
-                    (
-                        Recorded(
-                            event=parse_event(row.event_json.encode("utf-8")),
-                            position=row.position,
-                            recorded_at=row.recorded_at,
-                        )
-                        for row in rows
+                    readable,
+                    on_fault=lambda recorded, problem: skip(
+                        recorded.position, recorded.event_id, problem
                     ),
                 )
+                if faults:
+                    await _note_faults(writer, faults)
                 await write_checkpoint(writer, name=stored.name, position=rows[-1].position)
                 return len(rows)
+
+
+async def _note_faults(connection: AsyncConnection, faults: list[dict[str, Any]]) -> None:
+    # Skipped, never retried: one event the fold cannot take must not stall every read
+    # model. The record stays, in the same transaction as the checkpoint that passes it.
+    for fault in faults:
+        _log.error(
+            "projection %s skipped log position %d (event %s): %s",
+            fault["projection"],
+            fault["position"],
+            fault["event_id"],
+            fault["problem"],
+        )
+    await connection.execute(
+        insert_for(connection, projection_faults).on_conflict_do_nothing(
+            index_elements=["projection", "position"]
+        ),
+        faults,
+    )

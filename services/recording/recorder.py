@@ -11,9 +11,8 @@ from events import (
     EventRejected,
     FieldError,
     RejectionReason,
-    canonical_json,
     check_topic,
-    parse_event,
+    parse_event_with_canonical,
 )
 from services.clock import Clock
 from services.recording.messages import BatchOutcome, IncomingMessage, Rejection, ValidEvent
@@ -59,7 +58,7 @@ def classify(messages: Sequence[IncomingMessage]) -> tuple[list[ValidEvent], lis
             )
             continue
         try:
-            event = parse_event(message.value)
+            event, canonical = parse_event_with_canonical(message.value)
         except EventRejected as rejected:
             invalid.append(
                 Rejection(
@@ -88,7 +87,7 @@ def classify(messages: Sequence[IncomingMessage]) -> tuple[list[ValidEvent], lis
         valid.append(
             ValidEvent(
                 event=event,
-                canonical_json=canonical_json(event).decode("utf-8"),
+                canonical_json=canonical.decode("utf-8"),
                 coordinates=message.coordinates,
             )
         )

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from services.adapters.sql import SqlEventStore, create_engine, upgrade_schema
-from tests.factories import session_documents, valid
+from tests.factories import session_documents, stored_under_a_looser_contract, valid
 
 ROOT = Path(__file__).resolve().parents[2]
 KAPAUDIT = [sys.executable, "-m", "services.cli.main"]
@@ -117,3 +117,25 @@ def test_tokens_are_created_once_listed_without_the_secret_and_revoked(tmp_path:
     bad = _run("tokens", "create", "--role", "overlord", env=env)
     assert bad.returncode == 2
     assert "--role: unknown role 'overlord'" in bad.stderr
+
+
+async def test_a_rebuild_skips_an_unreadable_event_and_projections_faults_lists_it(
+    tmp_path: Path,
+) -> None:
+    url = await _sqlite_log_with_events(tmp_path / "log.db", 3)
+    engine = create_engine(url)
+    legacy_id, legacy = stored_under_a_looser_contract("s-cli")
+    await SqlEventStore(engine=engine).record(
+        valid=[legacy], invalid=[], recorded_at=datetime.now(UTC)
+    )
+    await engine.dispose()
+    env = {"KAPAUDIT_DATABASE_URL": url}
+
+    rebuilt = _run("projections", "rebuild", env=env)
+    listed = _run("projections", "faults", env=env)
+
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert "8 events folded" in rebuilt.stdout
+    assert listed.returncode == 1
+    assert legacy_id in listed.stdout
+    assert "dose_mg" in listed.stdout

@@ -4,7 +4,7 @@ move the checkpoint, all in the caller's transaction."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +20,14 @@ from services.adapters.sql.read_model_tables import (
     projection_checkpoints,
 )
 
-__all__ = ["STORED_PROJECTIONS", "StoredProjection", "built_version", "read_checkpoint"]
+__all__ = [
+    "STORED_PROJECTIONS",
+    "StoredProjection",
+    "built_version",
+    "insert_for",
+    "read_checkpoint",
+    "write_checkpoint",
+]
 
 _CHUNK = 500
 
@@ -38,12 +45,29 @@ class StoredProjection:
     def name(self) -> str:
         return self.projection.name
 
-    async def apply(self, connection: AsyncConnection, events: Iterable[Recorded]) -> int:
-        """Fold ``events`` into the stored entries they touch; returns entries written."""
+    async def apply(
+        self,
+        connection: AsyncConnection,
+        events: Iterable[Recorded],
+        *,
+        on_fault: Callable[[Recorded, Exception], None] | None = None,
+    ) -> int:
+        """Fold ``events`` into the stored entries they touch; returns entries written.
+
+        ``on_fault`` receives each event the fold fails on, which is then left out (see
+        ``projections.fold``); without it, such an event raises.
+        """
         events = list(events)
-        keys = {key for recorded in events for key in self.projection.keys(recorded)}
+        keys: set[Any] = set()
+        for recorded in events:
+            try:
+                keys.update(self.projection.keys(recorded))
+            except Exception:
+                if on_fault is None:
+                    raise
+                # fold() meets the same failure and reports it.
         states = await self._load(connection, keys)
-        changed = fold(self.projection, states, events)
+        changed = fold(self.projection, states, events, on_fault=on_fault)
         rows = [
             {
                 self.key_column: key,
@@ -130,7 +154,7 @@ async def read_checkpoint(connection: AsyncConnection, *, name: str, lock: bool 
     position = (await connection.execute(query)).scalar_one_or_none()
     if position is None:
         await connection.execute(
-            _insert(connection, projection_checkpoints)
+            insert_for(connection, projection_checkpoints)
             .values(name=name, position=0)
             .on_conflict_do_nothing(index_elements=["name"])
         )
@@ -158,14 +182,15 @@ async def write_checkpoint(
     )
 
 
-def _insert(connection: AsyncConnection, table: Table) -> Any:
+def insert_for(connection: AsyncConnection, table: Table) -> Any:
+    """An INSERT of the connection's dialect, so callers can add ON CONFLICT clauses."""
     if connection.dialect.name == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
 
 
 def _upsert(connection: AsyncConnection, table: Table, key_column: str) -> Any:
-    statement = _insert(connection, table)
+    statement = insert_for(connection, table)
     return statement.on_conflict_do_update(
         index_elements=[key_column],
         set_={c.name: statement.excluded[c.name] for c in table.c if c.name != key_column},

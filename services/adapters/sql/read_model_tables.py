@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, String, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 from services.adapters.sql.tables import metadata
 from services.adapters.sql.types import UtcDateTime
 
-__all__ = ["proj_patients", "proj_sessions", "projection_checkpoints"]
+__all__ = ["proj_patients", "proj_sessions", "projection_checkpoints", "projection_faults"]
 
 projection_checkpoints = Table(
     "projection_checkpoints",
@@ -42,3 +52,17 @@ proj_patients = Table(
     Column("last_position", BigInteger, nullable=False),
     Column("history_json", Text, nullable=False),
 )
+
+projection_faults = Table(
+    "projection_faults",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
+    Column("projection", String(64), nullable=False),
+    Column("position", BigInteger, nullable=False),
+    Column("event_id", String(36), nullable=False),
+    Column("problem", Text, nullable=False),
+    Column("noted_at", UtcDateTime, nullable=False),
+    # A rebuild meets the same event again; it is on record once.
+    UniqueConstraint("projection", "position", name="uq_projection_faults_position"),
+)
+"""Log events a projection could not fold: skipped, so one event never stalls them all."""

@@ -14,7 +14,9 @@ from events import (
     EventRejected,
     FieldError,
     RejectionReason,
+    canonical_json,
     parse_event,
+    read_stored_event,
 )
 from events.examples import EXAMPLES
 
@@ -145,10 +147,14 @@ def test_nesting_deeper_than_the_limit_is_rejected_not_a_crash(
     )
 
 
-def test_nesting_up_to_the_limit_is_accepted() -> None:
-    event = parse_event(_amendment_nested(MAX_NESTING_DEPTH))
+def test_nesting_up_to_the_limit_passes_the_depth_check_and_meets_the_schema(
+    reject_bytes: RejectBytes,
+) -> None:
+    # No corrected field holds a nested value, so the schema refuses it, not the JSON reader.
+    rejection = reject_bytes(_amendment_nested(MAX_NESTING_DEPTH))
 
-    assert event.event_type == "record.amended"
+    assert rejection.reason is RejectionReason.SCHEMA_VIOLATION
+    assert [error.path for error in rejection.errors] == ["payload.corrected.x"]
 
 
 @pytest.mark.parametrize(
@@ -303,3 +309,50 @@ def _rejection_or_none(raw: bytes) -> EventRejected | None:
     except EventRejected as rejection:
         return rejection
     return None
+
+
+def _amendment_with_numbers(count: int) -> bytes:
+    """The shape that froze every read model: 1E15 is 4 bytes published, 18 stored."""
+    document = json.loads(json.dumps(EXAMPLES["record.amended"]))
+    document["payload"]["corrected"] = {f"f{i}": 1e15 for i in range(count)}
+    return json.dumps(document).replace("1000000000000000.0", "1E15").encode("utf-8")
+
+
+def test_an_amendment_padded_with_numbers_that_expand_when_stored_is_rejected_at_ingest(
+    reject_bytes: RejectBytes,
+) -> None:
+    raw = _amendment_with_numbers(16_000)
+    assert len(raw) < MAX_EVENT_BYTES
+
+    rejection = reject_bytes(raw)
+
+    assert rejection.reason is RejectionReason.SCHEMA_VIOLATION
+    assert rejection.errors[0] == FieldError(
+        path="payload.corrected.f0", message="Not a payload field of any correctable event type"
+    )
+
+
+def test_an_event_whose_canonical_form_is_over_the_limit_is_too_large(
+    monkeypatch: pytest.MonkeyPatch, reject_bytes: RejectBytes
+) -> None:
+    document = json.loads(json.dumps(EXAMPLES["dose.administered"]))
+    document["payload"]["dose_mg"] = 1000
+    raw = json.dumps(document, separators=(",", ":")).replace('"dose_mg":1000', '"dose_mg":1E3')
+    canonical = canonical_json(parse_event(raw.encode("utf-8")))
+    assert len(canonical) > len(raw)
+    # The published bytes are within the limit; what the log would store is not.
+    monkeypatch.setattr("events.parsing.MAX_EVENT_BYTES", len(raw))
+
+    rejection = reject_bytes(raw.encode("utf-8"))
+
+    assert rejection.reason is RejectionReason.TOO_LARGE
+    assert rejection.errors[0].message.startswith(f"Event is {len(canonical)} bytes in canonical")
+
+
+def test_a_stored_event_is_read_back_without_the_ingest_size_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    canonical = canonical_json(parse_event(json.dumps(EXAMPLES["vitals.recorded"]).encode()))
+    monkeypatch.setattr("events.parsing.MAX_EVENT_BYTES", 10)
+
+    assert read_stored_event(canonical).event_type == "vitals.recorded"

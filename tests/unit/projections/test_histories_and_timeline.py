@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from datetime import timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -136,14 +138,15 @@ def test_an_amendment_that_would_break_the_contract_is_kept_aside_with_its_reaso
         payload={
             "amends_event_id": events[3].event_id,
             "reason": "typo",
-            "corrected": {"spo2_pct": 130},
+            # Valid as a systolic pressure, but not above this check's diastolic 95.
+            "corrected": {"systolic_mmhg": 90},
         },
     )
     session = fold(SESSIONS, {}, [*events, amendment])["s-1"]
     entries = build_timeline(session=session, patient=None, as_of=T0 + timedelta(days=1)).entries
     reading = next(e for e in entries if e.event_id == events[3].event_id)
     assert reading.amendments == ()
-    assert "spo2_pct" in reading.rejected_amendments[0]
+    assert "systolic_mmhg" in reading.rejected_amendments[0]
 
 
 @settings(max_examples=40, deadline=None)
@@ -256,3 +259,34 @@ def test_a_note_corrected_to_integrate_another_session_moves_to_that_sessions_ti
         fix.event_id
     ]
     assert all(e.scope == "session" for e in shown if e.event_type != "consent.given")
+
+
+def test_an_event_the_fold_fails_on_is_left_out_of_every_entry_and_reported() -> None:
+    _, events = _session_log()
+    poison = events[3]
+
+    def evolve(state: SessionHistory | None, recorded: Recorded, *, key: str) -> SessionHistory:
+        if recorded is poison:
+            raise ValueError("cannot fold this")
+        return SESSIONS.evolve(state, recorded, key=key)
+
+    faults: list[tuple[str, str]] = []
+    folded = fold(
+        dataclasses.replace(SESSIONS, evolve=evolve),
+        {},
+        events,
+        on_fault=lambda recorded, problem: faults.append((recorded.event_id, str(problem))),
+    )
+    assert faults == [(poison.event_id, "cannot fold this")]
+    assert poison.event_id not in [r.event_id for r in folded["s-1"].events]
+    assert len(folded["s-1"].events) == 3
+
+
+def test_without_a_fault_handler_the_fold_raises() -> None:
+    _, events = _session_log()
+
+    def evolve(state: SessionHistory | None, recorded: Recorded, *, key: str) -> SessionHistory:
+        raise ValueError("cannot fold this")
+
+    with pytest.raises(ValueError, match="cannot fold this"):
+        fold(dataclasses.replace(SESSIONS, evolve=evolve), {}, events)
