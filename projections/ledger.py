@@ -6,10 +6,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 from events import DoseAdministered, DoseWasted
 from projections.amendments import apply_amendments
 from projections.history import SessionHistory
+from projections.staff import same_person
 
 __all__ = ["Ledger", "LedgerLine", "SubstanceTotals", "build_ledger"]
 
@@ -37,17 +39,30 @@ class LedgerLine:
     @property
     def unwitnessed(self) -> bool:
         """A waste without a second person as witness."""
-        return self.kind == "wasted" and (not self.witness_id or self.witness_id == self.actor_id)
+        return self.kind == "wasted" and (
+            not self.witness_id or same_person(self.witness_id, self.actor_id)
+        )
 
 
 @dataclass(slots=True, kw_only=True)
 class SubstanceTotals:
-    administered_mg: float = 0.0
-    wasted_mg: float = 0.0
+    """Sums in exact decimals: mg as recorded (0.1 + 0.2 is 0.3), never rounding drift
+    between a lot's lines and its total, and never an overflow to infinity."""
+
+    administered_mg: Decimal = Decimal(0)
+    wasted_mg: Decimal = Decimal(0)
 
     @property
-    def total_mg(self) -> float:
+    def total_mg(self) -> Decimal:
         return self.administered_mg + self.wasted_mg
+
+    def add(self, *, kind: str, amount_mg: float) -> None:
+        # repr() is the shortest decimal that reads back as the same float: the value as sent.
+        exact = Decimal(repr(amount_mg))
+        if kind == "administered":
+            self.administered_mg += exact
+        else:
+            self.wasted_mg += exact
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -93,10 +108,7 @@ def build_ledger(
     by_medication: dict[str, SubstanceTotals] = defaultdict(SubstanceTotals)
     for line in lines:
         for totals in (by_lot[(line.medication, line.lot_number)], by_medication[line.medication]):
-            if line.kind == "administered":
-                totals.administered_mg += line.amount_mg
-            else:
-                totals.wasted_mg += line.amount_mg
+            totals.add(kind=line.kind, amount_mg=line.amount_mg)
     return Ledger(
         clinic_id=clinic_id,
         start=start,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date, datetime
+from decimal import Decimal
 from enum import Enum
 from typing import Any
 
@@ -22,6 +23,10 @@ def jsonable(value: Any) -> Any:
         return value.value
     if isinstance(value, datetime | date):
         return value.isoformat()
+    if isinstance(value, Decimal):
+        # JSON has one number type; a total of doses within their ranges is far from
+        # float's limits, and this is the same number the CSV and dashboard show.
+        return float(value)
     if isinstance(value, dict):
         return {_key(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):

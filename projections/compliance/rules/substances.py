@@ -7,6 +7,7 @@ from projections.compliance.facts import SessionFacts
 from projections.compliance.outcome import RuleResult
 from projections.compliance.rules.support import Judge
 from projections.compliance.wording import clock
+from projections.staff import same_person
 
 __all__ = ["waste_witnessed"]
 
@@ -14,8 +15,7 @@ _WASTE = Judge("controlled_substance.waste_witnessed")
 
 
 def _self_witnessed(waste: DoseWasted) -> bool:
-    # Staff ids come from different systems; "RN-Lindqvist" and "rn-lindqvist " are one person.
-    return waste.payload.witness_id.strip().casefold() == waste.actor.id.strip().casefold()
+    return same_person(waste.payload.witness_id, waste.actor.id)
 
 
 def _described(waste: DoseWasted) -> str:

@@ -475,3 +475,51 @@ def test_a_timestamp_outside_1970_to_2999_is_rejected_naming_the_field(occurred_
     assert [(e.path, e.message) for e in rejected.value.errors] == [
         ("occurred_at", "Timestamp should lie between the years 1970 and 2999")
     ]
+
+
+@pytest.mark.parametrize(
+    ("event_type", "field", "value", "message"),
+    [
+        ("dose.administered", "dose_mg", 1e308, "Input should be less than or equal to 1000"),
+        ("dose.administered", "dose_mg", 1e15, "Input should be less than or equal to 1000"),
+        ("dose.administered", "infusion_minutes", 1e6, "Input should be less than or equal to 480"),
+        (
+            "dose.administered",
+            "patient_weight_kg",
+            2,
+            "Input should be greater than or equal to 20",
+        ),
+        ("dose.wasted", "amount_mg", 1e308, "Input should be less than or equal to 5000"),
+    ],
+)
+def test_an_extreme_clinical_number_is_rejected_naming_the_field_and_its_range(
+    example: Example, reject: Reject, event_type: str, field: str, value: float, message: str
+) -> None:
+    document = example(event_type)
+    document["payload"][field] = value
+
+    errors = _schema_errors(reject(document))
+
+    assert errors == (FieldError(path=f"payload.{field}", message=message),)
+
+
+def test_the_largest_dose_in_range_is_accepted(example: Example) -> None:
+    document = example("dose.administered")
+    document["payload"]["dose_mg"] = 1000
+
+    assert parse_event(json.dumps(document).encode()).payload.dose_mg == 1000  # type: ignore[union-attr]
+
+
+def test_a_correction_to_an_extreme_dose_is_rejected_as_the_dose_itself_would_be(
+    example: Example, reject: Reject
+) -> None:
+    document = example("record.amended")
+    document["payload"]["corrected"] = {"dose_mg": 1e15}
+
+    errors = _schema_errors(reject(document))
+
+    assert errors == (
+        FieldError(
+            path="payload.corrected.dose_mg", message="Input should be less than or equal to 1000"
+        ),
+    )

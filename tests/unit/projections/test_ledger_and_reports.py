@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+from decimal import Decimal
 
+from events import MAX_DOSE_MG
 from projections import SESSIONS, fold
 from projections.compliance import (
     Outcome,
@@ -15,6 +18,7 @@ from projections.compliance import (
 from projections.ledger import build_ledger
 from projections.reports import build_clinic_report, compliance_rate
 from projections.verdicts import PROTOCOL_RECORDED, judge
+from services.jsonable import jsonable
 from tests.unit.projections.builders import T0, Log
 
 DAY = timedelta(days=1)
@@ -164,3 +168,74 @@ def test_a_session_without_a_protocol_cites_its_own_events_not_a_later_sessions_
     verdict = judge(session=session, patient=None, profile_for=load_profile, as_of=T0 + 3 * DAY)
 
     assert verdict.rules[0].evidence == tuple(r.event_id for r in own)
+
+
+def test_a_waste_the_rule_fails_for_a_case_and_space_variant_of_the_id_is_flagged() -> None:
+    log = Log()
+    booking = log.add("session.scheduled", minute=-30, session_id="s-12")
+    waste = log.add("dose.wasted", minute=20, session_id="s-11")
+    actor = waste.event.actor.id
+    disguised = log.add(
+        "dose.wasted",
+        minute=25,
+        session_id="s-12",
+        payload={"witness_id": f" {actor.upper()} "},
+    )
+    histories = fold(SESSIONS, {}, [booking, waste, disguised])
+    ledger = build_ledger(
+        histories.values(), clinic_id="clinic-demo", start=T0, end=T0 + DAY, as_of=T0 + DAY
+    )
+    verdict = judge(
+        session=histories["s-12"],
+        patient=None,
+        profile_for=load_profile,
+        as_of=T0 + DAY,
+    )
+    assert ledger.unwitnessed_waste_sessions == ("s-12",)
+    assert verdict.result("controlled_substance.waste_witnessed").outcome is Outcome.FAIL
+
+
+def test_ledger_totals_are_exact_decimals_of_the_amounts_as_sent() -> None:
+    log = Log()
+    events = [
+        log.add(
+            "dose.wasted",
+            minute=20 + i,
+            session_id="s-1",
+            payload={"lot_number": "L1", "amount_mg": amount},
+        )
+        for i, amount in enumerate([0.1, 0.2])
+    ]
+    ledger = build_ledger(
+        fold(SESSIONS, {}, events).values(),
+        clinic_id="clinic-demo",
+        start=T0,
+        end=T0 + DAY,
+        as_of=T0 + DAY,
+    )
+    assert ledger.by_lot[("ketamine", "L1")].wasted_mg == Decimal("0.3")
+
+
+def test_the_largest_valid_doses_in_any_number_total_to_a_finite_exact_sum() -> None:
+    log = Log()
+    doses = [
+        log.add(
+            "dose.administered",
+            minute=i,
+            session_id=f"s-{i % 7}",
+            payload={"lot_number": "L1", "dose_mg": MAX_DOSE_MG},
+        )
+        for i in range(2_000)
+    ]
+    ledger = build_ledger(
+        fold(SESSIONS, {}, doses).values(),
+        clinic_id="clinic-demo",
+        start=T0 - DAY,
+        end=T0 + 3 * DAY,
+        as_of=T0 + 3 * DAY,
+    )
+    totals = ledger.by_medication["ketamine"]
+    assert totals.administered_mg == Decimal(2_000 * MAX_DOSE_MG)
+    assert json.loads(json.dumps(jsonable(ledger)))["by_medication"]["ketamine"]["total_mg"] == (
+        2_000 * MAX_DOSE_MG
+    )
