@@ -82,14 +82,23 @@ async def test_each_kind_of_invalid_message_reaches_the_dead_letter_topic_with_i
     kafka: EmbeddedBroker, database_url: str
 ) -> None:
     settings = settings_for(bootstrap_servers=kafka.bootstrap_servers, database_url=database_url)
-    good = [document("session.started", session_id="s-mixed") for _ in range(3)]
+    good = [document("session.started", session_id="s-mixed") for _ in range(4)]
     bad_dose = document("dose.administered", session_id="s-mixed", payload={"dose_mg": -5})
     unknown = {**document("session.started", session_id="s-mixed"), "event_type": "dose.teleported"}
     # Valid-looking but with no UTC form: it must be rejected, not stall the recorder.
     timeless = document(
         "session.started", session_id="s-mixed", occurred_at="0001-01-01T00:00:00+14:00"
     )
+    extreme = document("dose.administered", session_id="s-mixed", payload={"dose_mg": 1e308})
+    # 1E15 is 4 bytes sent and 18 stored: this once passed ingest and froze the projector.
+    expanding = document(
+        "record.amended",
+        session_id="s-mixed",
+        payload={"corrected": {f"f{i}": 1e15 for i in range(16_000)}},
+    )
     invalid = {
+        encode(extreme): RejectionReason.SCHEMA_VIOLATION,
+        encode(expanding).replace(b"1000000000000000.0", b"1E15"): RejectionReason.SCHEMA_VIOLATION,
         b"{not json": RejectionReason.INVALID_JSON,
         b"\xff\xfe\x00bad": RejectionReason.INVALID_UTF8,
         encode(unknown): RejectionReason.UNKNOWN_EVENT_TYPE,
