@@ -8,9 +8,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import pytest
+from aiokafka.errors import MessageSizeTooLargeError
 
 from events import FieldError, RejectionReason
-from services.adapters.kafka.dead_letters import DEAD_LETTER_MAX_BYTES, dead_letter
+from services.adapters.kafka.dead_letters import (
+    DEAD_LETTER_MAX_BYTES,
+    KafkaDeadLetterSink,
+    dead_letter,
+)
 from services.clock import FixedClock
 from services.recording import (
     BatchOutcome,
@@ -120,3 +125,30 @@ async def test_a_dead_letter_that_fails_once_is_delivered_on_the_next_attempt() 
     assert sink.attempts == 2
     assert recorder.metrics.dead_letters_sent == 1
     assert recorder.metrics.dead_letters_failed == 0
+
+
+class _BrokerWithALowerLimit:
+    """Refuses any message with a value, as a broker configured below our budget would."""
+
+    def __init__(self) -> None:
+        self.published: list[tuple[bytes, dict[str, str]]] = []
+
+    async def publish(
+        self, value: bytes, *, topic: str, key: bytes | None, headers: dict[str, str]
+    ) -> None:
+        if value:
+            raise MessageSizeTooLargeError("over the broker's message.max.bytes")
+        self.published.append((value, headers))
+
+
+async def test_a_broker_that_refuses_the_size_gets_the_letter_without_its_payload() -> None:
+    broker = _BrokerWithALowerLimit()
+    sink = KafkaDeadLetterSink(broker=broker)  # type: ignore[arg-type]
+    raw = b'{"pad": "' + b"x" * 500_000 + b'"}'
+
+    await sink.send(_rejection(raw))
+
+    [(value, headers)] = broker.published
+    assert value == b""
+    assert headers["kapaudit-payload"] == "omitted"
+    assert headers["kapaudit-original-sha256"] == hashlib.sha256(raw).hexdigest()
