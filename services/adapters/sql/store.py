@@ -206,11 +206,17 @@ async def _serialize_writers(connection: AsyncConnection) -> None:
     # Positions come from a sequence when the row is inserted, but become visible
     # when the transaction commits. Two writers could commit out of position order
     # and a reader following "position > checkpoint" would skip the lower one for
-    # good. Holding the table's write lock from first read to commit makes commit
-    # order equal position order (readers are not blocked), as in eventsourcing's
-    # PostgreSQL recorder. SQLite gets the same from BEGIN IMMEDIATE.
+    # good. Holding one lock per log from first read to commit makes commit order
+    # equal position order (readers are not blocked). SQLite gets the same from
+    # BEGIN IMMEDIATE. On PostgreSQL it is a transaction-scoped advisory lock, not
+    # LOCK TABLE: that would need UPDATE, DELETE or TRUNCATE on event_log, the very
+    # rights a least-privilege recorder must not hold. Like a table lock it is
+    # released only after the commit is visible. The key is the table's oid, so logs
+    # in different schemas of one database do not wait for each other.
     if connection.dialect.name == "postgresql":
-        await connection.execute(text("LOCK TABLE event_log IN EXCLUSIVE MODE"))
+        await connection.execute(
+            text("SELECT pg_advisory_xact_lock('event_log'::regclass::oid::bigint)")
+        )
 
 
 async def _recorded_bodies(connection: AsyncConnection, event_ids: list[str]) -> dict[str, str]:
