@@ -20,6 +20,7 @@ from sqlalchemy import make_url
 from events import parse_event, stream_id
 from services.adapters.kafka import EventPublisher, ensure_topics
 from services.adapters.sql import SqlEventStore, create_engine, upgrade_schema
+from services.adapters.sql.roles import create_roles_sql, grants_sql, role_name
 from services.adapters.sql.token_store import SqlTokenStore
 from services.adapters.tansu import EmbeddedBroker
 from services.auth import Role
@@ -298,6 +299,41 @@ def db_upgrade() -> None:
 
     asyncio.run(run())
     console.print("database is at the latest schema")
+
+
+@db_app.command("roles")
+@friendly_errors
+def db_roles(
+    prefix: Annotated[
+        str, typer.Option("--prefix", help="Roles are named PREFIX_owner, PREFIX_recorder, ...")
+    ] = "kapaudit",
+    schema: Annotated[str, typer.Option("--schema", help="Schema holding the tables.")] = "public",
+    database: Annotated[str, typer.Option("--database", help="Database to connect to.")] = (
+        "kapaudit"
+    ),
+    grants_only: Annotated[
+        bool, typer.Option("--grants-only", help="Only the GRANTs to run after `db upgrade`.")
+    ] = False,
+) -> None:
+    """Print the SQL for least-privilege PostgreSQL roles: owner, recorder, projector, reader."""
+    try:
+        roles = create_roles_sql(prefix=prefix, schema=schema, database=database)
+        grants = grants_sql(prefix=prefix, schema=schema)
+    except ValueError as error:
+        raise CliError(f"--prefix: {error}", hint="e.g. --prefix kapaudit") from None
+    owner = role_name(prefix, None)
+    if grants_only:
+        typer.echo("\n".join(f"{statement};" for statement in grants))
+        return
+    lines = [
+        "-- 1. As a database administrator, once. Then set each password with \\password ROLE.",
+        *(f"{statement};" for statement in roles),
+        "",
+        f"-- 2. As {owner}: `kapaudit db upgrade` (KAPAUDIT_DATABASE_URL naming {owner}).",
+        f"-- 3. As {owner}, after every `kapaudit db upgrade`:",
+        *(f"{statement};" for statement in grants),
+    ]
+    typer.echo("\n".join(lines))
 
 
 @topics_app.command("create")

@@ -90,6 +90,23 @@ def test_record_without_a_broker_setting_says_what_to_set() -> None:
     assert "KAPAUDIT_KAFKA_BOOTSTRAP_SERVERS is not set" in result.stderr
 
 
+def test_db_roles_prints_the_roles_and_every_grant_as_sql() -> None:
+    result = _run("db", "roles", "--prefix", "kap", "--schema", "audit", env={})
+    assert result.returncode == 0, result.stderr
+    assert 'GRANT SELECT, INSERT ON "audit"."event_log" TO "kap_recorder";' in result.stdout
+    assert 'GRANT USAGE, CREATE ON SCHEMA "audit" TO "kap_owner";' in result.stdout
+    assert "UPDATE" not in "".join(
+        line for line in result.stdout.splitlines() if "event_log" in line
+    )
+
+
+def test_db_roles_refuses_a_prefix_that_is_not_a_plain_name_in_one_line() -> None:
+    result = _run("db", "roles", "--prefix", "Kap;", env={})
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].startswith("hint: ")
+    assert "Traceback" not in result.stderr
+
+
 def test_tokens_are_created_once_listed_without_the_secret_and_revoked(tmp_path: Path) -> None:
     env = {"KAPAUDIT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'tokens.db'}"}
     created = _run(
