@@ -131,6 +131,8 @@ async def test_concurrent_writers_to_one_stream_both_land_with_distinct_sequence
         "UPDATE event_log SET event_json = '{}'",
         "DELETE FROM event_log",
         "DELETE FROM rejected_events",
+        "UPDATE session_owners SET clinic_id = 'clinic-other'",
+        "DELETE FROM session_owners",
     ],
 )
 async def test_the_database_rejects_changes_to_the_log(
@@ -166,6 +168,22 @@ async def test_postgresql_rejects_truncating_the_log(
         async with engine.begin() as connection:
             await connection.execute(text("TRUNCATE event_log"))
     assert await store.count() == 1
+
+
+async def test_postgresql_rejects_truncating_the_session_owners(
+    store: SqlEventStore, engine: AsyncEngine
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no TRUNCATE statement")
+    await store.record(
+        valid=[valid(document("session.started", session_id="s-1"))], invalid=[], recorded_at=NOW
+    )
+    with pytest.raises(DBAPIError, match="append-only"):
+        async with engine.begin() as connection:
+            await connection.execute(text("TRUNCATE session_owners"))
+    async with engine.connect() as connection:
+        owners = await connection.execute(text("SELECT count(*) FROM session_owners"))
+        assert owners.scalar_one() == 1
 
 
 async def test_the_migrations_create_exactly_the_declared_tables(engine: AsyncEngine) -> None:

@@ -83,5 +83,5 @@ session_owners = Table(
 events that name the session for anyone else. Derived from the log, in the same
 transaction as the events that bind it."""
 
-APPEND_ONLY_TABLES = ("event_log", "rejected_events")
+APPEND_ONLY_TABLES = ("event_log", "rejected_events", "session_owners")
 """Tables whose rows the database itself refuses to change or remove."""
