@@ -32,7 +32,7 @@ from services.cli.reports import report_app
 from services.cli.tokens import tokens_app
 from services.config import Settings
 from services.runtime import Stack, running_stack
-from services.verification import VerificationReport, verify_log
+from services.verification import VerificationReport, verify_store
 
 __all__ = ["app"]
 
@@ -214,7 +214,7 @@ def _interruptions() -> Iterator[asyncio.Event]:
 def verify(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
-    """Re-compute every hash chain; exit 1 when any link is broken."""
+    """Re-compute every hash chain and check session owners; exit 1 on any problem."""
     report = asyncio.run(_verify(load_settings(), quiet=as_json))
     if as_json:
         console.print_json(json.dumps(_report_json(report)))
@@ -229,9 +229,9 @@ async def _verify(settings: Settings, *, quiet: bool) -> VerificationReport:
     try:
         store = SqlEventStore(engine=engine)
         if quiet:
-            return await verify_log(store.rows_by_stream())
+            return await verify_store(store)
         with counting_progress("verifying", total=None, console=console) as tick:
-            return await verify_log(store.rows_by_stream(), progress=tick)
+            return await verify_store(store, progress=tick)
     finally:
         await engine.dispose()
 

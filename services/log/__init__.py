@@ -1,6 +1,7 @@
 """The append-only log's format: the hash chain and its verification (pure code, no I/O)."""
 
 from services.log.chain import GENESIS_HASH, ChainLink, chain_hash, format_recorded_at, record_bytes
+from services.log.ownership import OwnershipCheck, SessionOwner
 from services.log.verify import BrokenLink, LogRow, Problem, verify_rows
 
 __all__ = [
@@ -8,7 +9,9 @@ __all__ = [
     "BrokenLink",
     "ChainLink",
     "LogRow",
+    "OwnershipCheck",
     "Problem",
+    "SessionOwner",
     "chain_hash",
     "format_recorded_at",
     "record_bytes",

@@ -20,6 +20,8 @@ class Problem(StrEnum):
     MODIFIED = "modified"
     MISSING = "missing"
     REORDERED = "reordered"
+    OWNERSHIP = "ownership"
+    """``session_owners`` disagrees with the first event naming the session."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from events import RejectionReason
 from services.adapters.sql import SqlEventStore
 from services.adapters.sql.migrate import alembic_config, upgrade_schema
+from services.log import Problem
+from services.verification import verify_store
 from tests.factories import document, valid
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -132,4 +134,77 @@ async def test_upgrading_an_existing_log_binds_each_session_to_its_first_events_
     assert [tuple(row) for row in owners] == [
         ("s-1", "clinic-demo", "pt-1"),
         ("s-2", "clinic-demo", "pt-2"),
+    ]
+
+
+async def _edit_owners(engine: AsyncEngine, statement: str) -> None:
+    """Change session_owners as an attacker with the owner's rights would: triggers off."""
+    async with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            await connection.execute(text("ALTER TABLE session_owners DISABLE TRIGGER USER"))
+            await connection.execute(text(statement))
+            await connection.execute(text("ALTER TABLE session_owners ENABLE TRIGGER USER"))
+        else:
+            await connection.execute(text("DROP TRIGGER session_owners_no_update"))
+            await connection.execute(text("DROP TRIGGER session_owners_no_delete"))
+            await connection.execute(text(statement))
+
+
+async def _ownership_problems(store: SqlEventStore) -> list[tuple[str, str | None, str]]:
+    report = await verify_store(store)
+    return [
+        (link.stream_id, link.event_id, link.detail)
+        for link in report.broken
+        if link.problem is Problem.OWNERSHIP
+    ]
+
+
+async def test_verify_finds_every_session_owned_by_its_first_events_clinic_and_patient(
+    store: SqlEventStore,
+) -> None:
+    note = document(
+        "integration_note.recorded",
+        clinic_id="clinic-demo",
+        patient_id="pt-1",
+        session_id="s-2",
+        payload={"integrates_session_id": "s-1"},
+    )
+    await store.record(valid=[valid(note), valid(_vitals("s-1"))], invalid=[], recorded_at=NOW)
+    report = await verify_store(store)
+    assert report.intact, report.broken
+
+
+async def test_verify_reports_a_session_rebound_to_another_clinic(
+    store: SqlEventStore, engine: AsyncEngine
+) -> None:
+    first = _vitals("s-1")
+    await store.record(valid=[valid(first), valid(_vitals("s-1"))], invalid=[], recorded_at=NOW)
+    await _edit_owners(engine, "UPDATE session_owners SET clinic_id = 'clinic-other'")
+    [(stream, event_id, detail)] = await _ownership_problems(store)
+    assert (stream, event_id) == ("clinic-demo/session/s-1", first["event_id"])
+    assert "clinic-other / pt-1, not to the first event naming it" in detail
+
+
+async def test_verify_reports_a_session_whose_owner_row_was_deleted(
+    store: SqlEventStore, engine: AsyncEngine
+) -> None:
+    await store.record(valid=[valid(_vitals("s-1"))], invalid=[], recorded_at=NOW)
+    await _edit_owners(engine, "DELETE FROM session_owners")
+    [(_, _, detail)] = await _ownership_problems(store)
+    assert detail == "session 's-1' has no row in session_owners"
+
+
+async def test_verify_reports_an_owner_row_that_no_event_in_the_log_founds(
+    store: SqlEventStore, engine: AsyncEngine
+) -> None:
+    await store.record(valid=[valid(_vitals("s-1"))], invalid=[], recorded_at=NOW)
+    # Allowed by the triggers: an INSERT alone could reserve a session id for a clinic.
+    async with engine.begin() as connection:
+        await connection.execute(
+            text("INSERT INTO session_owners VALUES ('s-squat', 'clinic-other', 'pt-9')")
+        )
+    report = await verify_store(store)
+    assert not report.intact
+    assert [(b.stream_id, b.position, b.problem) for b in report.broken] == [
+        ("clinic-other/session/s-squat", None, Problem.OWNERSHIP)
     ]

@@ -72,6 +72,19 @@ async def test_verify_names_the_row_an_attacker_changed_and_exits_non_zero(tmp_p
     ]
 
 
+async def test_verify_reports_a_session_owner_the_log_does_not_found_and_exits_non_zero(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "log.db"
+    url = await _sqlite_log_with_events(path, 2)
+    with sqlite3.connect(path) as connection:
+        connection.execute("INSERT INTO session_owners VALUES ('s-squat', 'clinic-x', 'pt-x')")
+    result = _run("verify", "--json", env={"KAPAUDIT_DATABASE_URL": url})
+    assert result.returncode == 1
+    [link] = json.loads(result.stdout)["broken"]
+    assert (link["stream_id"], link["problem"]) == ("clinic-x/session/s-squat", "ownership")
+
+
 def test_a_cli_error_is_one_line_and_a_hint_without_a_traceback() -> None:
     result = _run(
         "verify",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import random
@@ -18,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from events import FieldError, IntegrationNoteRecorded, RejectionReason, SessionEvent, stream_id
 from services.adapters.sql.engine import WRITE_OPTION
 from services.adapters.sql.tables import event_log, rejected_events, session_owners
-from services.log import GENESIS_HASH, ChainLink, LogRow, chain_hash, record_bytes
+from services.log import GENESIS_HASH, ChainLink, LogRow, SessionOwner, chain_hash, record_bytes
 from services.recording import BatchOutcome, KafkaCoordinates, Rejection, ValidEvent
 
 __all__ = ["SqlEventStore"]
@@ -193,6 +194,32 @@ class SqlEventStore:
             result = await connection.stream(query.execution_options(yield_per=batch))
             async for row in result.mappings():
                 yield _to_log_row(row)
+
+    @contextlib.asynccontextmanager
+    async def snapshot(
+        self, *, batch: int = 2000
+    ) -> AsyncIterator[tuple[dict[str, SessionOwner], AsyncIterator[LogRow]]]:
+        """Session owners and every log row as ``rows_by_stream`` orders them, both as of
+        one moment: a recorder committing meanwhile adds events and their owners together,
+        and a check reading one before and the other after would see only half."""
+        async with self._engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                # SQLite's read transaction is a snapshot already (WAL).
+                connection = await connection.execution_options(isolation_level="REPEATABLE READ")
+            async with connection.begin():
+                result = await connection.execute(select(session_owners))
+                owners = {
+                    row.session_id: SessionOwner(clinic_id=row.clinic_id, patient_id=row.patient_id)
+                    for row in result
+                }
+
+                async def rows() -> AsyncIterator[LogRow]:
+                    query = _log_rows_query().order_by(event_log.c.stream_id, event_log.c.sequence)
+                    streamed = await connection.stream(query.execution_options(yield_per=batch))
+                    async for row in streamed.mappings():
+                        yield _to_log_row(row)
+
+                yield owners, rows()
 
     async def rejections(self) -> list[Rejection]:
         """Every rejected message, oldest first."""

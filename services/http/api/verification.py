@@ -8,7 +8,7 @@ from services.http.api.guards import not_permitted
 from services.http.api.models import BrokenLinkOut, LogVerification, error_responses
 from services.http.api.routing import ApiRoute
 from services.http.deps import Context, CurrentPrincipal
-from services.verification import verify_log
+from services.verification import verify_store
 
 __all__ = ["router"]
 
@@ -26,7 +26,7 @@ async def verify(principal: CurrentPrincipal, context: Context) -> LogVerificati
     the patient, so broken links of clinics the token does not cover are only counted."""
     if not principal.may_verify:
         raise not_permitted()
-    report = await verify_log(context.store.rows_by_stream())
+    report = await verify_store(context.store)
     shown = [link for link in report.broken if principal.covers(link.stream_id.partition("/")[0])]
     return LogVerification(
         intact=report.intact,
