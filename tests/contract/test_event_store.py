@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -17,7 +17,7 @@ from services.adapters.sql import SqlEventStore
 from services.adapters.sql.tables import metadata
 from services.log import GENESIS_HASH, Problem
 from services.recording import Rejection, ValidEvent
-from services.verification import verify_log
+from services.verification import verify_log, verify_store
 from tests.factories import coordinates, document, session_documents, valid
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -229,6 +229,40 @@ async def test_verify_names_the_row_an_attacker_modified(
     assert {(b.event_id, b.sequence, b.problem) for b in report.broken} == {
         (target.event_id, 3, Problem.MODIFIED)
     }
+
+
+# Scoping and reads go by these copies, not by the hashed event: each one edited alone
+# must be caught, even though event_json and the chain are untouched.
+FORGED_COLUMNS = {
+    "clinic_id": "'clinic-other'",
+    "patient_id": "'pt-forged'",
+    "session_id": "'s-forged'",
+    "event_type": "'dose.administered'",
+    "event_id": "'00000000-0000-4000-8000-00000000f00d'",
+    "occurred_at": "recorded_at",
+}
+
+
+@pytest.mark.parametrize("column", FORGED_COLUMNS)
+async def test_verify_names_a_row_whose_stored_column_alone_was_changed(
+    store: SqlEventStore, engine: AsyncEngine, column: str
+) -> None:
+    docs = session_documents("s-1", 4, start=NOW + timedelta(hours=1))
+    await store.record(valid=[valid(d) for d in docs], invalid=[], recorded_at=NOW)
+    target = (await store.rows())[2]
+    await _tamper(
+        engine,
+        f"UPDATE event_log SET {column} = {FORGED_COLUMNS[column]} "
+        f"WHERE position = {target.position}",
+    )
+    [forged] = [row for row in await store.rows() if row.position == target.position]
+    assert forged.event_json == target.event_json
+    assert forged.hash == target.hash
+    report = await verify_store(store)
+    modified = [
+        (b.position, b.sequence, b.detail) for b in report.broken if b.problem is Problem.MODIFIED
+    ]
+    assert modified == [(target.position, 3, f"column(s) {column} differ from the hashed event")]
 
 
 async def test_verify_names_a_deleted_row_as_missing(
