@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -12,7 +12,9 @@ from services.adapters.kafka import EventPublisher
 from services.adapters.sql import SqlEventStore
 from services.adapters.sql.token_store import SqlTokenStore
 from services.clock import Clock
+from services.http.shared_run import SharedRun
 from services.queries import ComplianceQueries
+from services.verification import VerificationReport
 
 __all__ = ["HttpContext"]
 
@@ -28,3 +30,5 @@ class HttpContext:
     clock: Clock
     broker_ready: Callable[[], Awaitable[bool]]
     """True when the Kafka broker answers (for /readyz)."""
+    verification: SharedRun[VerificationReport] = field(default_factory=SharedRun)
+    """The log check under way, if any: concurrent requests share it."""

@@ -12,9 +12,9 @@ from tests.http.support import OTHER_SESSION
 @pytest.mark.parametrize(
     ("token_name", "reads", "verify"),
     [
-        ("officer", 200, 200),
+        ("officer", 200, 403),
         ("admin", 200, 200),
-        ("other-officer", 403, 200),
+        ("other-officer", 403, 403),
         ("publisher", 403, 403),
         ("regulator", 403, 403),
     ],
