@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import signal
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,7 +21,13 @@ from sqlalchemy import make_url
 from events import parse_event, stream_id
 from services.adapters.kafka import EventPublisher, ensure_topics
 from services.adapters.sql import SqlEventStore, create_engine, upgrade_schema
-from services.adapters.sql.roles import create_roles_sql, grants_sql, role_name
+from services.adapters.sql.roles import (
+    Component,
+    apply_roles,
+    create_roles_sql,
+    grants_sql,
+    role_name,
+)
 from services.adapters.sql.token_store import SqlTokenStore
 from services.adapters.tansu import EmbeddedBroker
 from services.auth import Role
@@ -314,8 +321,21 @@ def db_roles(
     grants_only: Annotated[
         bool, typer.Option("--grants-only", help="Only the GRANTs to run after `db upgrade`.")
     ] = False,
+    apply: Annotated[
+        bool,
+        typer.Option(
+            "--apply",
+            help="Instead of printing: create the recorder, projector and reader roles and "
+            "grant them, connected as KAPAUDIT_DATABASE_URL (the tables' owner). Passwords "
+            "from KAPAUDIT_RECORDER_DB_PASSWORD, KAPAUDIT_PROJECTOR_DB_PASSWORD and "
+            "KAPAUDIT_READER_DB_PASSWORD, where set.",
+        ),
+    ] = False,
 ) -> None:
     """Print the SQL for least-privilege PostgreSQL roles: owner, recorder, projector, reader."""
+    if apply:
+        _apply_roles(prefix)
+        return
     try:
         roles = create_roles_sql(prefix=prefix, schema=schema, database=database)
         grants = grants_sql(prefix=prefix, schema=schema)
@@ -334,6 +354,34 @@ def db_roles(
         *(f"{statement};" for statement in grants),
     ]
     typer.echo("\n".join(lines))
+
+
+def _apply_roles(prefix: str) -> None:
+    url = load_settings().resolved_database_url()
+    if make_url(url).get_backend_name() != "postgresql":
+        raise CliError(
+            "--apply: the store is SQLite, which has no roles",
+            hint="protect the SQLite file with file permissions; roles are for PostgreSQL",
+        )
+    try:
+        role_name(prefix, None)
+    except ValueError as error:
+        raise CliError(f"--prefix: {error}", hint="e.g. --prefix kapaudit") from None
+    passwords = {
+        component: password
+        for component in Component
+        if (password := os.environ.get(f"KAPAUDIT_{component.value.upper()}_DB_PASSWORD"))
+    }
+
+    async def run() -> list[str]:
+        engine = create_engine(url)
+        try:
+            return await apply_roles(engine, prefix=prefix, passwords=passwords)
+        finally:
+            await engine.dispose()
+
+    names = asyncio.run(run())
+    console.print(f"roles granted: {escape(', '.join(names))}")
 
 
 @topics_app.command("create")

@@ -120,6 +120,14 @@ def test_db_roles_refuses_a_prefix_that_is_not_a_plain_name_in_one_line() -> Non
     assert "Traceback" not in result.stderr
 
 
+def test_db_roles_apply_on_sqlite_says_it_has_no_roles(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'roles.db'}"
+    result = _run("db", "roles", "--apply", env={"KAPAUDIT_DATABASE_URL": url})
+    assert result.returncode == 2
+    assert "SQLite, which has no roles" in result.stderr
+    assert not (tmp_path / "roles.db").exists()
+
+
 def test_tokens_are_created_once_listed_without_the_secret_and_revoked(tmp_path: Path) -> None:
     env = {"KAPAUDIT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'tokens.db'}"}
     created = _run(

@@ -15,12 +15,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from events import FieldError, RejectionReason
 from services.adapters.kafka import ensure_topics, make_broker
 from services.adapters.sql import SqlEventStore, create_engine, upgrade_schema
-from services.adapters.sql.roles import Component, create_roles_sql, grants_sql, role_name
+from services.adapters.sql.roles import (
+    Component,
+    apply_roles,
+    create_roles_sql,
+    grants_sql,
+    role_name,
+)
 from services.adapters.tansu import EmbeddedBroker
 from services.demo import demo_day_events
 from services.projecting import Projector
 from services.recording import Rejection
-from tests.conftest import POSTGRES_DSN, _drop_postgres_schema, _postgres_schema
+from tests.conftest import POSTGRES_DSN, _drop_postgres_schema, _postgres_schema, postgres_url
 from tests.factories import coordinates, valid
 from tests.http.endpoints import READS, VERIFY
 from tests.http.serving import serving
@@ -45,28 +51,39 @@ def _url(role: str, schema: str) -> str:
     return f"{as_role}?search_path={schema}"
 
 
-@pytest.fixture
-async def roles() -> AsyncIterator[Roles]:
-    """A schema migrated by its owner role, and one role per component granted as printed.
+@pytest.fixture(params=["printed", "applied"])
+async def roles(request: pytest.FixtureRequest) -> AsyncIterator[Roles]:
+    """A migrated schema and one role per component: granted as `db roles` prints it (the
+    owner a role of its own), or by `db roles --apply` (the owner the superuser, as in
+    the compose file).
 
     Roles are cluster-wide and other test runs share the server: the names are random
     and every role is dropped with whatever it owns or was granted.
     """
     prefix = f"kt_{uuid.uuid4().hex[:10]}"
     schema = await _postgres_schema()
-    names = [role_name(prefix, None), *(role_name(prefix, c) for c in Component)]
+    applied = request.param == "applied"
+    names = [*([] if applied else [role_name(prefix, None)])]
+    names += [role_name(prefix, c) for c in Component]
     admin = await asyncpg.connect(POSTGRES_DSN, timeout=5)
     database = await admin.fetchval("SELECT current_database()")
     engines: list[AsyncEngine] = []
     try:
-        for statement in create_roles_sql(prefix=prefix, schema=schema, database=database):
-            await admin.execute(statement)
-        owner = create_engine(_url(role_name(prefix, None), schema))
-        engines.append(owner)
-        await upgrade_schema(owner)
-        async with owner.begin() as connection:
-            for statement in grants_sql(prefix=prefix, schema=schema):
-                await connection.execute(text(statement))
+        if applied:
+            owner = create_engine(postgres_url(schema))
+            engines.append(owner)
+            await upgrade_schema(owner)
+            passwords = {c: f"secret:{c.value}'$1" for c in Component}
+            await apply_roles(owner, prefix=prefix, passwords=passwords)
+        else:
+            for statement in create_roles_sql(prefix=prefix, schema=schema, database=database):
+                await admin.execute(statement)
+            owner = create_engine(_url(role_name(prefix, None), schema))
+            engines.append(owner)
+            await upgrade_schema(owner)
+            async with owner.begin() as connection:
+                for statement in grants_sql(prefix=prefix, schema=schema):
+                    await connection.execute(text(statement))
         by_component = {c: create_engine(_url(role_name(prefix, c), schema)) for c in Component}
         engines.extend(by_component.values())
         yield Roles(owner=owner, engines=by_component)
@@ -75,8 +92,9 @@ async def roles() -> AsyncIterator[Roles]:
             await engine.dispose()
         await _drop_postgres_schema(schema)
         for name in names:
-            await admin.execute(f'DROP OWNED BY "{name}" CASCADE')
-            await admin.execute(f'DROP ROLE "{name}"')
+            if await admin.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", name):
+                await admin.execute(f'DROP OWNED BY "{name}" CASCADE')
+                await admin.execute(f'DROP ROLE "{name}"')
         await admin.close()
 
 

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 
 from sqlalchemy import Table
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.adapters.sql.auth_tables import api_tokens
 from services.adapters.sql.read_model_tables import (
@@ -29,6 +30,7 @@ __all__ = [
     "ACCESS",
     "VERSION_TABLE",
     "Component",
+    "apply_roles",
     "create_roles_sql",
     "grants_sql",
     "role_name",
@@ -104,14 +106,15 @@ def sequence_name(table: Table) -> str | None:
     return None if column is None else f"{table.name}_{column.name}_seq"
 
 
-def create_roles_sql(*, prefix: str, schema: str, database: str) -> list[str]:
-    """Run once as a database administrator: the four login roles, owning nothing yet.
+def create_roles_sql(*, prefix: str, schema: str, database: str, owner: bool = True) -> list[str]:
+    """Run once as a database administrator: the login roles (the owner's only with
+    ``owner``), owning nothing yet.
 
     Idempotent. Passwords are set apart (``\\password``), so they never reach this
     output or a shell history.
     """
     statements = []
-    for component in (None, *Component):
+    for component in ((None,) if owner else ()) + tuple(Component):
         role = role_name(prefix, component)
         statements.append(
             "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = "
@@ -140,6 +143,29 @@ def grants_sql(*, prefix: str, schema: str) -> list[str]:
                     f"GRANT USAGE ON SEQUENCE {_ident(schema)}.{_ident(sequence)} TO {role}"
                 )
     return statements
+
+
+async def apply_roles(
+    engine: AsyncEngine, *, prefix: str, passwords: Mapping[Component, str]
+) -> list[str]:
+    """Create each component's role and grant it, connected as the tables' owner (who
+    must also be allowed to create roles, as the compose file's superuser is); returns
+    the roles' names. Idempotent, so it can run after every ``db upgrade``."""
+    async with engine.begin() as connection:
+        schema = str((await connection.exec_driver_sql("SELECT current_schema()")).scalar_one())
+        database = str((await connection.exec_driver_sql("SELECT current_database()")).scalar_one())
+        statements = [
+            *create_roles_sql(prefix=prefix, schema=schema, database=database, owner=False),
+            *(
+                f"ALTER ROLE {_ident(role_name(prefix, component))} PASSWORD {_literal(password)}"
+                for component, password in passwords.items()
+            ),
+            *grants_sql(prefix=prefix, schema=schema),
+        ]
+        for statement in statements:
+            # Not text(): a password may hold ":name", which would be read as a parameter.
+            await connection.exec_driver_sql(statement)
+    return [role_name(prefix, component) for component in Component]
 
 
 def _ident(name: str) -> str:
