@@ -208,3 +208,26 @@ async def test_verify_reports_an_owner_row_that_no_event_in_the_log_founds(
     assert [(b.stream_id, b.position, b.problem) for b in report.broken] == [
         ("clinic-other/session/s-squat", None, Problem.OWNERSHIP)
     ]
+
+
+async def test_upgrading_binds_a_session_named_only_by_an_integration_note_and_verifies(
+    engine: AsyncEngine, store: SqlEventStore
+) -> None:
+    note = document(
+        "integration_note.recorded",
+        clinic_id="clinic-demo",
+        patient_id="pt-1",
+        session_id="s-2",
+        payload={"integrates_session_id": "s-1"},
+    )
+    await store.record(valid=[valid(note)], invalid=[], recorded_at=NOW)
+    await _downgrade(engine, to="0003")
+    await upgrade_schema(engine)
+
+    report = await verify_store(store)
+
+    assert report.intact, report.broken
+    outcome = await store.record(
+        valid=[valid(_vitals("s-1", patient_id="pt-2"))], invalid=[], recorded_at=NOW
+    )
+    assert outcome.recorded == []

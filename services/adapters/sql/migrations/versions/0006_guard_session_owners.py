@@ -7,10 +7,18 @@ Revises: 0005
 an edited row would let another clinic's events into a session (or lock its own out).
 The same triggers as on ``event_log`` refuse UPDATE, DELETE and TRUNCATE, and
 ``kapaudit verify`` checks the rows against the log.
+
+Migration 0004 bound sessions from the ``session_id`` column alone; a session named only
+by an integration note's ``payload.integrates_session_id`` (as the recorder binds it since
+0004) is bound here to the first such note's clinic and patient, so that verify does not
+report upgraded logs for a gap of the backfill.
 """
 
 from __future__ import annotations
 
+import json
+
+import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
@@ -22,6 +30,7 @@ _TABLE = "session_owners"
 
 
 def upgrade() -> None:
+    _bind_integrated_sessions()
     if op.get_bind().dialect.name == "postgresql":
         # kapaudit_reject_mutation() was created by 0001.
         op.execute(
@@ -37,6 +46,31 @@ def upgrade() -> None:
         op.execute(
             f"CREATE TRIGGER {_TABLE}_no_{operation.lower()} BEFORE {operation} ON {_TABLE} "
             f"BEGIN SELECT RAISE(ABORT, '{_TABLE} is append-only: {operation} rejected'); END"
+        )
+
+
+def _bind_integrated_sessions() -> None:
+    bind = op.get_bind()
+    owned = {row[0] for row in bind.execute(sa.text("SELECT session_id FROM session_owners"))}
+    notes = bind.execute(
+        sa.text(
+            "SELECT clinic_id, patient_id, event_json FROM event_log "
+            "WHERE event_type = 'integration_note.recorded' ORDER BY position"
+        )
+    )
+    bound = []
+    for clinic_id, patient_id, event_json in notes:
+        session = json.loads(event_json).get("payload", {}).get("integrates_session_id")
+        if isinstance(session, str) and session not in owned:
+            owned.add(session)
+            bound.append({"session_id": session, "clinic_id": clinic_id, "patient_id": patient_id})
+    if bound:
+        bind.execute(
+            sa.text(
+                "INSERT INTO session_owners (session_id, clinic_id, patient_id) "
+                "VALUES (:session_id, :clinic_id, :patient_id)"
+            ),
+            bound,
         )
 
 
