@@ -269,3 +269,19 @@ def test_a_consistency_proof_verifies_and_any_flipped_bit_breaks_it(
         rewritten = naive_root([*data[: old - 1], b"rewritten"])
         with pytest.raises(ProofError):
             verify_consistency(old, size, rewritten, new_root, proof)
+
+
+@settings(max_examples=25, deadline=None)
+@given(size=st.integers(min_value=1, max_value=300), salt=st.binary(max_size=4))
+def test_every_proof_of_a_random_tree_verifies_against_naively_computed_roots(
+    size: int, salt: bytes
+) -> None:
+    data = [salt + i.to_bytes(2, "big") for i in range(size)]
+    nodes = MemoryNodes([leaf_hash(d) for d in data])
+    naive_roots = [naive_root(data[:m]) for m in range(size + 1)]
+    for index in range(size):
+        proof = inclusion_proof(index, size, nodes)
+        verify_inclusion(leaf_hash(data[index]), index, size, proof, naive_roots[size])
+    for old in range(size + 1):
+        proof = consistency_proof(old, size, nodes)
+        verify_consistency(old, size, naive_roots[old], naive_roots[size], proof)
