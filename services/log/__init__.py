@@ -1,4 +1,9 @@
-"""The append-only log's format: the hash chain and its verification (pure code, no I/O)."""
+"""The append-only log's format: the hash chain and its verification (pure code, no I/O).
+
+The Merkle tree over the whole log and its signed checkpoints live in
+``merkle``, ``compact_range``, ``note`` and ``checkpoint``; import them from
+there, so that the recorder's hot path does not load the signing library.
+"""
 
 from services.log.chain import GENESIS_HASH, ChainLink, chain_hash, format_recorded_at, record_bytes
 from services.log.ownership import OwnershipCheck, SessionOwner
