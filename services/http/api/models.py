@@ -132,8 +132,8 @@ _DESCRIPTIONS = {
     413: "The body is larger than 16 MiB.",
     415: "The body is not application/json.",
     422: "The request is invalid; every problem is listed.",
-    503: "The broker did not acknowledge in time; nothing is accepted or shown. "
-    "Retry after the Retry-After seconds.",
+    503: "The broker did not acknowledge in time, or the database is unreachable; nothing "
+    "is accepted or shown. Retry after the Retry-After seconds.",
 }
 
 

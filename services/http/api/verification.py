@@ -19,7 +19,7 @@ router = APIRouter(route_class=ApiRoute, tags=["log"])
     "/log/verify",
     summary="Re-compute every hash chain and report each broken link",
     response_model=LogVerification,
-    responses=error_responses(401, 403),
+    responses=error_responses(401, 403, 503),
 )
 async def verify(principal: CurrentPrincipal, context: Context) -> LogVerification:
     """The whole log is checked. A stream id names its clinic and, for patient streams,
