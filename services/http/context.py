@@ -11,6 +11,7 @@ from services.access import AccessAuditor
 from services.adapters.kafka import EventPublisher
 from services.adapters.sql import SqlEventStore
 from services.adapters.sql.token_store import SqlTokenStore
+from services.clinic_zones import ClinicZones
 from services.clock import Clock
 from services.queries import ComplianceQueries
 
@@ -26,5 +27,7 @@ class HttpContext:
     publisher: EventPublisher
     auditor: AccessAuditor
     clock: Clock
+    zones: ClinicZones
+    """Each clinic's time zone, where its reporting days begin."""
     broker_ready: Callable[[], Awaitable[bool]]
     """True when the Kafka broker answers (for /readyz)."""
