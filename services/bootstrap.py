@@ -9,6 +9,7 @@ from services.access import AccessAuditor
 from services.adapters.kafka import EventPublisher, KafkaDeadLetterSink, register_recorder
 from services.adapters.sql import SqlEventStore
 from services.adapters.sql.token_store import SqlTokenStore
+from services.clinic_zones import ClinicZones
 from services.clock import Clock, SystemClock
 from services.config import Settings
 from services.http.context import HttpContext
@@ -66,5 +67,6 @@ def wire_http(
         publisher=publisher,
         auditor=AccessAuditor(publisher=publisher, clock=clock),
         clock=clock,
+        zones=ClinicZones.from_settings(settings),
         broker_ready=broker_ready,
     )

@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     profiles_file: Path | None = None
     """TOML file of per-clinic protocol profile overrides (see docs/COMPLIANCE.md)."""
 
+    default_timezone: str = "UTC"
+    """IANA time zone of clinics not in ``clinic_timezones``: where their days begin."""
+
+    clinic_timezones: dict[str, str] = Field(default_factory=dict)
+    """Clinic id -> IANA time zone, as a JSON object (``{"clinic-a": "America/Denver"}``)."""
+
     projector_batch_size: int = Field(default=1000, ge=1)
     """Most log events the projector folds per transaction."""
 

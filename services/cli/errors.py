@@ -14,6 +14,7 @@ from rich.markup import escape
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from services.adapters.tansu import EmbeddedBrokerError
+from services.clinic_zones import UnknownTimeZoneError
 
 __all__ = ["CliError", "friendly_errors"]
 
@@ -36,6 +37,10 @@ class CliError(Exception):
 def _explain(error: BaseException) -> CliError:
     if isinstance(error, CliError):
         return error
+    if isinstance(error, UnknownTimeZoneError):
+        return CliError(
+            str(error), hint="use a name from the IANA time zone database, e.g. America/Denver"
+        )
     if isinstance(error, EmbeddedBrokerError):
         return CliError(
             f"embedded broker: {error}",

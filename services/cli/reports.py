@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
-from typing import Annotated, TypeVar
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.table import Table
@@ -16,7 +17,10 @@ from projections.summaries import clock_time
 from projections.timeline import Timeline
 from services.cli.common import console, load_settings, parse_instant, printable, queries
 from services.cli.errors import CliError, friendly_errors
+from services.clinic_zones import ClinicZones
+from services.clock import SystemClock
 from services.jsonable import jsonable
+from services.period import Period, PeriodError, parse_bound, resolve_period
 from services.queries import ComplianceQueries, SessionNotFoundError
 
 __all__ = ["report_app"]
@@ -34,11 +38,18 @@ AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of tabl
 From = Annotated[
     str | None,
     typer.Option(
-        "--from", help="First day or instant of the period (default: a week before --to)."
+        "--from",
+        help="First day (included) or start instant of the period; days begin at midnight "
+        "in the clinic's time zone (default: the 7 days ending with --to).",
     ),
 ]
 To = Annotated[
-    str | None, typer.Option("--to", help="End of the period, exclusive (default: now).")
+    str | None,
+    typer.Option(
+        "--to",
+        help="Last day (included) or end instant (excluded) of the period "
+        "(default: today, at the clinic).",
+    ),
 ]
 
 _STATUS_STYLE = {
@@ -73,12 +84,36 @@ def _table(title: str, *columns: str) -> Table:
     return table
 
 
-def _period(start_text: str | None, end_text: str | None) -> tuple[datetime, datetime]:
-    end = parse_instant(end_text, option="--to") or datetime.now(UTC)
-    start = parse_instant(start_text, option="--from") or end - timedelta(days=7)
-    if end <= start:
-        raise CliError("--to must be later than --from", hint="the period is [from, to)")
-    return start, end
+def _period(clinic_id: str, start_text: str | None, end_text: str | None) -> Period:
+    """The period as the API and the dashboard read it, in the clinic's time zone."""
+    zone = ClinicZones.from_settings(load_settings()).for_clinic(clinic_id)
+    try:
+        end = parse_bound(end_text, parameter="to") if end_text is not None else None
+        start = parse_bound(start_text, parameter="from") if start_text is not None else None
+        return resolve_period(start, end, zone=zone, now=SystemClock().now())
+    except PeriodError as problem:
+        raise CliError(
+            f"--{problem.parameter}: {problem.message}",
+            hint="dates are whole days at the clinic, both included, e.g. "
+            "--from 2026-11-27 --to 2026-12-03; or instants such as 2026-11-24T17:00:00-07:00",
+        ) from None
+
+
+def _with_period(body: Any, period: Period) -> Any:
+    # As the API's bodies: the exact instants the answer covers.
+    return {**body, "period": period.as_json()}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SessionSummary:
+    """One line of ``kapaudit report sessions``: the keys of the API's session list."""
+
+    session_id: str
+    session_start: datetime | None
+    protocol: str | None
+    patient_id: str
+    status: str
+    failed_rules: list[str]
 
 
 def _cells(*values: object) -> list[str]:
@@ -150,18 +185,18 @@ def clinic_report(
     as_json: AsJson = False,
 ) -> None:
     """A clinic's compliance over a period: rates, failures by rule, failing sessions."""
-    period = _period(start, end)
+    period = _period(clinic_id, start, end)
     instant = parse_instant(as_of, option="--as-of")
 
     report = _ask(
-        lambda q: q.clinic_report(clinic_id, start=period[0], end=period[1], as_of=instant)
+        lambda q: q.clinic_report(clinic_id, start=period.start, end=period.end, as_of=instant)
     )
     if as_json:
-        typer.echo(json.dumps(jsonable(report)))
+        typer.echo(json.dumps(_with_period(jsonable(report), period)))
         return
     rate = f"{report.compliance_rate:.0%}" if report.compliance_rate is not None else "n/a"
     console.print(
-        f"[bold]{printable(clinic_id)}[/] {period[0].date()} to {period[1].date()}: "
+        f"[bold]{printable(clinic_id)}[/] {printable(period.describe())}: "
         f"{report.sessions} sessions, compliance rate {rate} (of decided sessions)"
     )
     statuses = Table(title="Sessions by protocol and status")
@@ -202,6 +237,55 @@ def clinic_report(
     console.print(weeks)
 
 
+@report_app.command("sessions")
+@friendly_errors
+def sessions_report(
+    clinic_id: str,
+    start: From = None,
+    end: To = None,
+    as_of: AsOf = None,
+    as_json: AsJson = False,
+) -> None:
+    """A clinic's sessions starting in a period, by start, with status and failed rules."""
+    period = _period(clinic_id, start, end)
+    instant = parse_instant(as_of, option="--as-of")
+
+    judged = _ask(
+        lambda q: q.verdicts(clinic_id, start=period.start, end=period.end, as_of=instant)
+    )
+    rows = [
+        SessionSummary(
+            session_id=verdict.session_id,
+            session_start=history.scheduled_start or history.first_occurred_at,
+            protocol=verdict.protocol.value if verdict.protocol else None,
+            patient_id=verdict.patient_id,
+            status=verdict.status.value,
+            failed_rules=[result.rule_id for result in verdict.failed_rules],
+        )
+        for history, verdict in judged
+    ]
+    if as_json:
+        typer.echo(json.dumps({"period": period.as_json(), "sessions": jsonable(rows)}))
+        return
+    table = _table(
+        f"Sessions of {printable(clinic_id)}, {printable(period.describe())}: {len(rows)}",
+        *("session", "start", "protocol", "patient", "status", "failed rules"),
+    )
+    for row in rows:
+        started = row.session_start
+        table.add_row(
+            *_cells(
+                row.session_id,
+                started.isoformat(timespec="minutes") if started else "",
+                row.protocol or "unknown",
+                row.patient_id,
+                row.status,
+                ", ".join(row.failed_rules),
+            )
+        )
+    console.print(table)
+
+
 @report_app.command("ledger")
 @friendly_errors
 def ledger_report(
@@ -212,15 +296,15 @@ def ledger_report(
     as_json: AsJson = False,
 ) -> None:
     """The controlled-substance ledger: every administration and waste, totals by lot."""
-    period = _period(start, end)
+    period = _period(clinic_id, start, end)
     instant = parse_instant(as_of, option="--as-of")
 
-    ledger = _ask(lambda q: q.ledger(clinic_id, start=period[0], end=period[1], as_of=instant))
+    ledger = _ask(lambda q: q.ledger(clinic_id, start=period.start, end=period.end, as_of=instant))
     if as_json:
-        typer.echo(json.dumps(jsonable(ledger)))
+        typer.echo(json.dumps(_with_period(jsonable(ledger), period)))
         return
     lines = _table(
-        f"Controlled substances, {printable(clinic_id)}, {period[0].date()} to {period[1].date()}",
+        f"Controlled substances, {printable(clinic_id)}, {printable(period.describe())}",
         *("time", "kind", "drug", "mg", "lot", "by", "witness", "session"),
     )
     for line in ledger.lines:
@@ -262,18 +346,18 @@ def access_report(
     as_json: AsJson = False,
 ) -> None:
     """Who read which patient's data, and when (an accounting of disclosures)."""
-    period = _period(start, end)
+    period = _period(clinic_id, start, end)
 
     report = _ask(
         lambda q: q.access_report(
-            clinic_id, start=period[0], end=period[1], patient_id=patient, token_name=token
+            clinic_id, start=period.start, end=period.end, patient_id=patient, token_name=token
         )
     )
     if as_json:
-        typer.echo(json.dumps(jsonable(report)))
+        typer.echo(json.dumps(_with_period(jsonable(report), period)))
         return
     table = _table(
-        f"Reads of {printable(clinic_id)} data, {period[0].date()} to {period[1].date()}",
+        f"Reads of {printable(clinic_id)} data, {printable(period.describe())}",
         *("time", "reader", "role", "via", "patient", "resource", "outcome"),
     )
     for line in report.lines:

@@ -11,6 +11,7 @@ from services.access import AccessAuditor
 from services.adapters.kafka import EventPublisher
 from services.adapters.sql import SqlEventStore
 from services.adapters.sql.token_store import SqlTokenStore
+from services.clinic_zones import ClinicZones
 from services.clock import Clock
 from services.http.shared_run import SharedRun
 from services.queries import ComplianceQueries
@@ -28,6 +29,8 @@ class HttpContext:
     publisher: EventPublisher
     auditor: AccessAuditor
     clock: Clock
+    zones: ClinicZones
+    """Each clinic's time zone, where its reporting days begin."""
     broker_ready: Callable[[], Awaitable[bool]]
     """True when the Kafka broker answers (for /readyz)."""
     verification: SharedRun[VerificationReport] = field(default_factory=SharedRun)

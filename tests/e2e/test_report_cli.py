@@ -12,17 +12,19 @@ from pathlib import Path
 import pytest
 
 from services.adapters.sql import SqlEventStore, create_engine, upgrade_schema
-from services.demo import PLANTED_LAPSES, demo_day_events
+from services.demo import CLINIC_ZONE, PLANTED_LAPSES, demo_day_events
 from tests.factories import document, valid
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _kapaudit(*args: str, url: str) -> subprocess.CompletedProcess[str]:
+def _kapaudit(
+    *args: str, url: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "services.cli.main", *args],
         cwd=ROOT,
-        env={**os.environ, "KAPAUDIT_DATABASE_URL": url, "COLUMNS": "250"},
+        env={**os.environ, "KAPAUDIT_DATABASE_URL": url, "COLUMNS": "250", **(env or {})},
         capture_output=True,
         text=True,
         timeout=120,
@@ -71,6 +73,65 @@ def test_a_session_report_for_an_unknown_session_is_one_line_and_a_hint(demo_log
     result = _kapaudit("report", "session", "no-such-session", url=demo_log)
     assert result.returncode == 2
     assert result.stderr.startswith("error: no session 'no-such-session' in the log")
+
+
+def test_a_report_of_the_demo_days_counts_its_sessions_and_prints_the_instants_used(
+    demo_log: str,
+) -> None:
+    listed = _kapaudit("report", "sessions", "clinic-demo", "--json", url=demo_log)
+    assert listed.returncode == 0, listed.stderr
+    # Shifted to end just before now, the demo day may straddle two days at the clinic.
+    days = sorted(
+        datetime.fromisoformat(row["session_start"]).astimezone(CLINIC_ZONE).date()
+        for row in json.loads(listed.stdout)["sessions"]
+    )
+    first, last = str(days[0]), str(days[-1])
+
+    result = _kapaudit(
+        "report", "clinic", "clinic-demo", "--from", first, "--to", last, url=demo_log
+    )
+
+    assert result.returncode == 0, result.stderr
+    header = " ".join(result.stdout.splitlines()[0].split())
+    assert header.startswith(f"clinic-demo {first} 00:00 to {days[-1] + timedelta(days=1)} 00:00 ")
+    assert "America/Denver (" in header
+    assert ": 24 sessions, compliance rate" in header
+
+
+def test_to_before_from_is_one_line_naming_the_option_and_a_hint(demo_log: str) -> None:
+    result = _kapaudit(
+        "report",
+        "ledger",
+        "clinic-demo",
+        "--from",
+        "2026-12-03",
+        "--to",
+        "2026-12-01",
+        url=demo_log,
+    )
+    assert result.returncode == 2
+    error, hint = result.stderr.splitlines()
+    assert error.startswith("error: --to: must not be before 'from'")
+    assert hint.startswith("hint: dates are whole days at the clinic, both included")
+
+
+def test_an_unknown_clinic_time_zone_is_one_line_naming_the_clinic_and_the_value(
+    demo_log: str,
+) -> None:
+    result = _kapaudit(
+        "report",
+        "clinic",
+        "clinic-demo",
+        url=demo_log,
+        env={"KAPAUDIT_CLINIC_TIMEZONES": '{"clinic-demo": "Mountain Time"}'},
+    )
+    assert result.returncode == 2
+    error, hint = result.stderr.splitlines()
+    assert error == (
+        "error: KAPAUDIT_CLINIC_TIMEZONES, clinic 'clinic-demo': 'Mountain Time' is not an "
+        "IANA time zone name (e.g. America/Denver or UTC)"
+    )
+    assert "IANA" in hint
 
 
 def test_the_ledger_shows_the_unwitnessed_waste(demo_log: str) -> None:

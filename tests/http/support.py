@@ -19,6 +19,7 @@ from services.adapters.kafka import EventPublisher
 from services.adapters.sql import SqlEventStore
 from services.adapters.sql.token_store import SqlTokenStore
 from services.auth import Role
+from services.clinic_zones import ClinicZones
 from services.clock import FixedClock
 from services.demo import demo_day_events
 from services.http import HttpContext
@@ -102,6 +103,7 @@ def http_context(*, engine: AsyncEngine, broker: KafkaBroker) -> HttpContext:
         publisher=publisher,
         auditor=AccessAuditor(publisher=publisher, clock=clock),
         clock=clock,
+        zones=ClinicZones(clinics={CLINIC: "America/Denver"}),
         broker_ready=broker_ready,
     )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi import FastAPI
@@ -22,6 +23,7 @@ from services.http.api.ledger_models import ControlledSubstanceLedger
 from services.http.api.report_models import ComplianceReport
 from services.http.api.timeline_models import SessionTimeline
 from services.jsonable import jsonable
+from services.period import Period
 
 AT: Final = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
 
@@ -190,20 +192,27 @@ def _access_report() -> AccessReport:
     return AccessReport(clinic_id="c-1", patient_id=None, token_name="anna", lines=(line,))
 
 
+PERIOD: Final = Period.of_days(
+    date(2026, 11, 17), date(2026, 11, 24), zone=ZoneInfo("America/Denver")
+)
+
+
 @pytest.mark.parametrize(
-    ("answer", "model"),
+    ("answer", "model", "with_period"),
     [
-        pytest.param(_timeline(), SessionTimeline, id="timeline"),
-        pytest.param(_report(), ComplianceReport, id="compliance-report"),
-        pytest.param(_ledger(), ControlledSubstanceLedger, id="ledger"),
-        pytest.param(_access_report(), AccessReportBody, id="access-report"),
+        pytest.param(_timeline(), SessionTimeline, False, id="timeline"),
+        pytest.param(_report(), ComplianceReport, True, id="compliance-report"),
+        pytest.param(_ledger(), ControlledSubstanceLedger, True, id="ledger"),
+        pytest.param(_access_report(), AccessReportBody, True, id="access-report"),
     ],
 )
 def test_the_documented_model_reads_and_rewrites_a_fully_populated_answer_unchanged(
-    answer: object, model: type[BaseModel]
+    answer: object, model: type[BaseModel], with_period: bool
 ) -> None:
     # Every optional part is filled in, so that nothing the served data happens to lack
-    # (an amendment, a waste, a recorded read) goes unchecked.
-    body = json.dumps(jsonable(answer))
+    # (an amendment, a waste, a recorded read) goes unchecked. The clinic reads add the
+    # period they answered, as services.http.api.clinics does.
+    document = jsonable(answer)
+    body = json.dumps({**document, "period": PERIOD.as_json()} if with_period else document)
 
     assert model.model_validate_json(body, strict=True).model_dump(mode="json") == json.loads(body)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from events import AccessChannel, AccessOutcome, AccessRole
-from services.http.api.models import Count, ExactOut, Instant
+from services.http.api.models import Count, ExactOut, Instant, PeriodOut
 
 __all__ = ["AccessLine", "AccessReport"]
 
@@ -29,6 +29,8 @@ class AccessLine(ExactOut):
 
 class AccessReport(ExactOut):
     clinic_id: str
+    period: PeriodOut
+    """The exact period answered: reads whose instant lies in it."""
     patient_id: str | None
     """The patient asked for; null for every patient."""
     token_name: str | None

@@ -9,6 +9,8 @@ from typing import Annotated, Final
 
 from fastapi import Depends, HTTPException, status
 
+from services.http.outage import RETRY_AFTER_SECONDS
+
 __all__ = [
     "BROKER_TIMEOUT_SECONDS",
     "RETRY_AFTER_SECONDS",
@@ -22,8 +24,6 @@ _log = logging.getLogger("kapaudit.http")
 BROKER_TIMEOUT_SECONDS: Final = 10.0
 """The longest a request waits for the broker. aiokafka retries an unreachable broker for
 much longer than a client waits, so the API gives up first and says so."""
-
-RETRY_AFTER_SECONDS: Final = 5
 
 
 def get_broker_timeout() -> float:

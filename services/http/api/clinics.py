@@ -10,16 +10,23 @@ from pydantic import BaseModel
 
 from services.http.api.access_models import AccessReport
 from services.http.api.auditing import AuditedRead
-from services.http.api.csv_export import csv_response, ledger_csv, report_csv, wants_csv
+from services.http.api.csv_export import (
+    PERIOD_HEADER,
+    csv_response,
+    ledger_csv,
+    report_csv,
+    wants_csv,
+)
 from services.http.api.guards import require_reader
 from services.http.api.judging import JudgedSession, session_start
 from services.http.api.ledger_models import ControlledSubstanceLedger
 from services.http.api.models import error_responses
-from services.http.api.params import AsOf, ClinicIdPath, PatientIdQuery, Period, RequestedPeriod
+from services.http.api.params import AsOf, ClinicIdPath, PatientIdQuery, RequestedPeriod
 from services.http.api.report_models import ComplianceReport
 from services.http.api.routing import ApiRoute
 from services.http.deps import Context, CurrentPrincipal
 from services.jsonable import jsonable
+from services.period import Period
 
 __all__ = ["router"]
 
@@ -36,6 +43,13 @@ def _json_or_csv(model: type[BaseModel]) -> dict[int | str, dict[str, Any]]:
             "model": model,
             "description": "JSON, or CSV when the request sends `Accept: text/csv`.",
             "content": {"text/csv": {"schema": {"type": "string"}}},
+            "headers": {
+                PERIOD_HEADER: {
+                    "schema": {"type": "string"},
+                    "description": "CSV only: the exact period, as the JSON's "
+                    "`period.description`.",
+                }
+            },
         },
         **_ERRORS,
     }
@@ -68,7 +82,9 @@ async def compliance_report(
         ]
         await audit.allowed(clinic_id=clinic_id, patient_ids=[j.verdict.patient_id for j in judged])
         return csv_response(
-            report_csv(judged), filename=_filename(clinic_id, "compliance-report", period)
+            report_csv(judged),
+            filename=_filename(clinic_id, "compliance-report", period),
+            period=period,
         )
     report = await context.queries.clinic_report(
         clinic_id, start=period.start, end=period.end, as_of=as_of
@@ -77,7 +93,7 @@ async def compliance_report(
     await audit.allowed(
         clinic_id=clinic_id, patient_ids=[s.patient_id for s in report.failing_sessions]
     )
-    return JSONResponse(jsonable(report))
+    return JSONResponse(_with_period(jsonable(report), period))
 
 
 @router.get(
@@ -103,9 +119,11 @@ async def controlled_substances(
     await audit.allowed(clinic_id=clinic_id, patient_ids=[line.patient_id for line in ledger.lines])
     if wants_csv(request.headers.get("accept")):
         return csv_response(
-            ledger_csv(ledger), filename=_filename(clinic_id, "controlled-substances", period)
+            ledger_csv(ledger),
+            filename=_filename(clinic_id, "controlled-substances", period),
+            period=period,
         )
-    return JSONResponse(jsonable(ledger))
+    return JSONResponse(_with_period(jsonable(ledger), period))
 
 
 @router.get(
@@ -138,8 +156,15 @@ async def access_report(
         token_name=token_name,
     )
     await audit.allowed(clinic_id=clinic_id, patient_ids=report.patients)
-    return JSONResponse(jsonable(report))
+    return JSONResponse(_with_period(jsonable(report), period))
+
+
+def _with_period(body: Any, period: Period) -> Any:
+    # The read models know [start, end) only; the zone and the wall-clock days are the
+    # API's reading of the request, and a reader must see which instants were meant.
+    return {**body, "period": period.as_json()}
 
 
 def _filename(clinic_id: str, what: str, period: Period) -> str:
-    return f"{clinic_id}-{what}-{period.start.date()}-{period.end.date()}.csv"
+    """Named by the days it covers, both included, at the clinic."""
+    return f"{clinic_id}-{what}-{period.first}-to-{period.last}.csv"

@@ -12,10 +12,12 @@ from fastapi import Response
 
 from projections.ledger import Ledger
 from services.http.api.judging import JudgedSession
+from services.period import Period
 
 __all__ = [
     "CSV_MEDIA_TYPE",
     "LEDGER_COLUMNS",
+    "PERIOD_HEADER",
     "REPORT_COLUMNS",
     "cell_text",
     "csv_response",
@@ -25,6 +27,10 @@ __all__ = [
 ]
 
 CSV_MEDIA_TYPE = "text/csv"
+
+PERIOD_HEADER = "Kapaudit-Period"
+"""The exact period of a CSV answer: the CSV itself holds only its columns, so that
+spreadsheets read it as they are."""
 
 REPORT_COLUMNS = ("session_id", "session_start", "protocol", "patient_id", "status", "failed_rules")
 LEDGER_COLUMNS = (
@@ -103,12 +109,15 @@ def ledger_csv(ledger: Ledger) -> str:
     )
 
 
-def csv_response(text: str, *, filename: str) -> Response:
+def csv_response(text: str, *, filename: str, period: Period) -> Response:
     safe = re.sub(r"[^A-Za-z0-9._-]", "_", filename)
     return Response(
         content=text,
         media_type=f"{CSV_MEDIA_TYPE}; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{safe}"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="{safe}"',
+            PERIOD_HEADER: period.describe(),
+        },
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Literal
 
 from events import Medication, Route
-from services.http.api.models import ExactOut, Instant
+from services.http.api.models import ExactOut, Instant, PeriodOut
 
 __all__ = ["ControlledSubstanceLedger", "LedgerLine", "SubstanceTotals"]
 
@@ -44,6 +44,8 @@ class SubstanceTotals(ExactOut):
 
 class ControlledSubstanceLedger(ExactOut):
     clinic_id: str
+    period: PeriodOut
+    """The exact period answered (`start` and `end` repeat its instants)."""
     start: Instant
     end: Instant
     as_of: Instant

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSche
 
 from events import Protocol
 from projections.compliance import Outcome, SessionStatus
+from services.period import Period
 
 __all__ = [
     "Accepted",
@@ -17,6 +18,7 @@ __all__ = [
     "ExactOut",
     "Instant",
     "LogVerification",
+    "PeriodOut",
     "ProblemOut",
     "RuleOutcome",
     "SessionCompliance",
@@ -78,7 +80,38 @@ class SessionSummary(_Out):
     failed_rules: list[str]
 
 
+class PeriodOut(ExactOut):
+    """The exact period answered: ``[start, end)``, days cut in the clinic's zone."""
+
+    start: Instant
+    """The first instant included, in UTC."""
+    end: Instant
+    """The first instant after the period, in UTC."""
+    time_zone: str
+    """The clinic's IANA time zone, where its days begin (e.g. `America/Denver`)."""
+    local_start: Instant
+    """`start` on the clinic's clock."""
+    local_end: Instant
+    """`end` on the clinic's clock."""
+    description: str
+    """For people, e.g. `2026-11-27 00:00 to 2026-12-04 00:00 America/Denver
+    (2026-11-27T07:00:00Z/2026-12-04T07:00:00Z)`."""
+
+    @classmethod
+    def of(cls, period: Period) -> PeriodOut:
+        return cls(
+            start=period.start,
+            end=period.end,
+            time_zone=period.zone.key,
+            local_start=period.local_start,
+            local_end=period.local_end,
+            description=period.describe(),
+        )
+
+
 class SessionPage(_Out):
+    period: PeriodOut
+    """The period the sessions start in."""
     items: list[SessionSummary]
     total: int
     limit: int
@@ -132,8 +165,8 @@ _DESCRIPTIONS = {
     413: "The body is larger than 16 MiB.",
     415: "The body is not application/json.",
     422: "The request is invalid; every problem is listed.",
-    503: "The broker did not acknowledge in time; nothing is accepted or shown. "
-    "Retry after the Retry-After seconds.",
+    503: "The broker did not acknowledge in time, or the database is unreachable; nothing "
+    "is accepted or shown. Retry after the Retry-After seconds.",
 }
 
 

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Final
 
-from fastapi import Depends, Path, Query
+from fastapi import Depends, Path, Query, Request
 
 from services.http.api.problems import InvalidRequest
 from services.http.deps import Context
+from services.period import FORMS, Period, PeriodError, parse_bound, resolve_period
 
 __all__ = [
-    "DEFAULT_PERIOD",
-    "LONGEST_PERIOD",
     "AsOf",
     "ClinicIdPath",
     "ClinicIdQuery",
     "PatientIdQuery",
-    "Period",
     "RequestedPeriod",
     "SessionIdPath",
     "get_as_of",
@@ -26,10 +23,6 @@ __all__ = [
     "parse_instant",
     "storable_identifier",
 ]
-
-DEFAULT_PERIOD: Final = timedelta(days=7)
-LONGEST_PERIOD: Final = timedelta(days=366)
-"""A year (leap day included) at most per request: verdicts are computed per session."""
 
 # Far beyond any clinical record, and far enough from datetime's limits that shifting a
 # period by days or changing time zones can never overflow.
@@ -86,39 +79,44 @@ def parse_instant(text: str, *, name: str) -> datetime:
     return instant
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Period:
-    """``[start, end)``, both aware UTC instants."""
-
-    start: datetime
-    end: datetime
-
-
 def get_period(
+    request: Request,
     context: Context,
     start_text: Annotated[
         str | None,
         Query(
             alias="from",
-            description=f"Start of the period; {_INSTANT_HELP}. Default: 7 days before `to`.",
+            description=f"First day (included) or start instant of the period; {FORMS}. "
+            "Days begin at midnight in the clinic's time zone. Default: the 7 days ending "
+            "with `to`.",
         ),
     ] = None,
     end_text: Annotated[
         str | None,
         Query(
-            alias="to", description=f"End of the period, exclusive; {_INSTANT_HELP}. Default: now."
+            alias="to",
+            description=f"Last day (included) or end instant (excluded) of the period; "
+            f"{FORMS}. Default: today, at the clinic.",
         ),
     ] = None,
 ) -> Period:
-    end = parse_instant(end_text, name="to") if end_text is not None else context.clock.now()
-    start = (
-        parse_instant(start_text, name="from") if start_text is not None else end - DEFAULT_PERIOD
-    )
-    if end <= start:
-        raise InvalidRequest.about("to", "must be later than 'from' (the period is [from, to))")
-    if end - start > LONGEST_PERIOD:
-        raise InvalidRequest.about("from", "the period may span at most 366 days")
-    return Period(start=start, end=end)
+    """The period asked for, in the time zone of the clinic the request is about.
+
+    Every endpoint with a period names its clinic in the path or the query as
+    ``clinic_id``; the dependency reads it from there so that each handler cannot forget.
+    """
+    clinic_id = request.path_params.get("clinic_id") or request.query_params.get("clinic_id")
+    try:
+        # 'to' first: an address wrong in both is answered about 'to', as it always was.
+        end = parse_bound(end_text, parameter="to") if end_text is not None else None
+        return resolve_period(
+            parse_bound(start_text, parameter="from") if start_text is not None else None,
+            end,
+            zone=context.zones.for_clinic(clinic_id),
+            now=context.clock.now(),
+        )
+    except PeriodError as problem:
+        raise InvalidRequest.about(problem.parameter, problem.message) from None
 
 
 RequestedPeriod = Annotated[Period, Depends(get_period)]

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import Field
 
 from events import Protocol
-from services.http.api.models import Count, ExactOut, Instant
+from services.http.api.models import Count, ExactOut, Instant, PeriodOut
 
 __all__ = ["ComplianceReport", "FailingSession", "StatusCounts", "WeekTrend"]
 
@@ -51,6 +51,8 @@ class WeekTrend(ExactOut):
 
 class ComplianceReport(ExactOut):
     clinic_id: str
+    period: PeriodOut
+    """The exact period answered (`start` and `end` repeat its instants)."""
     start: Instant
     end: Instant
     as_of: Instant

@@ -1,4 +1,5 @@
-"""How API routes answer: one 422 shape for every invalid request, never cached."""
+"""How API routes answer: one 422 shape for every invalid request, a 503 while the
+database is down, never cached."""
 
 from __future__ import annotations
 
@@ -11,8 +12,11 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
 from services.http.api.problems import InvalidRequest, Problem
+from services.http.outage import RETRY_AFTER_SECONDS, is_database_outage, log_outage
 
-__all__ = ["ApiRoute", "invalid_response"]
+__all__ = ["DATABASE_UNAVAILABLE", "ApiRoute", "invalid_response"]
+
+DATABASE_UNAVAILABLE = "the database is unavailable; nothing is shown. Retry later."
 
 
 class ApiRoute(APIRoute):
@@ -32,6 +36,17 @@ class ApiRoute(APIRoute):
                 response = invalid_response(_from_fastapi(invalid.errors()))
             except InvalidRequest as invalid:
                 response = invalid_response(invalid.problems)
+            except Exception as error:
+                # Here rather than in each handler: the token lookup and every read go to
+                # the database, and an outage is the same answer for all of them.
+                if not is_database_outage(error):
+                    raise
+                log_outage(error, path=request.url.path)
+                response = JSONResponse(
+                    status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+                    content={"detail": DATABASE_UNAVAILABLE},
+                    headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+                )
             # Answers carry patient data: no browser or proxy may keep a copy.
             response.headers.setdefault("Cache-Control", "no-store")
             return response

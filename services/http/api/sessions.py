@@ -12,7 +12,7 @@ from projections.compliance import SessionStatus
 from services.http.api.auditing import AuditedRead
 from services.http.api.guards import require_reader
 from services.http.api.judging import JudgedSession, judge
-from services.http.api.models import SessionPage, SessionSummary, error_responses
+from services.http.api.models import PeriodOut, SessionPage, SessionSummary, error_responses
 from services.http.api.params import ClinicIdQuery, PatientIdQuery, RequestedPeriod
 from services.http.api.routing import ApiRoute
 from services.http.deps import Context, CurrentPrincipal
@@ -68,7 +68,11 @@ async def list_sessions(
         shown.append(patient_id)
     await audit.allowed(clinic_id=clinic_id, patient_ids=shown)
     return SessionPage(
-        items=[_summary(item) for item in page], total=total, limit=limit, offset=offset
+        period=PeriodOut.of(period),
+        items=[_summary(item) for item in page],
+        total=total,
+        limit=limit,
+        offset=offset,
     )
 
 

@@ -19,7 +19,7 @@ router = APIRouter(route_class=ApiRoute, tags=["log"])
     "/log/verify",
     summary="Re-compute every hash chain, check session owners, report each problem (admin)",
     response_model=LogVerification,
-    responses=error_responses(401, 403),
+    responses=error_responses(401, 403, 503),
 )
 async def verify(principal: CurrentPrincipal, context: Context) -> LogVerification:
     """The whole log is re-hashed, every event, so that an edit anywhere is found; that is

@@ -6,7 +6,8 @@ from typing import Any
 
 from services.auth import Principal
 from services.http.context import HttpContext
-from services.http.dashboard.scope import Period, readable_clinics
+from services.http.dashboard.scope import readable_clinics
+from services.period import Period
 
 __all__ = ["chrome", "period_params"]
 
@@ -34,6 +35,8 @@ async def chrome(
         "clinics": await readable_clinics(principal, context),
         "clinic": clinic,
         "period": period,
+        # The exact instants the page's figures cover, as the API and the CLI print them.
+        "period_text": period.describe(),
         "section": section,
         "nav_params": period_params(clinic, period),
     }

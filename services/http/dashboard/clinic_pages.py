@@ -34,7 +34,7 @@ async def ledger_page(
     as_of: str = "",
 ) -> Response:
     require_clinic(principal, clinic_id)
-    period = parse_period(from_day, to, today=context.clock.now().date())
+    period = parse_period(from_day, to, context=context, clinic_id=clinic_id)
     ledger = await context.queries.ledger(
         clinic_id, start=period.start, end=period.end, as_of=parse_as_of(as_of)
     )
@@ -65,7 +65,7 @@ async def access_page(
     token_name: str = "",
 ) -> Response:
     require_clinic(principal, clinic_id)
-    period = parse_period(from_day, to, today=context.clock.now().date())
+    period = parse_period(from_day, to, context=context, clinic_id=clinic_id)
     if patient_id:
         check_identifier(patient_id, name="patient_id")
     if token_name:

@@ -18,7 +18,6 @@ from services.http.dashboard.chrome import chrome, period_params
 from services.http.dashboard.pages import PageRoute, render
 from services.http.dashboard.scope import (
     FromDay,
-    Period,
     Reader,
     choose_clinic,
     parse_as_of,
@@ -26,6 +25,7 @@ from services.http.dashboard.scope import (
 )
 from services.http.dashboard.templating import link
 from services.http.deps import Context
+from services.period import Period
 
 __all__ = ["SORT_KEYS", "SessionRow", "clinic_verdicts", "router", "select_rows"]
 
@@ -115,9 +115,9 @@ async def overview(
     sort: str = "start",
     as_of: str = "",
 ) -> Response:
-    period = parse_period(from_day, to, today=context.clock.now().date())
     instant = parse_as_of(as_of) or context.clock.now()
     chosen = await choose_clinic(principal, context, clinic)
+    period = parse_period(from_day, to, context=context, clinic_id=chosen)
     frame = await chrome(principal, context, clinic=chosen, period=period, section="overview")
     if chosen is None:
         return render(request, "overview.html", {**frame, "report": None, "title": "Overview"})

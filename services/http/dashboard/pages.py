@@ -19,6 +19,7 @@ from fastapi.routing import APIRoute
 from services.auth import Principal
 from services.http.dashboard.templating import TEMPLATES
 from services.http.deps import COOKIE
+from services.http.outage import RETRY_AFTER_SECONDS, is_database_outage, log_outage
 
 __all__ = ["SECURITY_HEADERS", "PageError", "PageRoute", "render", "sign_in_redirect"]
 
@@ -94,6 +95,22 @@ class PageRoute(APIRoute):
                         "; ".join(_describe(problem) for problem in invalid.errors()),
                     ),
                 )
+            except Exception as error:
+                # The sign-in check and every page read the database: an outage is a
+                # page asking to retry, as the API's 503, not a bare 500.
+                if not is_database_outage(error):
+                    raise
+                log_outage(error, path=request.url.path)
+                response = _error_page(
+                    request,
+                    PageError(
+                        status.HTTP_503_SERVICE_UNAVAILABLE,
+                        "The database is unavailable",
+                        "kapaudit cannot reach its database just now, so nothing can be "
+                        f"shown. Try again in {RETRY_AFTER_SECONDS} seconds.",
+                    ),
+                )
+                response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
             response.headers.update(SECURITY_HEADERS)
             return response
 

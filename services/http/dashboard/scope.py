@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Query, status
 
 from services.auth import Principal, Role
-from services.http.api.params import LONGEST_PERIOD, parse_instant, storable_identifier
+from services.http.api.params import parse_instant, storable_identifier
 from services.http.api.problems import InvalidRequest
 from services.http.context import HttpContext
 from services.http.dashboard.pages import PageError
 from services.http.dashboard.reads import clinics_with_sessions
 from services.http.deps import CurrentPrincipal
+from services.period import Period, PeriodError, parse_day, resolve_period
 
 __all__ = [
-    "DEFAULT_DAYS",
     "FromDay",
-    "Period",
     "Reader",
     "check_identifier",
     "choose_clinic",
@@ -29,9 +27,6 @@ __all__ = [
     "readable_clinics",
     "require_clinic",
 ]
-
-DEFAULT_DAYS = 7
-"""The period picker's default: the last seven days, today included."""
 
 FromDay = Annotated[str, Query(alias="from")]
 """The period picker's first day (``from`` is a Python keyword, hence the alias)."""
@@ -83,40 +78,24 @@ async def choose_clinic(principal: Principal, context: HttpContext, asked: str) 
     return clinics[0] if clinics else None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Period:
-    """Whole days ``first``..``last`` (inclusive, as the picker shows them), in UTC."""
-
-    first: date
-    last: date
-
-    @property
-    def start(self) -> datetime:
-        return datetime.combine(self.first, time(), tzinfo=UTC)
-
-    @property
-    def end(self) -> datetime:
-        """Exclusive: midnight after ``last``."""
-        return datetime.combine(self.last + timedelta(days=1), time(), tzinfo=UTC)
-
-
-def parse_period(first_text: str, last_text: str, *, today: date) -> Period:
-    """The picker's ``from``/``to`` dates; empty means the last ``DEFAULT_DAYS`` days.
-
-    At most the API's longest period (366 days), each day in the years 1900 to 2999.
-    """
-    last = _day(last_text, "to") or today
-    first = _day(first_text, "from") or last - timedelta(days=DEFAULT_DAYS - 1)
-    if last < first:
-        raise _bad_address("'to' must not be before 'from'")
-    period = Period(first=first, last=last)
-    # As in the API: every session of the period is loaded and judged.
-    if period.end - period.start > LONGEST_PERIOD:
-        raise _bad_address(
-            f"The period {first} to {last} spans {(last - first).days + 1} days; "
-            f"a period may span at most {LONGEST_PERIOD.days} days"
+def parse_period(
+    first_text: str, last_text: str, *, context: HttpContext, clinic_id: str | None
+) -> Period:
+    """The picker's ``from``/``to`` days at the clinic, both included; empty means the last
+    seven days, today (at the clinic) included. As in the API and the CLI
+    (``services.period``): days begin at midnight in the clinic's zone, in the years 1900 to
+    2999, at most 366 of them."""
+    try:
+        # 'to' first: an address wrong in both is answered about 'to', as it always was.
+        last = parse_day(last_text, parameter="to") if last_text else None
+        return resolve_period(
+            parse_day(first_text, parameter="from") if first_text else None,
+            last,
+            zone=context.zones.for_clinic(clinic_id),
+            now=context.clock.now(),
         )
-    return period
+    except PeriodError as problem:
+        raise _bad_address(str(problem)) from None
 
 
 def parse_as_of(text: str) -> datetime | None:
@@ -142,18 +121,6 @@ def _check_clinic_id(text: str, *, name: str) -> None:
         raise _bad_address(
             f"{name}: {_shown(text)} is not a clinic id (1 to 64 characters, no '/' or NUL)"
         )
-
-
-def _day(text: str, name: str) -> date | None:
-    if not text:
-        return None
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise _bad_address(f"{name}: {_shown(text)} is not a date (YYYY-MM-DD)") from None
-    # Within the API's instant bounds, so the day after it is still a date.
-    _instant(day.isoformat(), name)
-    return day
 
 
 def _instant(text: str, name: str) -> datetime:

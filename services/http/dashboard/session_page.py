@@ -103,7 +103,6 @@ async def session_page(
     to: str = "",
 ) -> Response:
     instant = parse_as_of(as_of) or context.clock.now()
-    period = parse_period(from_day, to, today=context.clock.now().date())
     if not storable_identifier(session_id):
         # No session can have this id: refused exactly as a missing one, as the API does.
         raise _missing(principal, session_id)
@@ -126,6 +125,8 @@ async def session_page(
             session_id=session_id,
         )
         raise _not_permitted(principal)
+    # Only for the links back to the clinic's pages: the period of its clinic's days.
+    period = parse_period(from_day, to, context=context, clinic_id=clinic_id)
     try:
         view = await context.queries.view(session_id, as_of=instant)
     except SessionNotFoundError:
