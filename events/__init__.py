@@ -27,7 +27,7 @@ from events.consent import (
     ConsentWithdrawn,
     ConsentWithdrawnPayload,
 )
-from events.correctable import CORRECTABLE_FIELDS, correction_problem
+from events.correctable import correctable_fields, correction_problem
 from events.discharge import PatientDischarged, PatientDischargedPayload
 from events.dosing import (
     MAX_DOSE_MG,
@@ -111,7 +111,6 @@ from events.vitals import MEASUREMENT_FIELDS, VitalsRecorded, VitalsRecordedPayl
 
 __all__ = [
     "ACCESS_TOPIC",
-    "CORRECTABLE_FIELDS",
     "CURRENT_SCHEMA_VERSION",
     "DEFAULT_PARTITIONS",
     "DLQ_TOPIC",
@@ -190,6 +189,7 @@ __all__ = [
     "canonical_bytes",
     "canonical_json",
     "check_topic",
+    "correctable_fields",
     "correction_problem",
     "json_kind",
     "load_strict_json",

@@ -6,58 +6,39 @@ can hold nothing that the corrected event itself could not, and its size is boun
 contract's own limits on those fields.
 """
 
+import functools
 import json
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Annotated, Any, Final
+from typing import Annotated, Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from events.adverse import AdverseEventReported
-from events.consent import ConsentGiven, ConsentWithdrawn
-from events.discharge import PatientDischarged
-from events.dosing import DoseAdministered, DoseWasted
-from events.envelope import EventEnvelope
-from events.integration import IntegrationNoteRecorded
-from events.rems import RemsMonitoringFormSubmitted, RemsPatientEnrolled
-from events.session import SessionEnded, SessionScheduled, SessionStarted
-from events.vitals import VitalsRecorded
+from events.envelope import PatientLevelEvent, SessionLevelEvent
 
-__all__ = ["CORRECTABLE_FIELDS", "correction_problem"]
-
-_CORRECTABLE_EVENTS: Final[tuple[type[EventEnvelope], ...]] = (
-    ConsentGiven,
-    ConsentWithdrawn,
-    RemsPatientEnrolled,
-    SessionScheduled,
-    SessionStarted,
-    VitalsRecorded,
-    DoseAdministered,
-    DoseWasted,
-    AdverseEventReported,
-    PatientDischarged,
-    SessionEnded,
-    IntegrationNoteRecorded,
-    RemsMonitoringFormSubmitted,
-)
-"""Every clinical event type: a correction of a correction, or of a read, is not one."""
+__all__ = ["correctable_fields", "correction_problem"]
 
 
-def _field_validators() -> dict[str, list[TypeAdapter[Any]]]:
+@functools.cache
+def correctable_fields() -> Mapping[str, tuple[TypeAdapter[Any], ...]]:
+    """Payload field name -> the validators of that field in the event types that have it.
+
+    Every clinical event type, patient- or session-level, is correctable; a correction of
+    a correction, or of a read, is not one.
+    """
+    # Imported here, not at the top: the catalogue imports this module (via amendment).
+    from events.catalogue import EVENT_TYPES
+
     validators: dict[str, list[TypeAdapter[Any]]] = {}
-    for event_class in _CORRECTABLE_EVENTS:
+    for event_class in EVENT_TYPES.values():
+        if not issubclass(event_class, PatientLevelEvent | SessionLevelEvent):
+            continue
         payload_class = event_class.model_fields["payload"].annotation
         assert isinstance(payload_class, type)
         for name, info in payload_class.model_fields.items():
             annotated: Any = Annotated[info.annotation, info]
             validators.setdefault(name, []).append(TypeAdapter(annotated))
-    return validators
-
-
-CORRECTABLE_FIELDS: Final[Mapping[str, tuple[TypeAdapter[Any], ...]]] = MappingProxyType(
-    {name: tuple(adapters) for name, adapters in sorted(_field_validators().items())}
-)
-"""Payload field name -> the validators of that field in the event types that have it."""
+    return MappingProxyType({name: tuple(found) for name, found in sorted(validators.items())})
 
 
 def correction_problem(name: str, value: Any) -> str | None:
@@ -67,7 +48,7 @@ def correction_problem(name: str, value: Any) -> str | None:
     the value is valid for any of them; the projections check it against the corrected
     event's own type when they apply it.
     """
-    adapters = CORRECTABLE_FIELDS.get(name)
+    adapters = correctable_fields().get(name)
     if adapters is None:
         return "Not a payload field of any correctable event type"
     encoded = json.dumps(value, allow_nan=False)
