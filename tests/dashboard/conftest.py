@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from projections import PatientHistory, SessionHistory
@@ -59,6 +60,7 @@ class Dashboard:
     tokens: dict[str, str]
     auditor: RecordingAuditor
     queries: CountingQueries
+    app: FastAPI
 
     async def get(self, path: str, *, as_token: str) -> httpx.Response:
         """``path`` as the browser signed in with the token named ``as_token`` asks for it."""
@@ -76,7 +78,8 @@ async def dashboard(engine: AsyncEngine) -> AsyncIterator[Dashboard]:
     # Nothing is published: the broker is only there for the wiring, pointing nowhere.
     broker = make_broker(bootstrap_servers=f"127.0.0.1:{closed_port()}")
     context = replace(http_context(engine=engine, broker=broker), auditor=auditor, queries=queries)
+    app = create_app(context)
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=create_app(context)), base_url="http://dashboard.test"
+        transport=httpx.ASGITransport(app=app), base_url="http://dashboard.test"
     ) as client:
-        yield Dashboard(client=client, tokens=tokens, auditor=auditor, queries=queries)
+        yield Dashboard(client=client, tokens=tokens, auditor=auditor, queries=queries, app=app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
 
@@ -26,8 +27,10 @@ async def record_view(
     clinic_id: str,
     patient_ids: Iterable[str],
     session_id: str | None = None,
+    within: float = BROKER_TIMEOUT_SECONDS,
 ) -> None:
-    """Publish one ``access.recorded`` per patient shown; refuse the page (503) if we cannot.
+    """Publish one ``access.recorded`` per patient shown; refuse the page (503) if we cannot
+    within ``within`` seconds, as the API does.
 
     No unaccounted look at a record: a page whose read cannot be audited is not shown.
     """
@@ -35,16 +38,18 @@ async def record_view(
     if not shown:
         return
     try:
-        await context.auditor.record(
-            principal=principal,
-            channel=AccessChannel.DASHBOARD,
-            resource=request.url.path,
-            query=_asked(request),
-            outcome=AccessOutcome.ALLOWED,
-            clinic_id=clinic_id,
-            patient_ids=shown,
-            session_id=session_id,
-        )
+        # aiokafka retries an unreachable broker far longer than anyone waits for a page.
+        async with asyncio.timeout(within):
+            await context.auditor.record(
+                principal=principal,
+                channel=AccessChannel.DASHBOARD,
+                resource=request.url.path,
+                query=_asked(request),
+                outcome=AccessOutcome.ALLOWED,
+                clinic_id=clinic_id,
+                patient_ids=shown,
+                session_id=session_id,
+            )
     except Exception:
         _log.exception("could not record a dashboard read of %s", request.url.path)
         raise PageError(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from services.http.api.availability import BrokerTimeout
 from services.http.dashboard.access_reads import group_reads
 from services.http.dashboard.audit import record_view
 from services.http.dashboard.chrome import chrome
@@ -26,6 +27,7 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 @router.get("/clinics/{clinic_id}/ledger")
 async def ledger_page(
     request: Request,
+    broker_wait: BrokerTimeout,
     clinic_id: str,
     context: Context,
     principal: Reader,
@@ -44,6 +46,7 @@ async def ledger_page(
         principal=principal,
         clinic_id=clinic_id,
         patient_ids=(line.patient_id for line in ledger.lines),
+        within=broker_wait,
     )
     frame = await chrome(principal, context, clinic=clinic_id, period=period, section="ledger")
     return render(
@@ -56,6 +59,7 @@ async def ledger_page(
 @router.get("/clinics/{clinic_id}/access")
 async def access_page(
     request: Request,
+    broker_wait: BrokerTimeout,
     clinic_id: str,
     context: Context,
     principal: Reader,
@@ -84,6 +88,7 @@ async def access_page(
         principal=principal,
         clinic_id=clinic_id,
         patient_ids=(line.patient_id for line in report.lines),
+        within=broker_wait,
     )
     frame = await chrome(principal, context, clinic=clinic_id, period=period, section="access")
     return render(

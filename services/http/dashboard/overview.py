@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request, Response
 
 from projections.compliance import SessionStatus, SessionVerdict
 from projections.reports import ClinicReport, build_clinic_report
+from services.http.api.availability import BrokerTimeout
 from services.http.context import HttpContext
 from services.http.dashboard.audit import record_view
 from services.http.dashboard.charts import bar_chart
@@ -104,6 +105,7 @@ def select_rows(
 @router.get("/overview")
 async def overview(
     request: Request,
+    broker_wait: BrokerTimeout,
     context: Context,
     principal: Reader,
     clinic: str = "",
@@ -129,6 +131,7 @@ async def overview(
         principal=principal,
         clinic_id=chosen,
         patient_ids=(r.patient_id for r in shown),
+        within=broker_wait,
     )
     params = {
         **period_params(chosen, period),

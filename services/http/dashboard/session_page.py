@@ -10,6 +10,7 @@ from events import DoseAdministered, PatientDischarged, VitalsRecorded
 from projections import SessionHistory, apply_amendments
 from projections.timeline import Timeline
 from services.auth import Principal, Role
+from services.http.api.availability import BrokerTimeout
 from services.http.api.params import storable_identifier
 from services.http.context import HttpContext
 from services.http.dashboard.audit import record_refusal, record_view
@@ -95,6 +96,7 @@ def evidence_labels(timeline: Timeline) -> dict[str, str]:
 @router.get("/sessions/{session_id}")
 async def session_page(
     request: Request,
+    broker_wait: BrokerTimeout,
     session_id: str,
     context: Context,
     principal: Reader,
@@ -140,6 +142,7 @@ async def session_page(
         clinic_id=verdict.clinic_id,
         patient_ids=[verdict.patient_id],
         session_id=session_id,
+        within=broker_wait,
     )
     frame = await chrome(
         principal, context, clinic=verdict.clinic_id, period=period, section="session"
