@@ -18,8 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from events import FieldError, IntegrationNoteRecorded, RejectionReason, SessionEvent, stream_id
 from services.adapters.sql.engine import WRITE_OPTION
+from services.adapters.sql.merkle_tree import append_leaves
 from services.adapters.sql.tables import event_log, rejected_events, session_owners
 from services.log import GENESIS_HASH, ChainLink, LogRow, SessionOwner, chain_hash, record_bytes
+from services.log.merkle import leaf_hash
 from services.recording import BatchOutcome, KafkaCoordinates, Rejection, ValidEvent
 
 __all__ = ["SqlEventStore"]
@@ -152,9 +154,20 @@ class SqlEventStore:
                 outcome.rejections.append(_conflict(item))
         fresh = await _bind_sessions(connection, fresh, rejections=outcome.rejections)
         heads = await _stream_heads(connection, {stream_id(item.event) for item in fresh})
-        rows = [_chain(item, heads=heads, recorded_at=recorded_at) for item in fresh]
+        chained = [_chain(item, heads=heads, recorded_at=recorded_at) for item in fresh]
+        rows = [row for row, _ in chained]
         if rows:
-            await connection.execute(insert(event_log), rows)
+            inserted = await connection.execute(
+                insert(event_log).returning(event_log.c.position, sort_by_parameter_order=True),
+                rows,
+            )
+            positions = list(inserted.scalars())
+            # The Merkle tree grows in the same transaction, under the same lock, so it
+            # always covers exactly the committed log in position order.
+            await append_leaves(
+                connection,
+                sorted(zip(positions, (leaf for _, leaf in chained), strict=True)),
+            )
             outcome.recorded.extend(row["event_id"] for row in rows)
         if outcome.rejections:
             await connection.execute(
@@ -284,7 +297,8 @@ async def _stream_heads(connection: AsyncConnection, streams: set[str]) -> dict[
 
 def _chain(
     item: ValidEvent, *, heads: dict[str, ChainLink], recorded_at: datetime
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], bytes]:
+    """The row to insert and its Merkle leaf hash (over the same record bytes)."""
     event = item.event
     stream = stream_id(event)
     head = heads.get(stream, ChainLink(sequence=0, hash=GENESIS_HASH))
@@ -315,7 +329,7 @@ def _chain(
         "kafka_topic": coordinates.topic if coordinates else None,
         "kafka_partition": coordinates.partition if coordinates else None,
         "kafka_offset": coordinates.offset if coordinates else None,
-    }
+    }, leaf_hash(record)
 
 
 async def _bind_sessions(
