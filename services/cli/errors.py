@@ -14,6 +14,7 @@ from rich.markup import escape
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from services.adapters.tansu import EmbeddedBrokerError
+from services.signing_keys import SigningKeyError
 
 __all__ = ["CliError", "friendly_errors"]
 
@@ -36,6 +37,12 @@ class CliError(Exception):
 def _explain(error: BaseException) -> CliError:
     if isinstance(error, CliError):
         return error
+    if isinstance(error, SigningKeyError):
+        return CliError(
+            str(error),
+            hint="check KAPAUDIT_SIGNING_KEY_FILE and KAPAUDIT_TRUSTED_KEYS; "
+            "`kapaudit keys create --out PATH` makes a new key",
+        )
     if isinstance(error, EmbeddedBrokerError):
         return CliError(
             f"embedded broker: {error}",

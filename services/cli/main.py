@@ -33,12 +33,14 @@ from services.adapters.tansu import EmbeddedBroker
 from services.auth import Role
 from services.cli.common import console, load_settings
 from services.cli.errors import CliError, friendly_errors
+from services.cli.keys import checkpoint, keys_app
 from services.cli.progress import counting_progress, publish_with_progress
 from services.cli.projections import projections_app
 from services.cli.reports import report_app
 from services.cli.tokens import tokens_app
 from services.config import Settings
 from services.runtime import Stack, running_stack
+from services.signing_keys import create_key_file
 from services.verification import VerificationReport, verify_store
 
 __all__ = ["app"]
@@ -60,6 +62,8 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(report_app, name="report")
 app.add_typer(projections_app, name="projections")
 app.add_typer(tokens_app, name="tokens")
+app.add_typer(keys_app, name="keys")
+app.command("checkpoint")(checkpoint)
 
 
 @app.command()
@@ -70,7 +74,23 @@ def up(
     ] = False,
 ) -> None:
     """Start the broker (embedded unless configured), the store and the recorder until Ctrl-C."""
-    asyncio.run(_up(load_settings(), demo=demo))
+    asyncio.run(_up(_with_signing_key(load_settings()), demo=demo))
+
+
+def _with_signing_key(settings: Settings) -> Settings:
+    """``settings`` with a signing key: the configured one, else one under the data dir."""
+    if settings.signing_key_file is not None:
+        return settings
+    path = settings.data_dir / "signing.key"
+    if path.exists():
+        console.print(f"signing checkpoints with {escape(str(path))}")
+    else:
+        verifier = create_key_file(path, name=settings.log_origin)
+        console.print(
+            f"created a checkpoint signing key at {escape(str(path))}; "
+            f"its verifier key is {escape(str(verifier))}"
+        )
+    return settings.model_copy(update={"signing_key_file": path})
 
 
 @app.command()

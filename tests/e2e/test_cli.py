@@ -11,6 +11,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from services.adapters.sql import SqlEventStore, create_engine, upgrade_schema
+from services.adapters.sql.checkpoint_store import SqlCheckpointStore
+from services.log.checkpoint import open_checkpoint
+from services.log.note import Signer, Verifier
 from tests.factories import session_documents, stored_under_a_looser_contract, valid
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -177,3 +180,38 @@ async def test_a_rebuild_skips_an_unreadable_event_and_projections_faults_lists_
     assert listed.returncode == 1
     assert legacy_id in listed.stdout
     assert "dose_mg" in listed.stdout
+
+
+def _create_key(path: Path) -> str:
+    result = _run("keys", "create", "--out", str(path), env={})
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_keys_create_writes_a_private_key_file_and_prints_its_verifier(tmp_path: Path) -> None:
+    path = tmp_path / "signing.key"
+    verifier = _create_key(path)
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert Signer.parse(path.read_text().strip()).verifier == Verifier.parse(verifier)
+    again = _run("keys", "create", "--out", str(path), env={})
+    assert again.returncode == 2
+    assert "exists already" in again.stderr
+    assert Signer.parse(path.read_text().strip()).verifier == Verifier.parse(verifier)
+
+
+async def test_checkpoint_signs_and_stores_the_current_tree_head(tmp_path: Path) -> None:
+    url = await _sqlite_log_with_events(tmp_path / "log.db", 5)
+    verifier = _create_key(tmp_path / "signing.key")
+    env = {"KAPAUDIT_DATABASE_URL": url, "KAPAUDIT_SIGNING_KEY_FILE": str(tmp_path / "signing.key")}
+    result = _run("checkpoint", env=env)
+    assert result.returncode == 0, result.stderr
+    engine = create_engine(url)
+    try:
+        stored = await SqlCheckpointStore(engine=engine).latest()
+    finally:
+        await engine.dispose()
+    assert stored is not None
+    opened = open_checkpoint(
+        stored.note_text, verifiers=[Verifier.parse(verifier)], origin="kapaudit.local/log"
+    )
+    assert (opened.checkpoint.size, opened.checkpoint.root_hash.hex()) == (5, stored.root_hash)
