@@ -24,7 +24,7 @@ from services.http.context import HttpContext
 from services.profiles import ClinicProfiles
 from services.queries import ComplianceQueries
 from services.recording import Recorder
-from services.signing_keys import load_signer
+from services.signing_keys import load_signer, trusted_verifiers
 
 __all__ = ["wire_checkpoints", "wire_http", "wire_recorder"]
 
@@ -114,4 +114,6 @@ def wire_http(
         auditor=AccessAuditor(publisher=publisher, clock=clock),
         clock=clock,
         broker_ready=broker_ready,
+        log_origin=settings.log_origin,
+        trusted_keys=tuple(trusted_verifiers(settings)),
     )

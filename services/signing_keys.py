@@ -9,7 +9,17 @@ from pathlib import Path
 from services.config import Settings
 from services.log.note import NoteError, Signer, Verifier, generate_key
 
-__all__ = ["SigningKeyError", "create_key_file", "load_signer", "trusted_verifiers"]
+__all__ = [
+    "DEFAULT_KEY_FILE",
+    "SigningKeyError",
+    "configured_key_file",
+    "create_key_file",
+    "load_signer",
+    "trusted_verifiers",
+]
+
+DEFAULT_KEY_FILE = "signing.key"
+"""Where ``kapaudit up`` keeps the key it creates, under the data directory."""
 
 
 class SigningKeyError(ValueError):
@@ -44,9 +54,18 @@ def load_signer(path: Path) -> Signer:
         raise SigningKeyError(f"{path} is not a signer key: {error}") from None
 
 
-def trusted_verifiers(settings: Settings, *, signer: Signer | None = None) -> list[Verifier]:
+def configured_key_file(settings: Settings) -> Path | None:
+    """``signing_key_file``, else the key ``kapaudit up`` created under the data dir."""
+    if settings.signing_key_file is not None:
+        return settings.signing_key_file
+    default = settings.data_dir / DEFAULT_KEY_FILE
+    return default if default.exists() else None
+
+
+def trusted_verifiers(settings: Settings) -> list[Verifier]:
     """The keys whose checkpoints are believed: the signing key's and ``trusted_keys``."""
-    trusted = [] if signer is None else [signer.verifier]
+    key_file = configured_key_file(settings)
+    trusted = [] if key_file is None else [load_signer(key_file).verifier]
     for vkey in re.split(r"[\s,]+", settings.trusted_keys or ""):
         if not vkey:
             continue

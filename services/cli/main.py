@@ -40,7 +40,7 @@ from services.cli.reports import report_app
 from services.cli.tokens import tokens_app
 from services.config import Settings
 from services.runtime import Stack, running_stack
-from services.signing_keys import create_key_file
+from services.signing_keys import DEFAULT_KEY_FILE, create_key_file, trusted_verifiers
 from services.verification import VerificationReport, verify_store
 
 __all__ = ["app"]
@@ -81,7 +81,7 @@ def _with_signing_key(settings: Settings) -> Settings:
     """``settings`` with a signing key: the configured one, else one under the data dir."""
     if settings.signing_key_file is not None:
         return settings
-    path = settings.data_dir / "signing.key"
+    path = settings.data_dir / DEFAULT_KEY_FILE
     if path.exists():
         console.print(f"signing checkpoints with {escape(str(path))}")
     else:
@@ -241,7 +241,8 @@ def _interruptions() -> Iterator[asyncio.Event]:
 def verify(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
-    """Re-compute every hash chain and check session owners; exit 1 on any problem."""
+    """Re-compute every hash chain, check session owners and the log against its newest
+    signed checkpoint; exit 1 on any problem."""
     report = asyncio.run(_verify(load_settings(), quiet=as_json))
     if as_json:
         console.print_json(json.dumps(_report_json(report)))
@@ -255,10 +256,12 @@ async def _verify(settings: Settings, *, quiet: bool) -> VerificationReport:
     engine = create_engine(settings.resolved_database_url())
     try:
         store = SqlEventStore(engine=engine)
+        verifiers = trusted_verifiers(settings)
+        origin = settings.log_origin
         if quiet:
-            return await verify_store(store)
+            return await verify_store(store, verifiers=verifiers, origin=origin)
         with counting_progress("verifying", total=None, console=console) as tick:
-            return await verify_store(store, progress=tick)
+            return await verify_store(store, verifiers=verifiers, origin=origin, progress=tick)
     finally:
         await engine.dispose()
 
@@ -279,14 +282,45 @@ def _report_json(report: VerificationReport) -> dict[str, object]:
             }
             for link in report.broken
         ],
+        "checkpoint": (
+            None
+            if report.checkpoint is None
+            else {
+                "size": report.checkpoint.size,
+                "root_hash": report.checkpoint.root_hash,
+                "signed_by": list(report.checkpoint.signed_by),
+            }
+        ),
+        "tree": [{"problem": f.problem.value, "detail": f.detail} for f in report.tree],
     }
 
 
 def _print_report(report: VerificationReport) -> None:
+    if report.checkpoint is None:
+        checked = "no checkpoint to check against"
+    else:
+        signed = (
+            f"signed by {', '.join(report.checkpoint.signed_by)}"
+            if report.checkpoint.signed_by
+            else "signature not checked: no trusted key configured"
+        )
+        checked = f"checked against the checkpoint of size {report.checkpoint.size} ({signed})"
     if report.intact:
         console.print(
             f"[green]intact:[/] {report.events} events in {report.streams} streams, "
-            "every link checks"
+            f"every link checks; {escape(checked)}",
+            soft_wrap=True,
+        )
+        return
+    for finding in report.tree:
+        console.print(
+            f"[bold red]{finding.problem.value}:[/] {escape(finding.detail)}", soft_wrap=True
+        )
+    if not report.broken:
+        console.print(
+            f"[bold red]BROKEN:[/] {report.events} events in {report.streams} streams checked; "
+            f"{escape(checked)}",
+            soft_wrap=True,
         )
         return
     table = Table(title=f"{len(report.broken)} broken link(s)")

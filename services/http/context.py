@@ -13,6 +13,7 @@ from services.adapters.sql import SqlEventStore
 from services.adapters.sql.token_store import SqlTokenStore
 from services.clock import Clock
 from services.http.shared_run import SharedRun
+from services.log.note import Verifier
 from services.queries import ComplianceQueries
 from services.verification import VerificationReport
 
@@ -30,5 +31,9 @@ class HttpContext:
     clock: Clock
     broker_ready: Callable[[], Awaitable[bool]]
     """True when the Kafka broker answers (for /readyz)."""
+    log_origin: str = "kapaudit.local/log"
+    """The origin the log's checkpoints must name."""
+    trusted_keys: tuple[Verifier, ...] = ()
+    """Keys whose checkpoints are believed; none: checkpoints are read unverified."""
     verification: SharedRun[VerificationReport] = field(default_factory=SharedRun)
     """The log check under way, if any: concurrent requests share it."""

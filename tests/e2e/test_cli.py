@@ -215,3 +215,22 @@ async def test_checkpoint_signs_and_stores_the_current_tree_head(tmp_path: Path)
         stored.note_text, verifiers=[Verifier.parse(verifier)], origin="kapaudit.local/log"
     )
     assert (opened.checkpoint.size, opened.checkpoint.root_hash.hex()) == (5, stored.root_hash)
+
+
+async def test_verify_names_a_truncated_tail_the_chains_cannot_see(tmp_path: Path) -> None:
+    path = tmp_path / "log.db"
+    url = await _sqlite_log_with_events(path, 5)
+    env = {"KAPAUDIT_DATABASE_URL": url, "KAPAUDIT_SIGNING_KEY_FILE": str(tmp_path / "k.key")}
+    _create_key(tmp_path / "k.key")
+    assert _run("checkpoint", env=env).returncode == 0
+    intact = json.loads(_run("verify", "--json", env=env).stdout)
+    assert (intact["intact"], intact["checkpoint"]["size"]) == (True, 5)
+    assert len(intact["checkpoint"]["signed_by"]) == 1
+    with sqlite3.connect(path) as connection:
+        connection.execute("DROP TRIGGER event_log_no_delete")
+        connection.execute("DELETE FROM event_log WHERE sequence = 5")
+    result = _run("verify", env={**env, "COLUMNS": "250"})
+    assert result.returncode == 1
+    assert "truncated: the log holds 4 entries, 1 fewer than the checkpoint of size 5" in (
+        result.stdout
+    )

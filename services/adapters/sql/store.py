@@ -7,7 +7,8 @@ import contextlib
 import json
 import logging
 import random
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,13 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from events import FieldError, IntegrationNoteRecorded, RejectionReason, SessionEvent, stream_id
 from services.adapters.sql.engine import WRITE_OPTION
-from services.adapters.sql.merkle_tree import append_leaves
-from services.adapters.sql.tables import event_log, rejected_events, session_owners
+from services.adapters.sql.merkle_tree import append_leaves, tree_state
+from services.adapters.sql.tables import checkpoints, event_log, rejected_events, session_owners
 from services.log import GENESIS_HASH, ChainLink, LogRow, SessionOwner, chain_hash, record_bytes
+from services.log.compact_range import CompactRange
 from services.log.merkle import leaf_hash
 from services.recording import BatchOutcome, KafkaCoordinates, Rejection, ValidEvent
 
-__all__ = ["SqlEventStore"]
+__all__ = ["LogSnapshot", "SqlEventStore"]
 
 _log = logging.getLogger(__name__)
 
@@ -47,6 +49,22 @@ def _deterministic(error: BaseException) -> bool:
 # Concurrent recorders may race for the same stream's next sequence; the unique
 # index turns the loser's insert into an IntegrityError, and a retry re-reads heads.
 _MAX_ATTEMPTS = 8
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LogSnapshot:
+    """The log as of one moment, for ``verify``; iterate the row streams one after the
+    other (they share one connection)."""
+
+    owners: dict[str, SessionOwner]
+    rows_by_stream: AsyncIterator[LogRow]
+    """Every row ordered by stream, then sequence: the chains' order."""
+    rows_in_log_order: Callable[[], AsyncIterator[LogRow]]
+    """Every row in position order: the Merkle tree's order."""
+    tree: CompactRange | None
+    """The stored Merkle tree's frontier; ``None`` if nodes of it are missing."""
+    checkpoint_note: str | None
+    """The newest signed checkpoint (largest tree), as stored."""
 
 
 class SqlEventStore:
@@ -209,12 +227,10 @@ class SqlEventStore:
                 yield _to_log_row(row)
 
     @contextlib.asynccontextmanager
-    async def snapshot(
-        self, *, batch: int = 2000
-    ) -> AsyncIterator[tuple[dict[str, SessionOwner], AsyncIterator[LogRow]]]:
-        """Session owners and every log row as ``rows_by_stream`` orders them, both as of
-        one moment: a recorder committing meanwhile adds events and their owners together,
-        and a check reading one before and the other after would see only half."""
+    async def snapshot(self, *, batch: int = 2000) -> AsyncIterator[LogSnapshot]:
+        """Everything ``verify`` reads, as of one moment: a recorder committing meanwhile
+        adds events, their owners and their leaves together, and a check reading one
+        before and the other after would see only half."""
         async with self._engine.connect() as connection:
             if connection.dialect.name == "postgresql":
                 # SQLite's read transaction is a snapshot already (WAL).
@@ -225,14 +241,31 @@ class SqlEventStore:
                     row.session_id: SessionOwner(clinic_id=row.clinic_id, patient_id=row.patient_id)
                     for row in result
                 }
+                try:
+                    tree: CompactRange | None = await tree_state(connection)
+                except LookupError:
+                    tree = None
+                note = (
+                    await connection.execute(
+                        select(checkpoints.c.note_text)
+                        .order_by(checkpoints.c.size.desc(), checkpoints.c.id.desc())
+                        .limit(1)
+                    )
+                ).scalar_one_or_none()
 
-                async def rows() -> AsyncIterator[LogRow]:
-                    query = _log_rows_query().order_by(event_log.c.stream_id, event_log.c.sequence)
+                async def rows(*columns: Any) -> AsyncIterator[LogRow]:
+                    query = _log_rows_query().order_by(*columns)
                     streamed = await connection.stream(query.execution_options(yield_per=batch))
                     async for row in streamed.mappings():
                         yield _to_log_row(row)
 
-                yield owners, rows()
+                yield LogSnapshot(
+                    owners=owners,
+                    rows_by_stream=rows(event_log.c.stream_id, event_log.c.sequence),
+                    rows_in_log_order=lambda: rows(event_log.c.position),
+                    tree=tree,
+                    checkpoint_note=note,
+                )
 
     async def rejections(self) -> list[Rejection]:
         """Every rejected message, oldest first."""

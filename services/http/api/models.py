@@ -111,6 +111,12 @@ class BrokenLinkOut(_Out):
     detail: str
 
 
+class TreeFindingOut(_Out):
+    problem: str
+    """truncated, rewritten, untrusted or tree_mismatch (docs/LOG-FORMAT.md)."""
+    detail: str
+
+
 class LogVerification(_Out):
     intact: bool
     events: int
@@ -119,6 +125,10 @@ class LogVerification(_Out):
     """Broken links in the clinics the token covers (every clinic for an admin)."""
     broken_elsewhere: int
     """Broken links in other clinics' streams: counted, not shown."""
+    checkpoint_size: int | None = None
+    """Tree size of the newest signed checkpoint the log was checked against."""
+    tree: list[TreeFindingOut] = []
+    """What disagrees with that checkpoint or with the stored Merkle tree (whole log)."""
 
 
 class _Detail(_Out):
