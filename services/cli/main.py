@@ -36,6 +36,7 @@ from services.cli.errors import CliError, friendly_errors
 from services.cli.keys import checkpoint, keys_app
 from services.cli.progress import counting_progress, publish_with_progress
 from services.cli.projections import projections_app
+from services.cli.proofs import prove_app
 from services.cli.reports import report_app
 from services.cli.tokens import tokens_app
 from services.config import Settings
@@ -63,6 +64,7 @@ app.add_typer(report_app, name="report")
 app.add_typer(projections_app, name="projections")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(keys_app, name="keys")
+app.add_typer(prove_app, name="prove")
 app.command("checkpoint")(checkpoint)
 
 

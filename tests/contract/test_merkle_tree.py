@@ -63,8 +63,7 @@ async def test_proofs_from_the_stored_nodes_verify_against_the_roots(engine: Asy
     tree = SqlMerkleTree(engine=engine)
     leaves = await _leaf_hashes_of_the_rows(store)
     rows = await store.rows()
-    index = await tree.leaf_index(rows[9].event_id)
-    assert index == 9
+    assert await tree.leaf_of(rows[9].event_id) == (9, rows[9].clinic_id)
     verify_inclusion(leaves[9], 9, 13, await tree.inclusion_proof(9, 13), root(leaves))
     verify_consistency(5, 13, root(leaves[:5]), root(leaves), await tree.consistency_proof(5, 13))
 

@@ -7,17 +7,20 @@ import os
 import sqlite3
 import subprocess
 import sys
+from base64 import b64decode
 from datetime import UTC, datetime
 from pathlib import Path
 
 from services.adapters.sql import SqlEventStore, create_engine, upgrade_schema
 from services.adapters.sql.checkpoint_store import SqlCheckpointStore
 from services.log.checkpoint import open_checkpoint
+from services.log.merkle import verify_consistency, verify_inclusion
 from services.log.note import Signer, Verifier
 from tests.factories import session_documents, stored_under_a_looser_contract, valid
 
 ROOT = Path(__file__).resolve().parents[2]
 KAPAUDIT = [sys.executable, "-m", "services.cli.main"]
+ORIGIN = "kapaudit.local/log"
 
 
 def _run(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -233,4 +236,55 @@ async def test_verify_names_a_truncated_tail_the_chains_cannot_see(tmp_path: Pat
     assert result.returncode == 1
     assert "truncated: the log holds 4 entries, 1 fewer than the checkpoint of size 5" in (
         result.stdout
+    )
+
+
+async def test_prove_prints_proofs_that_check_against_the_signed_checkpoints(
+    tmp_path: Path,
+) -> None:
+    url = await _sqlite_log_with_events(tmp_path / "log.db", 5)
+    verifier = Verifier.parse(_create_key(tmp_path / "k.key"))
+    env = {"KAPAUDIT_DATABASE_URL": url, "KAPAUDIT_SIGNING_KEY_FILE": str(tmp_path / "k.key")}
+    assert _run("checkpoint", env=env).returncode == 0
+    engine = create_engine(url)
+    try:
+        store = SqlEventStore(engine=engine)
+        docs = session_documents("s-more", 3, start=datetime(2026, 11, 26, tzinfo=UTC))
+        await store.record(
+            valid=[valid(d) for d in docs], invalid=[], recorded_at=datetime.now(UTC)
+        )
+        third = (await store.rows())[2]
+    finally:
+        await engine.dispose()
+    assert _run("checkpoint", env=env).returncode == 0
+
+    included = json.loads(_run("prove", "inclusion", third.event_id, env=env).stdout)
+    signed = open_checkpoint(included["checkpoint"], verifiers=[verifier], origin=ORIGIN)
+    assert (included["leaf_index"], included["tree_size"]) == (2, 8)
+    verify_inclusion(
+        b64decode(included["leaf_hash"]),
+        2,
+        8,
+        [b64decode(h) for h in included["hashes"]],
+        signed.checkpoint.root_hash,
+    )
+    old = json.loads(
+        _run("prove", "inclusion", third.event_id, "--checkpoint", "5", env=env).stdout
+    )
+    assert old["tree_size"] == 5
+
+    grown = json.loads(_run("prove", "consistency", "5", "8", env=env).stdout)
+    old_root, new_root = (
+        open_checkpoint(grown[key], verifiers=[verifier], origin=ORIGIN).checkpoint.root_hash
+        for key in ("from_checkpoint", "to_checkpoint")
+    )
+    verify_consistency(5, 8, old_root, new_root, [b64decode(h) for h in grown["hashes"]])
+
+
+def test_prove_for_an_event_not_in_the_log_says_so_in_one_line(tmp_path: Path) -> None:
+    env = {"KAPAUDIT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'log.db'}"}
+    result = _run("prove", "inclusion", "00000000-0000-4000-8000-000000000000", env=env)
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[0] == (
+        "error: no event 00000000-0000-4000-8000-000000000000 in the log"
     )

@@ -107,18 +107,19 @@ class SqlMerkleTree:
         async with self._engine.connect() as connection:
             return await tree_state(connection, size)
 
-    async def leaf_index(self, event_id: str) -> int:
-        """The leaf of the event ``event_id``; ``LeafNotFoundError`` if it is not in the log."""
+    async def leaf_of(self, event_id: str) -> tuple[int, str]:
+        """The leaf index of the event ``event_id`` and its clinic (whoever asks must cover
+        it); ``LeafNotFoundError`` if it is not in the log."""
         query = (
-            select(merkle_leaves.c.leaf_index)
+            select(merkle_leaves.c.leaf_index, event_log.c.clinic_id)
             .join(event_log, event_log.c.position == merkle_leaves.c.position)
             .where(event_log.c.event_id == event_id)
         )
         async with self._engine.connect() as connection:
-            index = (await connection.execute(query)).scalar_one_or_none()
-        if index is None:
+            row = (await connection.execute(query)).first()
+        if row is None:
             raise LeafNotFoundError(event_id)
-        return int(index)
+        return int(row.leaf_index), str(row.clinic_id)
 
     async def leaf_hash(self, index: int) -> bytes:
         async with self._engine.connect() as connection:
