@@ -3,6 +3,7 @@ against. A proof holds hashes, indexes and sizes only: never another event's con
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -20,8 +21,6 @@ class ProofUnavailableError(LookupError):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class InclusionProof:
     event_id: str
-    clinic_id: str
-    """For the caller's scope check; not part of what is shown."""
     leaf_index: int
     tree_size: int
     leaf_hash: bytes
@@ -50,12 +49,24 @@ class LogProofs:
     async def latest_checkpoint(self) -> StoredCheckpoint | None:
         return await self._checkpoints.latest()
 
-    async def inclusion(self, event_id: str, *, size: int | None = None) -> InclusionProof:
-        """Proof that ``event_id`` is in the checkpoint of ``size`` (default the newest)."""
+    async def inclusion(
+        self,
+        event_id: str,
+        *,
+        size: int | None = None,
+        may_see: Callable[[str], bool] = lambda clinic_id: True,
+    ) -> InclusionProof:
+        """Proof that ``event_id`` is in the checkpoint of ``size`` (default the newest).
+
+        An event of a clinic ``may_see`` refuses is reported exactly as a missing one,
+        before anything else is looked at, so ids cannot be probed.
+        """
         try:
             index, clinic_id = await self._tree.leaf_of(event_id)
         except LeafNotFoundError:
-            raise ProofUnavailableError(f"no event {event_id} in the log") from None
+            clinic_id = None
+        if clinic_id is None or not may_see(clinic_id):
+            raise ProofUnavailableError(f"no event {event_id} in the log")
         checkpoint = (
             await self._checkpoints.latest()
             if size is None
@@ -72,7 +83,6 @@ class LogProofs:
             )
         return InclusionProof(
             event_id=event_id,
-            clinic_id=clinic_id,
             leaf_index=index,
             tree_size=checkpoint.size,
             leaf_hash=await self._tree.leaf_hash(index),

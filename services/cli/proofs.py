@@ -43,8 +43,8 @@ def inclusion_json(proof: InclusionProof) -> dict[str, object]:
 
 def consistency_json(proof: ConsistencyProof) -> dict[str, object]:
     return {
-        "from": proof.old_size,
-        "to": proof.new_size,
+        "from_size": proof.old_size,
+        "to_size": proof.new_size,
         "hashes": [b64.encode(h) for h in proof.hashes],
         "from_checkpoint": proof.old_checkpoint,
         "to_checkpoint": proof.new_checkpoint,
