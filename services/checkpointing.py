@@ -7,6 +7,7 @@ checkpoints table is still caught by anyone holding an earlier note.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -103,8 +104,10 @@ class CheckpointWriter:
 class CheckpointSchedule:
     """Writes a checkpoint every ``every_events`` recorded events or ``every_seconds``.
 
-    Told of each committed batch by the recorder. It never raises: a checkpoint that
-    fails is logged and tried again after the next batch, and recording goes on.
+    Told of each committed batch by the recorder, and of idle time by the runtime's
+    ticks (``recorded(0)``), so a quiet log is still signed within ``every_seconds``.
+    It never raises: a checkpoint that fails is logged and tried again at the next
+    batch or tick, and recording goes on.
     """
 
     def __init__(
@@ -116,19 +119,28 @@ class CheckpointSchedule:
         self._clock = clock
         self._pending = 0
         self._last = clock.now()
+        # The recorder's batches and the runtime's idle ticks may both ask at once.
+        self._lock = asyncio.Lock()
 
     async def recorded(self, count: int) -> None:
         self._pending += count
+        async with self._lock:
+            await self._write_if_due()
+
+    async def _write_if_due(self) -> None:
         if not self._pending:
             return
         waited = (self._clock.now() - self._last).total_seconds()
         if self._pending < self._every_events and waited < self._every_seconds:
             return
+        taken = self._pending
         try:
             written = await self._writer.write()
         except Exception as failure:
-            _log.error("checkpoint not written (retried after the next batch): %r", failure)
+            _log.error("checkpoint not written (retried at the next batch or tick): %r", failure)
             return
-        self._pending = 0
+        # Batches committed while signing may or may not be in this checkpoint: keep
+        # counting them, at worst the next checkpoint comes early.
+        self._pending -= taken
         self._last = self._clock.now()
         _log.info("checkpoint of size %d signed", written.size)

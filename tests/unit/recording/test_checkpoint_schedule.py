@@ -10,6 +10,7 @@ from services.log.checkpoint import open_checkpoint
 from services.log.compact_range import CompactRange
 from services.log.merkle import leaf_hash
 from services.log.note import Signer, generate_key
+from services.recording import BatchOutcome, Recorder
 
 START = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 ORIGIN = "kapaudit.test/log"
@@ -87,3 +88,46 @@ async def test_a_failing_database_or_broker_is_retried_after_the_next_batch() ->
     await schedule.recorded(1)
     assert len(ledger.notes) == 1
     assert publisher.published == []
+
+
+async def test_an_idle_tick_signs_events_left_waiting_once_the_period_is_over() -> None:
+    ledger, publisher, clock = _Ledger(), _Publisher(), FixedClock(at=START)
+    schedule = _schedule(ledger, publisher, clock, _signer())
+    await schedule.recorded(3)
+    await schedule.recorded(0)
+    assert ledger.notes == []
+    clock.set(START + timedelta(seconds=61))
+    await schedule.recorded(0)
+    assert len(ledger.notes) == 1
+    clock.set(START + timedelta(seconds=200))
+    await schedule.recorded(0)
+    assert len(ledger.notes) == 1  # nothing new to sign
+
+
+class _Trigger:
+    def __init__(self) -> None:
+        self.told: list[int] = []
+
+    async def recorded(self, count: int) -> None:
+        self.told.append(count)
+        raise RuntimeError("a broken trigger")
+
+
+async def test_the_recorder_tells_idle_time_and_survives_a_broken_trigger() -> None:
+    trigger = _Trigger()
+    recorder = Recorder(
+        store=_NoStore(), dead_letters=_NoSink(), clock=FixedClock(at=START), checkpoints=trigger
+    )
+    await recorder.idle()
+    await recorder.idle()
+    assert trigger.told == [0, 0]
+
+
+class _NoStore:
+    async def record(self, **_: object) -> BatchOutcome:
+        return BatchOutcome()
+
+
+class _NoSink:
+    async def send(self, rejection: object) -> None:
+        raise AssertionError("nothing to dead-letter")
