@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import and_, func, insert, or_, select
+from sqlalchemy import and_, func, insert, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.adapters.sql.tables import event_log, merkle_leaves, merkle_nodes
@@ -40,16 +40,32 @@ async def fetch_nodes(connection: AsyncConnection, ids: Iterable[NodeId]) -> dic
     found: dict[NodeId, bytes] = {}
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start : start + _CHUNK]
-        query = select(merkle_nodes.c.level, merkle_nodes.c.idx, merkle_nodes.c.hash).where(
-            or_(
-                *(
-                    and_(merkle_nodes.c.level == n.level, merkle_nodes.c.idx == n.index)
-                    for n in chunk
+        leaves = [n.index for n in chunk if n.level == 0]
+        nodes = [n for n in chunk if n.level > 0]
+        # One round trip: the leaves from merkle_leaves, the subtrees from merkle_nodes.
+        queries = []
+        if leaves:
+            queries.append(
+                select(
+                    literal(0).label("level"), merkle_leaves.c.leaf_index, merkle_leaves.c.hash
+                ).where(merkle_leaves.c.leaf_index.in_(leaves))
+            )
+        if nodes:
+            queries.append(
+                select(merkle_nodes.c.level, merkle_nodes.c.idx, merkle_nodes.c.hash).where(
+                    or_(
+                        *(
+                            and_(merkle_nodes.c.level == n.level, merkle_nodes.c.idx == n.index)
+                            for n in nodes
+                        )
+                    )
                 )
             )
-        )
-        for row in await connection.execute(query):
-            found[NodeId(row.level, row.idx)] = bytes(row.hash)
+        if not queries:
+            continue
+        query = queries[0] if len(queries) == 1 else union_all(*queries)
+        for level, index, digest in await connection.execute(query):
+            found[NodeId(int(level), int(index))] = bytes(digest)
     missing = [n for n in wanted if n not in found]
     if missing:
         raise LookupError(f"the Merkle tree has no node {missing[0]}")
@@ -85,10 +101,11 @@ async def append_leaves(
     node_rows: list[dict[str, object]] = []
 
     def keep(node: NodeId, digest: bytes) -> None:
-        node_rows.append({"level": node.level, "idx": node.index, "hash": digest})
+        if node.level:  # a leaf's hash is kept in its merkle_leaves row
+            node_rows.append({"level": node.level, "idx": node.index, "hash": digest})
 
     for position, digest in leaves:
-        leaf_rows.append({"leaf_index": state.size, "position": position})
+        leaf_rows.append({"leaf_index": state.size, "position": position, "hash": digest})
         state = state.append(digest, visit=keep)
     for start in range(0, len(leaf_rows), _CHUNK):
         await connection.execute(insert(merkle_leaves), leaf_rows[start : start + _CHUNK])

@@ -97,10 +97,12 @@ merkle_leaves = Table(
     metadata,
     Column("leaf_index", BigInteger, primary_key=True, autoincrement=False),
     Column("position", BigInteger, nullable=False),
+    Column("hash", LargeBinary(32), nullable=False),
     UniqueConstraint("position", name="uq_merkle_leaves_position"),
 )
-"""Which log row is leaf ``leaf_index`` of the Merkle tree: its ordinal in position order
-(positions have gaps, a rolled-back insert still draws one). Written with the rows."""
+"""Leaf ``leaf_index`` of the Merkle tree: which log row it is (its ordinal in position
+order; positions have gaps, a rolled-back insert still draws one) and its leaf hash.
+Written with the rows."""
 
 merkle_nodes = Table(
     "merkle_nodes",
@@ -109,8 +111,9 @@ merkle_nodes = Table(
     Column("idx", BigInteger, primary_key=True, autoincrement=False),
     Column("hash", LargeBinary(32), nullable=False),
 )
-"""Every complete perfect subtree of the Merkle tree (level 0: the leaf hashes), so that
-a root or a proof reads O(log n) rows instead of rehashing the log."""
+"""Every complete perfect subtree of the Merkle tree above the leaves (level >= 1; the
+leaf hashes are in ``merkle_leaves``), so that a root or a proof reads O(log n) rows
+instead of rehashing the log."""
 
 checkpoints = Table(
     "checkpoints",

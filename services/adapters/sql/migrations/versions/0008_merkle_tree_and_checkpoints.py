@@ -33,6 +33,7 @@ def upgrade() -> None:
         "merkle_leaves",
         sa.Column("leaf_index", sa.BigInteger, primary_key=True, autoincrement=False),
         sa.Column("position", sa.BigInteger, nullable=False),
+        sa.Column("hash", sa.LargeBinary(32), nullable=False),
         sa.UniqueConstraint("position", name="uq_merkle_leaves_position"),
     )
     op.create_table(
@@ -72,7 +73,9 @@ def _backfill_tree() -> None:
         sa.column("recorded_at", UtcDateTime),
         sa.column("event_json", sa.Text),
     )
-    leaves = sa.table("merkle_leaves", sa.column("leaf_index"), sa.column("position"))
+    leaves = sa.table(
+        "merkle_leaves", sa.column("leaf_index"), sa.column("position"), sa.column("hash")
+    )
     nodes = sa.table("merkle_nodes", sa.column("level"), sa.column("idx"), sa.column("hash"))
     state = CompactRange()
     after = 0
@@ -90,7 +93,8 @@ def _backfill_tree() -> None:
         node_rows: list[dict[str, object]] = []
 
         def keep(node: NodeId, digest: bytes, rows: list[dict[str, object]] = node_rows) -> None:
-            rows.append({"level": node.level, "idx": node.index, "hash": digest})
+            if node.level:  # leaf hashes go into merkle_leaves
+                rows.append({"level": node.level, "idx": node.index, "hash": digest})
 
         for row in page:
             record = record_bytes(
@@ -99,10 +103,12 @@ def _backfill_tree() -> None:
                 sequence=row.sequence,
                 recorded_at=row.recorded_at,
             )
-            leaf_rows.append({"leaf_index": state.size, "position": row.position})
-            state = state.append(leaf_hash(record), visit=keep)
+            digest = leaf_hash(record)
+            leaf_rows.append({"leaf_index": state.size, "position": row.position, "hash": digest})
+            state = state.append(digest, visit=keep)
         bind.execute(sa.insert(leaves), leaf_rows)
-        bind.execute(sa.insert(nodes), node_rows)
+        if node_rows:
+            bind.execute(sa.insert(nodes), node_rows)
         after = page[-1].position
 
 
