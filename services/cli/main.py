@@ -443,7 +443,7 @@ def _apply_roles(prefix: str) -> None:
 @topics_app.command("create")
 @friendly_errors
 def topics_create() -> None:
-    """Create the event, access and dead-letter topics on KAPAUDIT_KAFKA_BOOTSTRAP_SERVERS."""
+    """Create the event, access, dead-letter and checkpoint topics on the configured Kafka."""
     settings = load_settings()
     if settings.kafka_bootstrap_servers is None:
         raise CliError(
