@@ -24,7 +24,8 @@ class CheckedCheckpoint:
     size: int
     root_hash: str
     signed_by: tuple[str, ...]
-    """Trusted keys whose signature verified; empty when no key was trusted to check."""
+    """``<name>+<key id>`` of each trusted key whose signature verified; empty when no
+    key was trusted to check."""
 
 
 @dataclass(slots=True, kw_only=True)
@@ -92,7 +93,8 @@ def _open(
     try:
         if verifiers:
             opened = open_checkpoint(note, verifiers=verifiers, origin=origin or "")
-            checkpoint, signed_by = opened.checkpoint, tuple(str(v) for v in opened.verified_by)
+            checkpoint = opened.checkpoint
+            signed_by = tuple(f"{v.name}+{v.key_id:08x}" for v in opened.verified_by)
         else:
             # The note text ends at the blank line before the signatures.
             checkpoint, signed_by = Checkpoint.parse(note.partition("\n\n")[0] + "\n"), ()

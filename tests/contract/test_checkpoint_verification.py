@@ -65,7 +65,7 @@ async def test_an_intact_log_checks_against_its_signed_checkpoint(store: SqlEven
     report = await verify_store(store, verifiers=[SIGNER.verifier], origin=ORIGIN)
     assert report.intact
     assert report.checkpoint is not None
-    assert report.checkpoint.signed_by == (str(SIGNER.verifier),)
+    assert report.checkpoint.signed_by == (f"{ORIGIN}+{SIGNER.key_id:08x}",)
 
 
 async def test_deleting_the_tail_of_the_log_is_named_truncation(
@@ -139,4 +139,4 @@ async def test_a_rotated_key_still_verifies_the_checkpoints_it_signed(
     report = await verify_store(store, verifiers=[new_key.verifier, SIGNER.verifier], origin=ORIGIN)
     assert report.intact
     assert report.checkpoint is not None
-    assert report.checkpoint.signed_by == (str(SIGNER.verifier),)
+    assert report.checkpoint.signed_by == (f"{ORIGIN}+{SIGNER.key_id:08x}",)
