@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.access import AccessAuditor
-from services.adapters.kafka import EventPublisher, KafkaDeadLetterSink, register_recorder
+from services.adapters.kafka import (
+    EventPublisher,
+    KafkaCheckpointPublisher,
+    KafkaDeadLetterSink,
+    register_recorder,
+)
 from services.adapters.sql import SqlEventStore
+from services.adapters.sql.checkpoint_store import SqlCheckpointStore
 from services.adapters.sql.token_store import SqlTokenStore
+from services.checkpointing import CheckpointSchedule, CheckpointWriter
 from services.clinic_zones import ClinicZones
 from services.clock import Clock, SystemClock
 from services.config import Settings
@@ -16,8 +25,31 @@ from services.http.context import HttpContext
 from services.profiles import ClinicProfiles
 from services.queries import ComplianceQueries
 from services.recording import Recorder
+from services.signing_keys import load_signer, trusted_verifiers
 
-__all__ = ["wire_http", "wire_recorder"]
+__all__ = ["wire_checkpoints", "wire_http", "wire_recorder"]
+
+_log = logging.getLogger("kapaudit")
+
+
+def wire_checkpoints(
+    *, settings: Settings, engine: AsyncEngine, broker: KafkaBroker | None, clock: Clock
+) -> CheckpointWriter | None:
+    """The checkpoint writer for the configured signing key (``None`` without one); it
+    publishes to Kafka when given a broker."""
+    if settings.signing_key_file is None:
+        return None
+    return CheckpointWriter(
+        ledger=SqlCheckpointStore(engine=engine),
+        publisher=(
+            None
+            if broker is None
+            else KafkaCheckpointPublisher(broker=broker, origin=settings.log_origin)
+        ),
+        signer=load_signer(settings.signing_key_file),
+        origin=settings.log_origin,
+        clock=clock,
+    )
 
 
 def wire_recorder(
@@ -27,11 +59,26 @@ def wire_recorder(
     engine: AsyncEngine,
     clock: Clock | None = None,
 ) -> Recorder:
-    """Build the recorder on the SQL store and Kafka dead letters, and subscribe it."""
+    """Build the recorder on the SQL store and Kafka dead letters, and subscribe it; it
+    signs checkpoints as due when a signing key is configured."""
+    clock = clock or SystemClock()
+    writer = wire_checkpoints(settings=settings, engine=engine, broker=broker, clock=clock)
+    if writer is None:
+        _log.warning("KAPAUDIT_SIGNING_KEY_FILE is not set: the recorder signs no checkpoints")
     recorder = Recorder(
         store=SqlEventStore(engine=engine),
         dead_letters=KafkaDeadLetterSink(broker=broker),
-        clock=clock or SystemClock(),
+        clock=clock,
+        checkpoints=(
+            None
+            if writer is None
+            else CheckpointSchedule(
+                writer=writer,
+                every_events=settings.checkpoint_every_events,
+                every_seconds=settings.checkpoint_every_seconds,
+                clock=clock,
+            )
+        ),
     )
     register_recorder(
         broker,
@@ -69,4 +116,6 @@ def wire_http(
         clock=clock,
         zones=ClinicZones.from_settings(settings),
         broker_ready=broker_ready,
+        log_origin=settings.log_origin,
+        trusted_keys=tuple(trusted_verifiers(settings)),
     )

@@ -65,6 +65,24 @@ class Settings(BaseSettings):
     http_port: int = Field(default=8080, ge=0, le=65535)
     """Port of the API and dashboard (0 picks a free one)."""
 
+    signing_key_file: Path | None = None
+    """Ed25519 signer key (``kapaudit keys create``) that signs the log's checkpoints; never
+    stored in the database. Unset: ``kapaudit up`` uses ``<data_dir>/signing.key``,
+    creating it, and the other commands sign no checkpoints."""
+
+    trusted_keys: str | None = None
+    """Verifier keys (space or comma separated) whose checkpoints ``verify`` accepts besides
+    the signing key's own: the keys the log was signed with before a rotation."""
+
+    log_origin: str = Field(default="kapaudit.local/log", pattern=r"^[^\s+]+$")
+    """The checkpoints' origin line and key name: a schema-less URL naming this log."""
+
+    checkpoint_every_events: int = Field(default=1000, ge=1)
+    """The recorder signs a checkpoint once this many events were recorded since the last."""
+
+    checkpoint_every_seconds: float = Field(default=60.0, gt=0)
+    """... or once this long has passed since the last and any event was recorded."""
+
     log_level: str = "INFO"
     """Python logging level of the services."""
 

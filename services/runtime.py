@@ -21,6 +21,7 @@ from services.clock import Clock
 from services.config import Settings
 from services.http import create_app
 from services.projecting import Projector
+from services.recording import Recorder
 
 __all__ = ["Stack", "running_stack"]
 
@@ -72,10 +73,15 @@ async def running_stack(
         broker = make_broker(
             bootstrap_servers=bootstrap, idempotent=settings.kafka_idempotent_producer
         )
+        recorder = None
         if record:
-            wire_recorder(settings=settings, broker=broker, engine=engine, clock=clock)
+            recorder = wire_recorder(settings=settings, broker=broker, engine=engine, clock=clock)
         await broker.start()
         stack.push_async_callback(broker.stop)
+        if recorder is not None:
+            await stack.enter_async_context(
+                _ticking(recorder, every_s=max(0.1, settings.checkpoint_every_seconds / 4))
+            )
         if project:
             await stack.enter_async_context(
                 _following(Projector(engine=engine, batch_size=settings.projector_batch_size))
@@ -109,6 +115,25 @@ async def _following(projector: Projector) -> AsyncIterator[None]:
     finally:
         stop.set()
         await task
+
+
+@contextlib.asynccontextmanager
+async def _ticking(recorder: Recorder, *, every_s: float) -> AsyncIterator[None]:
+    """Tell the recorder of idle time in the background, so that checkpoints come
+    within their period even when no batch arrives to trigger one."""
+
+    async def tick() -> None:
+        while True:
+            await asyncio.sleep(every_s)
+            await recorder.idle()
+
+    task = asyncio.create_task(tick(), name="kapaudit-checkpoint-ticks")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 @contextlib.asynccontextmanager

@@ -1,16 +1,31 @@
-"""Verify the whole log, stream by stream, without holding it all in memory, and the
-session owners against it."""
+"""Verify the whole log, stream by stream, without holding it all in memory, the session
+owners against it, and the log against its newest signed checkpoint."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from services.adapters.sql import SqlEventStore
-from services.log import BrokenLink, LogRow, OwnershipCheck, SessionOwner, verify_rows
+from services.log import BrokenLink, LogRow, OwnershipCheck, SessionOwner, record_bytes, verify_rows
+from services.log.checkpoint import Checkpoint, CheckpointError, open_checkpoint
+from services.log.merkle import leaf_hash
+from services.log.note import NoteError, Verifier
+from services.log.tree_check import TreeCheck, TreeFinding, TreeProblem
 
-__all__ = ["VerificationReport", "verify_log", "verify_store"]
+__all__ = ["CheckedCheckpoint", "VerificationReport", "verify_log", "verify_store"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckedCheckpoint:
+    """The checkpoint the log was checked against."""
+
+    size: int
+    root_hash: str
+    signed_by: tuple[str, ...]
+    """``<name>+<key id>`` of each trusted key whose signature verified; empty when no
+    key was trusted to check."""
 
 
 @dataclass(slots=True, kw_only=True)
@@ -20,18 +35,83 @@ class VerificationReport:
     events: int = 0
     streams: int = 0
     broken: list[BrokenLink] = field(default_factory=list)
+    checkpoint: CheckedCheckpoint | None = None
+    tree: list[TreeFinding] = field(default_factory=list)
 
     @property
     def intact(self) -> bool:
-        return not self.broken
+        return not self.broken and not self.tree
 
 
 async def verify_store(
-    store: SqlEventStore, *, progress: Callable[[int], None] | None = None
+    store: SqlEventStore,
+    *,
+    verifiers: Sequence[Verifier] = (),
+    origin: str | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> VerificationReport:
-    """Check the log and ``session_owners`` as of one moment."""
-    async with store.snapshot() as (owners, rows):
-        return await verify_log(rows, owners=owners, progress=progress)
+    """Check the log, ``session_owners`` and the Merkle tree as of one moment.
+
+    The newest checkpoint must be signed by one of ``verifiers`` for ``origin``; with no
+    verifiers, its text is taken as stored (``signed_by`` is then empty).
+    """
+    async with store.snapshot() as snapshot:
+        report = await verify_log(
+            snapshot.rows_by_stream, owners=snapshot.owners, progress=progress
+        )
+        checkpoint = None
+        if snapshot.checkpoint_note is not None:
+            checkpoint = _open(
+                snapshot.checkpoint_note, verifiers=verifiers, origin=origin, report=report
+            )
+        check = TreeCheck(checkpoint=checkpoint)
+        async for row in snapshot.rows_in_log_order():
+            check.see(
+                leaf_hash(
+                    record_bytes(
+                        event_json=row.event_json,
+                        stream_id=row.stream_id,
+                        sequence=row.sequence,
+                        recorded_at=row.recorded_at,
+                    )
+                )
+            )
+        if snapshot.tree is None:
+            report.tree.append(
+                TreeFinding(
+                    problem=TreeProblem.TREE_MISMATCH,
+                    detail="the stored Merkle tree is missing nodes",
+                )
+            )
+        report.tree.extend(check.findings(stored=snapshot.tree))
+        return report
+
+
+def _open(
+    note: str, *, verifiers: Sequence[Verifier], origin: str | None, report: VerificationReport
+) -> Checkpoint | None:
+    try:
+        if verifiers:
+            opened = open_checkpoint(note, verifiers=verifiers, origin=origin or "")
+            checkpoint = opened.checkpoint
+            signed_by = tuple(f"{v.name}+{v.key_id:08x}" for v in opened.verified_by)
+        else:
+            # The note text ends at the blank line before the signatures.
+            checkpoint, signed_by = Checkpoint.parse(note.partition("\n\n")[0] + "\n"), ()
+            if origin is not None and checkpoint.origin != origin:
+                raise CheckpointError(f"checkpoint of {checkpoint.origin!r}, expected {origin!r}")
+    except NoteError as error:
+        report.tree.append(
+            TreeFinding(
+                problem=TreeProblem.UNTRUSTED,
+                detail=f"the newest checkpoint does not verify: {error}",
+            )
+        )
+        return None
+    report.checkpoint = CheckedCheckpoint(
+        size=checkpoint.size, root_hash=checkpoint.root_hash.hex(), signed_by=signed_by
+    )
+    return checkpoint
 
 
 async def verify_log(

@@ -52,6 +52,15 @@ class Principal:
         return self.role in (Role.PUBLISHER, Role.ADMIN) and self.covers(clinic_id)
 
     @property
+    def may_audit_log(self) -> bool:
+        """Read the log's checkpoints and consistency proofs: hashes and sizes only."""
+        return self.role in (Role.COMPLIANCE_OFFICER, Role.REGULATOR, Role.ADMIN)
+
+    def may_prove(self, clinic_id: str) -> bool:
+        """Get the inclusion proof of one of ``clinic_id``'s events (hashes only)."""
+        return self.may_audit_log and self.covers(clinic_id)
+
+    @property
     def may_verify(self) -> bool:
         """Start the whole-log check over HTTP. It re-hashes every event (seconds of CPU
         for tens of thousands), so only an admin may, and one check runs at a time."""

@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from services.adapters.tansu import EmbeddedBrokerError
 from services.clinic_zones import UnknownTimeZoneError
+from services.signing_keys import SigningKeyError
 
 __all__ = ["CliError", "friendly_errors"]
 
@@ -40,6 +41,12 @@ def _explain(error: BaseException) -> CliError:
     if isinstance(error, UnknownTimeZoneError):
         return CliError(
             str(error), hint="use a name from the IANA time zone database, e.g. America/Denver"
+        )
+    if isinstance(error, SigningKeyError):
+        return CliError(
+            str(error),
+            hint="check KAPAUDIT_SIGNING_KEY_FILE and KAPAUDIT_TRUSTED_KEYS; "
+            "`kapaudit keys create --out PATH` makes a new key",
         )
     if isinstance(error, EmbeddedBrokerError):
         return CliError(

@@ -33,12 +33,15 @@ from services.adapters.tansu import EmbeddedBroker
 from services.auth import Role
 from services.cli.common import console, load_settings
 from services.cli.errors import CliError, friendly_errors
+from services.cli.keys import checkpoint, keys_app
 from services.cli.progress import counting_progress, publish_with_progress
 from services.cli.projections import projections_app
+from services.cli.proofs import prove_app
 from services.cli.reports import report_app
 from services.cli.tokens import tokens_app
 from services.config import Settings
 from services.runtime import Stack, running_stack
+from services.signing_keys import DEFAULT_KEY_FILE, create_key_file, trusted_verifiers
 from services.verification import VerificationReport, verify_store
 
 __all__ = ["app"]
@@ -60,6 +63,9 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(report_app, name="report")
 app.add_typer(projections_app, name="projections")
 app.add_typer(tokens_app, name="tokens")
+app.add_typer(keys_app, name="keys")
+app.add_typer(prove_app, name="prove")
+app.command("checkpoint")(checkpoint)
 
 
 @app.command()
@@ -70,7 +76,23 @@ def up(
     ] = False,
 ) -> None:
     """Start the broker (embedded unless configured), the store and the recorder until Ctrl-C."""
-    asyncio.run(_up(load_settings(), demo=demo))
+    asyncio.run(_up(_with_signing_key(load_settings()), demo=demo))
+
+
+def _with_signing_key(settings: Settings) -> Settings:
+    """``settings`` with a signing key: the configured one, else one under the data dir."""
+    if settings.signing_key_file is not None:
+        return settings
+    path = settings.data_dir / DEFAULT_KEY_FILE
+    if path.exists():
+        console.print(f"signing checkpoints with {escape(str(path))}")
+    else:
+        verifier = create_key_file(path, name=settings.log_origin)
+        console.print(
+            f"created a checkpoint signing key at {escape(str(path))}; "
+            f"its verifier key is {escape(str(verifier))}"
+        )
+    return settings.model_copy(update={"signing_key_file": path})
 
 
 @app.command()
@@ -221,7 +243,8 @@ def _interruptions() -> Iterator[asyncio.Event]:
 def verify(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
-    """Re-compute every hash chain and check session owners; exit 1 on any problem."""
+    """Re-compute every hash chain, check session owners and the log against its newest
+    signed checkpoint; exit 1 on any problem."""
     report = asyncio.run(_verify(load_settings(), quiet=as_json))
     if as_json:
         console.print_json(json.dumps(_report_json(report)))
@@ -235,10 +258,12 @@ async def _verify(settings: Settings, *, quiet: bool) -> VerificationReport:
     engine = create_engine(settings.resolved_database_url())
     try:
         store = SqlEventStore(engine=engine)
+        verifiers = trusted_verifiers(settings)
+        origin = settings.log_origin
         if quiet:
-            return await verify_store(store)
+            return await verify_store(store, verifiers=verifiers, origin=origin)
         with counting_progress("verifying", total=None, console=console) as tick:
-            return await verify_store(store, progress=tick)
+            return await verify_store(store, verifiers=verifiers, origin=origin, progress=tick)
     finally:
         await engine.dispose()
 
@@ -259,14 +284,45 @@ def _report_json(report: VerificationReport) -> dict[str, object]:
             }
             for link in report.broken
         ],
+        "checkpoint": (
+            None
+            if report.checkpoint is None
+            else {
+                "size": report.checkpoint.size,
+                "root_hash": report.checkpoint.root_hash,
+                "signed_by": list(report.checkpoint.signed_by),
+            }
+        ),
+        "tree": [{"problem": f.problem.value, "detail": f.detail} for f in report.tree],
     }
 
 
 def _print_report(report: VerificationReport) -> None:
+    if report.checkpoint is None:
+        checked = "no checkpoint to check against"
+    else:
+        signed = (
+            f"signed by {', '.join(report.checkpoint.signed_by)}"
+            if report.checkpoint.signed_by
+            else "signature not checked: no trusted key configured"
+        )
+        checked = f"checked against the checkpoint of size {report.checkpoint.size} ({signed})"
     if report.intact:
         console.print(
             f"[green]intact:[/] {report.events} events in {report.streams} streams, "
-            "every link checks"
+            f"every link checks; {escape(checked)}",
+            soft_wrap=True,
+        )
+        return
+    for finding in report.tree:
+        console.print(
+            f"[bold red]{finding.problem.value}:[/] {escape(finding.detail)}", soft_wrap=True
+        )
+    if not report.broken:
+        console.print(
+            f"[bold red]BROKEN:[/] {report.events} events in {report.streams} streams checked; "
+            f"{escape(checked)}",
+            soft_wrap=True,
         )
         return
     table = Table(title=f"{len(report.broken)} broken link(s)")
@@ -387,7 +443,7 @@ def _apply_roles(prefix: str) -> None:
 @topics_app.command("create")
 @friendly_errors
 def topics_create() -> None:
-    """Create the event, access and dead-letter topics on KAPAUDIT_KAFKA_BOOTSTRAP_SERVERS."""
+    """Create the event, access, dead-letter and checkpoint topics on the configured Kafka."""
     settings = load_settings()
     if settings.kafka_bootstrap_servers is None:
         raise CliError(

@@ -14,6 +14,7 @@ from services.adapters.sql.token_store import SqlTokenStore
 from services.clinic_zones import ClinicZones
 from services.clock import Clock
 from services.http.shared_run import SharedRun
+from services.log.note import Verifier
 from services.queries import ComplianceQueries
 from services.verification import VerificationReport
 
@@ -33,5 +34,9 @@ class HttpContext:
     """Each clinic's time zone, where its reporting days begin."""
     broker_ready: Callable[[], Awaitable[bool]]
     """True when the Kafka broker answers (for /readyz)."""
+    log_origin: str = "kapaudit.local/log"
+    """The origin the log's checkpoints must name."""
+    trusted_keys: tuple[Verifier, ...] = ()
+    """Keys whose checkpoints are believed; none: checkpoints are read unverified."""
     verification: SharedRun[VerificationReport] = field(default_factory=SharedRun)
     """The log check under way, if any: concurrent requests share it."""

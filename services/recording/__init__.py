@@ -7,11 +7,12 @@ from services.recording.messages import (
     Rejection,
     ValidEvent,
 )
-from services.recording.ports import DeadLetterSink, EventStore
+from services.recording.ports import CheckpointTrigger, DeadLetterSink, EventStore
 from services.recording.recorder import Recorder, RecorderMetrics, classify
 
 __all__ = [
     "BatchOutcome",
+    "CheckpointTrigger",
     "DeadLetterSink",
     "EventStore",
     "IncomingMessage",

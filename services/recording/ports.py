@@ -8,7 +8,7 @@ from typing import Protocol
 
 from services.recording.messages import BatchOutcome, Rejection, ValidEvent
 
-__all__ = ["DeadLetterSink", "EventStore"]
+__all__ = ["CheckpointTrigger", "DeadLetterSink", "EventStore"]
 
 
 class EventStore(Protocol):
@@ -31,4 +31,12 @@ class DeadLetterSink(Protocol):
 
     async def send(self, rejection: Rejection) -> None:
         """Deliver one dead letter and wait for it to be acknowledged; raise if it was not."""
+        ...
+
+
+class CheckpointTrigger(Protocol):
+    """Told how many events each committed batch recorded; signs checkpoints as due."""
+
+    async def recorded(self, count: int) -> None:
+        """Never raises: a checkpoint that fails must not stop recording."""
         ...

@@ -16,7 +16,7 @@ from events import (
 )
 from services.clock import Clock
 from services.recording.messages import BatchOutcome, IncomingMessage, Rejection, ValidEvent
-from services.recording.ports import DeadLetterSink, EventStore
+from services.recording.ports import CheckpointTrigger, DeadLetterSink, EventStore
 
 __all__ = ["DEAD_LETTER_RETRY_DELAYS_S", "Recorder", "RecorderMetrics", "classify"]
 
@@ -113,8 +113,10 @@ class Recorder:
         dead_letters: DeadLetterSink,
         clock: Clock,
         dead_letter_retry_delays_s: Sequence[float] = DEAD_LETTER_RETRY_DELAYS_S,
+        checkpoints: CheckpointTrigger | None = None,
     ) -> None:
         self._store = store
+        self._checkpoints = checkpoints
         self._dead_letters = dead_letters
         self._clock = clock
         self._retry_delays = tuple(dead_letter_retry_delays_s)
@@ -127,7 +129,22 @@ class Recorder:
         )
         if outcome.rejections:
             await asyncio.gather(*(self._dead_letter(r) for r in outcome.rejections))
+        await self._tell_checkpoints(len(outcome.recorded))
         return outcome
+
+    async def idle(self) -> None:
+        """Called every so often by the runtime: a quiet log still gets its last events
+        signed within the checkpoint period, though no batch comes to trigger it."""
+        await self._tell_checkpoints(0)
+
+    async def _tell_checkpoints(self, recorded: int) -> None:
+        if self._checkpoints is None:
+            return
+        try:
+            await self._checkpoints.recorded(recorded)
+        except Exception:
+            # The batch is committed; a checkpoint is for later, recording is now.
+            _log.exception("checkpoint trigger failed; recording goes on")
 
     async def _dead_letter(self, rejection: Rejection) -> None:
         coordinates = rejection.coordinates

@@ -7,14 +7,20 @@ import os
 import sqlite3
 import subprocess
 import sys
+from base64 import b64decode
 from datetime import UTC, datetime
 from pathlib import Path
 
 from services.adapters.sql import SqlEventStore, create_engine, upgrade_schema
+from services.adapters.sql.checkpoint_store import SqlCheckpointStore
+from services.log.checkpoint import open_checkpoint
+from services.log.merkle import verify_consistency, verify_inclusion
+from services.log.note import Signer, Verifier
 from tests.factories import session_documents, stored_under_a_looser_contract, valid
 
 ROOT = Path(__file__).resolve().parents[2]
 KAPAUDIT = [sys.executable, "-m", "services.cli.main"]
+ORIGIN = "kapaudit.local/log"
 
 
 def _run(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -177,3 +183,108 @@ async def test_a_rebuild_skips_an_unreadable_event_and_projections_faults_lists_
     assert listed.returncode == 1
     assert legacy_id in listed.stdout
     assert "dose_mg" in listed.stdout
+
+
+def _create_key(path: Path) -> str:
+    result = _run("keys", "create", "--out", str(path), env={})
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_keys_create_writes_a_private_key_file_and_prints_its_verifier(tmp_path: Path) -> None:
+    path = tmp_path / "signing.key"
+    verifier = _create_key(path)
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert Signer.parse(path.read_text().strip()).verifier == Verifier.parse(verifier)
+    again = _run("keys", "create", "--out", str(path), env={})
+    assert again.returncode == 2
+    assert "exists already" in again.stderr
+    assert Signer.parse(path.read_text().strip()).verifier == Verifier.parse(verifier)
+
+
+async def test_checkpoint_signs_and_stores_the_current_tree_head(tmp_path: Path) -> None:
+    url = await _sqlite_log_with_events(tmp_path / "log.db", 5)
+    verifier = _create_key(tmp_path / "signing.key")
+    env = {"KAPAUDIT_DATABASE_URL": url, "KAPAUDIT_SIGNING_KEY_FILE": str(tmp_path / "signing.key")}
+    result = _run("checkpoint", env=env)
+    assert result.returncode == 0, result.stderr
+    engine = create_engine(url)
+    try:
+        stored = await SqlCheckpointStore(engine=engine).latest()
+    finally:
+        await engine.dispose()
+    assert stored is not None
+    opened = open_checkpoint(
+        stored.note_text, verifiers=[Verifier.parse(verifier)], origin="kapaudit.local/log"
+    )
+    assert (opened.checkpoint.size, opened.checkpoint.root_hash.hex()) == (5, stored.root_hash)
+
+
+async def test_verify_names_a_truncated_tail_the_chains_cannot_see(tmp_path: Path) -> None:
+    path = tmp_path / "log.db"
+    url = await _sqlite_log_with_events(path, 5)
+    env = {"KAPAUDIT_DATABASE_URL": url, "KAPAUDIT_SIGNING_KEY_FILE": str(tmp_path / "k.key")}
+    _create_key(tmp_path / "k.key")
+    assert _run("checkpoint", env=env).returncode == 0
+    intact = json.loads(_run("verify", "--json", env=env).stdout)
+    assert (intact["intact"], intact["checkpoint"]["size"]) == (True, 5)
+    assert len(intact["checkpoint"]["signed_by"]) == 1
+    with sqlite3.connect(path) as connection:
+        connection.execute("DROP TRIGGER event_log_no_delete")
+        connection.execute("DELETE FROM event_log WHERE sequence = 5")
+    result = _run("verify", env={**env, "COLUMNS": "250"})
+    assert result.returncode == 1
+    assert "truncated: the log holds 4 entries, 1 fewer than the checkpoint of size 5" in (
+        result.stdout
+    )
+
+
+async def test_prove_prints_proofs_that_check_against_the_signed_checkpoints(
+    tmp_path: Path,
+) -> None:
+    url = await _sqlite_log_with_events(tmp_path / "log.db", 5)
+    verifier = Verifier.parse(_create_key(tmp_path / "k.key"))
+    env = {"KAPAUDIT_DATABASE_URL": url, "KAPAUDIT_SIGNING_KEY_FILE": str(tmp_path / "k.key")}
+    assert _run("checkpoint", env=env).returncode == 0
+    engine = create_engine(url)
+    try:
+        store = SqlEventStore(engine=engine)
+        docs = session_documents("s-more", 3, start=datetime(2026, 11, 26, tzinfo=UTC))
+        await store.record(
+            valid=[valid(d) for d in docs], invalid=[], recorded_at=datetime.now(UTC)
+        )
+        third = (await store.rows())[2]
+    finally:
+        await engine.dispose()
+    assert _run("checkpoint", env=env).returncode == 0
+
+    included = json.loads(_run("prove", "inclusion", third.event_id, env=env).stdout)
+    signed = open_checkpoint(included["checkpoint"], verifiers=[verifier], origin=ORIGIN)
+    assert (included["leaf_index"], included["tree_size"]) == (2, 8)
+    verify_inclusion(
+        b64decode(included["leaf_hash"]),
+        2,
+        8,
+        [b64decode(h) for h in included["hashes"]],
+        signed.checkpoint.root_hash,
+    )
+    old = json.loads(
+        _run("prove", "inclusion", third.event_id, "--checkpoint", "5", env=env).stdout
+    )
+    assert old["tree_size"] == 5
+
+    grown = json.loads(_run("prove", "consistency", "5", "8", env=env).stdout)
+    old_root, new_root = (
+        open_checkpoint(grown[key], verifiers=[verifier], origin=ORIGIN).checkpoint.root_hash
+        for key in ("from_checkpoint", "to_checkpoint")
+    )
+    verify_consistency(5, 8, old_root, new_root, [b64decode(h) for h in grown["hashes"]])
+
+
+def test_prove_for_an_event_not_in_the_log_says_so_in_one_line(tmp_path: Path) -> None:
+    env = {"KAPAUDIT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'log.db'}"}
+    result = _run("prove", "inclusion", "00000000-0000-4000-8000-000000000000", env=env)
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[0] == (
+        "error: no event 00000000-0000-4000-8000-000000000000 in the log"
+    )

@@ -80,6 +80,9 @@ async def test_up_with_demo_records_the_demo_day_in_a_verified_log_and_stops_on_
     assert len({link.stream_id for link in report.broken}) == 0
     assert rejections == []
     assert (tmp_path / "var" / "tansu.log").exists()
+    key = tmp_path / "var" / "signing.key"
+    assert f"created a checkpoint signing key at {key.relative_to(tmp_path)}" in output
+    assert key.stat().st_mode & 0o777 == 0o600
 
 
 async def test_up_names_its_store_without_the_database_password(

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 
 from services.adapters.sql import SqlEventStore
+from services.adapters.sql.checkpoint_store import SqlCheckpointStore
+from services.checkpointing import CheckpointWriter
+from services.clock import SystemClock
 from services.http.api import verification
+from services.log.note import Signer, generate_key
 from services.verification import VerificationReport
 from tests.http.endpoints import VERIFY
 from tests.http.serving import Api
@@ -55,10 +60,10 @@ async def test_concurrent_requests_share_one_check_of_the_log(
     checks = 0
     real = verification.verify_store
 
-    async def counted(store: SqlEventStore) -> VerificationReport:
+    async def counted(store: SqlEventStore, **options: Any) -> VerificationReport:
         nonlocal checks
         checks += 1
-        return await real(store)
+        return await real(store, **options)
 
     monkeypatch.setattr(verification, "verify_store", counted)
 
@@ -72,3 +77,31 @@ async def test_concurrent_requests_share_one_check_of_the_log(
     # The shared run is over: the next request checks the log afresh.
     await api.client.get(VERIFY, headers=api.auth("admin"))
     assert checks == 2
+
+
+async def test_the_log_is_checked_against_the_newest_checkpoint_and_a_rewrite_is_named(
+    api: Api,
+) -> None:
+    signer = Signer.parse(generate_key("kapaudit.local/log").signer)
+    await CheckpointWriter(
+        ledger=SqlCheckpointStore(engine=api.engine),
+        publisher=None,
+        signer=signer,
+        origin="kapaudit.local/log",
+        clock=SystemClock(),
+    ).write()
+    before = (await api.client.get(VERIFY, headers=api.auth("admin"))).json()
+    size = await SqlEventStore(engine=api.engine).count()
+    assert (before["intact"], before["checkpoint_size"], before["tree"]) == (True, size, [])
+
+    [target] = await SqlEventStore(engine=api.engine).rows(limit=1)
+    await tamper(
+        api.engine,
+        "UPDATE event_log SET event_json = :forged WHERE position = :position",
+        forged=target.event_json.replace('"clinic-demo"', '"clinic-demo" '),
+        position=target.position,
+    )
+    after = (await api.client.get(VERIFY, headers=api.auth("admin"))).json()
+
+    assert after["intact"] is False
+    assert [finding["problem"] for finding in after["tree"]] == ["rewritten", "tree_mismatch"]

@@ -18,6 +18,8 @@ from services.adapters.sql.read_model_tables import proj_sessions
 from services.adapters.sql.tables import event_log
 from services.adapters.tansu import EmbeddedBroker
 from services.projecting import Projector
+from services.signing_keys import create_key_file
+from services.verification import verify_store
 from tests.factories import session_documents
 from tests.integration.support import wait_until
 
@@ -25,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 async def test_a_live_projector_folds_each_event_once_while_two_recorders_write(
-    kafka: EmbeddedBroker, database_url: str
+    kafka: EmbeddedBroker, database_url: str, tmp_path: Path
 ) -> None:
     engine = create_engine(database_url)
     await upgrade_schema(engine)
@@ -39,7 +41,11 @@ async def test_a_live_projector_folds_each_event_once_while_two_recorders_write(
         "KAPAUDIT_RECORDER_BATCH_TIMEOUT_MS": "20",
         "KAPAUDIT_LOG_LEVEL": "WARNING",
         "KAPAUDIT_HTTP_PORT": "0",
+        # Both recorders grow one Merkle tree and sign checkpoints of it as they go.
+        "KAPAUDIT_SIGNING_KEY_FILE": str(tmp_path / "signing.key"),
+        "KAPAUDIT_CHECKPOINT_EVERY_EVENTS": "200",
     }
+    verifier = create_key_file(tmp_path / "signing.key", name="kapaudit.local/log")
     recorders = [
         await asyncio.create_subprocess_exec(
             sys.executable, "-m", "services.cli.main", "record", cwd=ROOT, env=env
@@ -82,7 +88,11 @@ async def test_a_live_projector_folds_each_event_once_while_two_recorders_write(
         partitions = set(
             (await connection.execute(select(event_log.c.kafka_partition).distinct())).scalars()
         )
+    report = await verify_store(store, verifiers=[verifier], origin="kapaudit.local/log")
     await engine.dispose()
+    assert report.intact, (report.broken, report.tree)
+    assert report.checkpoint is not None
+    assert report.checkpoint.size >= 200
     assert partitions == {0, 1, 2, 3}
     assert len(folded) == len(docs)
     assert set(folded) == {d["event_id"] for d in docs}

@@ -18,13 +18,14 @@ def test_the_committed_asyncapi_document_is_fresh() -> None:
     )
 
 
-def test_the_asyncapi_document_names_the_three_topics_and_the_event_schema() -> None:
+def test_the_asyncapi_document_names_the_four_topics_and_the_event_schema() -> None:
     spec = yaml.safe_load(asyncapi_document(fmt="yaml"))
     addresses = {channel["address"] for channel in spec["channels"].values()}
     assert addresses == {
         "kap.session-events.v1",
         "kap.access-events.v1",
         "kap.session-events.dlq.v1",
+        "kap.checkpoints.v1",
     }
     assert "DoseAdministered" in spec["components"]["schemas"]
 

@@ -36,6 +36,17 @@ def test_a_regulator_reads_nothing_until_exports_exist_and_an_admin_does_everyth
     assert admin.may_verify
 
 
+def test_auditors_get_proofs_of_their_clinics_events_and_publishers_none() -> None:
+    regulator = _principal(Role.REGULATOR, "clinic-a")
+    assert regulator.may_audit_log
+    assert regulator.may_prove("clinic-a")
+    assert not regulator.may_prove("clinic-b")
+    assert _principal(Role.ADMIN).may_prove("any")
+    publisher = _principal(Role.PUBLISHER, "clinic-a")
+    assert not publisher.may_audit_log
+    assert not publisher.may_prove("clinic-a")
+
+
 def test_tokens_are_random_prefixed_and_hashed_with_sha256() -> None:
     first, second = new_token(), new_token()
     assert first != second

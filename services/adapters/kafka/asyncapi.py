@@ -12,6 +12,7 @@ from faststream.specification import AsyncAPI
 
 from events import ACCESS_TOPIC, DLQ_TOPIC, TOPIC, AccessRecorded, SessionEvent
 from services.adapters.kafka.broker import make_broker
+from services.adapters.kafka.checkpoints import CHECKPOINT_TOPIC
 from services.adapters.kafka.recorder_subscriber import register_recorder
 from services.recording import BatchOutcome, IncomingMessage
 
@@ -66,6 +67,17 @@ def asyncapi_document(*, fmt: Literal["yaml", "json"] | str = "yaml") -> str:
             "kapaudit-original-bytes and kapaudit-original-sha256 describe the original."
         ),
         schema=bytes,
+    )
+    broker.publisher(
+        CHECKPOINT_TOPIC,
+        title="kapaudit-checkpoints",
+        description=(
+            "Signed checkpoints of the whole log's RFC 6962 Merkle tree, one per message: "
+            "the C2SP tlog-checkpoint note text (origin, tree size, base64 root hash) and "
+            "its Ed25519 signature lines (C2SP signed-note), UTF-8, keyed by the origin. One "
+            "partition, in the order they were signed. See docs/LOG-FORMAT.md."
+        ),
+        schema=str,
     )
     spec: Any = AsyncAPI(
         broker,

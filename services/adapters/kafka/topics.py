@@ -6,6 +6,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
 from events import ACCESS_TOPIC, DLQ_TOPIC, TOPIC
+from services.adapters.kafka.checkpoints import CHECKPOINT_TOPIC
 
 __all__ = ["ensure_topics"]
 
@@ -13,8 +14,8 @@ __all__ = ["ensure_topics"]
 async def ensure_topics(
     *, bootstrap_servers: str, partitions: int, replication_factor: int = 1
 ) -> list[str]:
-    """Create the event, access and dead-letter topics when absent; return the ones
-    created."""
+    """Create the event, access, dead-letter and checkpoint topics when absent; return the
+    ones created. The checkpoint topic has one partition, so its notes stay in order."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="kapaudit-admin")
     await admin.start()
     try:
@@ -24,6 +25,10 @@ async def ensure_topics(
             for name in (TOPIC, ACCESS_TOPIC, DLQ_TOPIC)
             if name not in existing
         ]
+        if CHECKPOINT_TOPIC not in existing:
+            wanted.append(
+                NewTopic(CHECKPOINT_TOPIC, num_partitions=1, replication_factor=replication_factor)
+            )
         if not wanted:
             return []
         try:

@@ -4,8 +4,9 @@
 ``kapaudit db roles`` prints SQL from it, and a test runs each component as its role, so
 a table a component starts to use without a grant here fails that test instead of
 stalling a least-privilege deployment. No role but the owner may UPDATE, DELETE or
-TRUNCATE the log, ``rejected_events`` or ``session_owners``: the append-only triggers
-guard against mistakes, the missing privileges against a compromised process.
+TRUNCATE the log, ``rejected_events``, ``session_owners``, the Merkle tree or the
+checkpoints: the append-only triggers guard against mistakes, the missing privileges
+against a compromised process.
 """
 
 from __future__ import annotations
@@ -24,7 +25,15 @@ from services.adapters.sql.read_model_tables import (
     projection_checkpoints,
     projection_faults,
 )
-from services.adapters.sql.tables import event_log, metadata, rejected_events, session_owners
+from services.adapters.sql.tables import (
+    checkpoints,
+    event_log,
+    merkle_leaves,
+    merkle_nodes,
+    metadata,
+    rejected_events,
+    session_owners,
+)
 
 __all__ = [
     "ACCESS",
@@ -61,6 +70,11 @@ ACCESS: Mapping[Component, Mapping[str, tuple[str, ...]]] = {
         event_log.name: _APPEND,
         rejected_events.name: _APPEND,
         session_owners.name: _APPEND,
+        # The Merkle tree grows in the transaction that appends the rows it hashes, and
+        # the recorder signs a checkpoint of it every so often.
+        merkle_leaves.name: _APPEND,
+        merkle_nodes.name: _APPEND,
+        checkpoints.name: _APPEND,
         VERSION_TABLE: _READ,
     },
     Component.PROJECTOR: {
@@ -77,6 +91,10 @@ ACCESS: Mapping[Component, Mapping[str, tuple[str, ...]]] = {
         event_log.name: _READ,
         # verify checks each session's owner against the log.
         session_owners.name: _READ,
+        # verify checks the log against the newest checkpoint; the API serves proofs.
+        merkle_leaves.name: _READ,
+        merkle_nodes.name: _READ,
+        checkpoints.name: _READ,
         proj_sessions.name: _READ,
         proj_patients.name: _READ,
         # `kapaudit projections faults`, an operator's read.

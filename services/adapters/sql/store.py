@@ -7,7 +7,8 @@ import contextlib
 import json
 import logging
 import random
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,11 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from events import FieldError, IntegrationNoteRecorded, RejectionReason, SessionEvent, stream_id
 from services.adapters.sql.engine import WRITE_OPTION
-from services.adapters.sql.tables import event_log, rejected_events, session_owners
+from services.adapters.sql.merkle_tree import append_leaves, tree_state
+from services.adapters.sql.tables import checkpoints, event_log, rejected_events, session_owners
 from services.log import GENESIS_HASH, ChainLink, LogRow, SessionOwner, chain_hash, record_bytes
+from services.log.compact_range import CompactRange
+from services.log.merkle import leaf_hash
 from services.recording import BatchOutcome, KafkaCoordinates, Rejection, ValidEvent
 
-__all__ = ["SqlEventStore"]
+__all__ = ["LogSnapshot", "SqlEventStore"]
 
 _log = logging.getLogger(__name__)
 
@@ -45,6 +49,22 @@ def _deterministic(error: BaseException) -> bool:
 # Concurrent recorders may race for the same stream's next sequence; the unique
 # index turns the loser's insert into an IntegrityError, and a retry re-reads heads.
 _MAX_ATTEMPTS = 8
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LogSnapshot:
+    """The log as of one moment, for ``verify``; iterate the row streams one after the
+    other (they share one connection)."""
+
+    owners: dict[str, SessionOwner]
+    rows_by_stream: AsyncIterator[LogRow]
+    """Every row ordered by stream, then sequence: the chains' order."""
+    rows_in_log_order: Callable[[], AsyncIterator[LogRow]]
+    """Every row in position order: the Merkle tree's order."""
+    tree: CompactRange | None
+    """The stored Merkle tree's frontier; ``None`` if nodes of it are missing."""
+    checkpoint_note: str | None
+    """The newest signed checkpoint (largest tree), as stored."""
 
 
 class SqlEventStore:
@@ -152,9 +172,20 @@ class SqlEventStore:
                 outcome.rejections.append(_conflict(item))
         fresh = await _bind_sessions(connection, fresh, rejections=outcome.rejections)
         heads = await _stream_heads(connection, {stream_id(item.event) for item in fresh})
-        rows = [_chain(item, heads=heads, recorded_at=recorded_at) for item in fresh]
+        chained = [_chain(item, heads=heads, recorded_at=recorded_at) for item in fresh]
+        rows = [row for row, _ in chained]
         if rows:
-            await connection.execute(insert(event_log), rows)
+            inserted = await connection.execute(
+                insert(event_log).returning(event_log.c.position, sort_by_parameter_order=True),
+                rows,
+            )
+            positions = list(inserted.scalars())
+            # The Merkle tree grows in the same transaction, under the same lock, so it
+            # always covers exactly the committed log in position order.
+            await append_leaves(
+                connection,
+                sorted(zip(positions, (leaf for _, leaf in chained), strict=True)),
+            )
             outcome.recorded.extend(row["event_id"] for row in rows)
         if outcome.rejections:
             await connection.execute(
@@ -196,12 +227,10 @@ class SqlEventStore:
                 yield _to_log_row(row)
 
     @contextlib.asynccontextmanager
-    async def snapshot(
-        self, *, batch: int = 2000
-    ) -> AsyncIterator[tuple[dict[str, SessionOwner], AsyncIterator[LogRow]]]:
-        """Session owners and every log row as ``rows_by_stream`` orders them, both as of
-        one moment: a recorder committing meanwhile adds events and their owners together,
-        and a check reading one before and the other after would see only half."""
+    async def snapshot(self, *, batch: int = 2000) -> AsyncIterator[LogSnapshot]:
+        """Everything ``verify`` reads, as of one moment: a recorder committing meanwhile
+        adds events, their owners and their leaves together, and a check reading one
+        before and the other after would see only half."""
         async with self._engine.connect() as connection:
             if connection.dialect.name == "postgresql":
                 # SQLite's read transaction is a snapshot already (WAL).
@@ -212,14 +241,31 @@ class SqlEventStore:
                     row.session_id: SessionOwner(clinic_id=row.clinic_id, patient_id=row.patient_id)
                     for row in result
                 }
+                try:
+                    tree: CompactRange | None = await tree_state(connection)
+                except LookupError:
+                    tree = None
+                note = (
+                    await connection.execute(
+                        select(checkpoints.c.note_text)
+                        .order_by(checkpoints.c.size.desc(), checkpoints.c.id.desc())
+                        .limit(1)
+                    )
+                ).scalar_one_or_none()
 
-                async def rows() -> AsyncIterator[LogRow]:
-                    query = _log_rows_query().order_by(event_log.c.stream_id, event_log.c.sequence)
+                async def rows(*columns: Any) -> AsyncIterator[LogRow]:
+                    query = _log_rows_query().order_by(*columns)
                     streamed = await connection.stream(query.execution_options(yield_per=batch))
                     async for row in streamed.mappings():
                         yield _to_log_row(row)
 
-                yield owners, rows()
+                yield LogSnapshot(
+                    owners=owners,
+                    rows_by_stream=rows(event_log.c.stream_id, event_log.c.sequence),
+                    rows_in_log_order=lambda: rows(event_log.c.position),
+                    tree=tree,
+                    checkpoint_note=note,
+                )
 
     async def rejections(self) -> list[Rejection]:
         """Every rejected message, oldest first."""
@@ -284,7 +330,8 @@ async def _stream_heads(connection: AsyncConnection, streams: set[str]) -> dict[
 
 def _chain(
     item: ValidEvent, *, heads: dict[str, ChainLink], recorded_at: datetime
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], bytes]:
+    """The row to insert and its Merkle leaf hash (over the same record bytes)."""
     event = item.event
     stream = stream_id(event)
     head = heads.get(stream, ChainLink(sequence=0, hash=GENESIS_HASH))
@@ -315,7 +362,7 @@ def _chain(
         "kafka_topic": coordinates.topic if coordinates else None,
         "kafka_partition": coordinates.partition if coordinates else None,
         "kafka_offset": coordinates.offset if coordinates else None,
-    }
+    }, leaf_hash(record)
 
 
 async def _bind_sessions(

@@ -17,7 +17,16 @@ from sqlalchemy import (
 
 from services.adapters.sql.types import UtcDateTime
 
-__all__ = ["APPEND_ONLY_TABLES", "event_log", "metadata", "rejected_events", "session_owners"]
+__all__ = [
+    "APPEND_ONLY_TABLES",
+    "checkpoints",
+    "event_log",
+    "merkle_leaves",
+    "merkle_nodes",
+    "metadata",
+    "rejected_events",
+    "session_owners",
+]
 
 metadata = MetaData()
 
@@ -83,5 +92,49 @@ session_owners = Table(
 events that name the session for anyone else. Derived from the log, in the same
 transaction as the events that bind it."""
 
-APPEND_ONLY_TABLES = ("event_log", "rejected_events", "session_owners")
+merkle_leaves = Table(
+    "merkle_leaves",
+    metadata,
+    Column("leaf_index", BigInteger, primary_key=True, autoincrement=False),
+    Column("position", BigInteger, nullable=False),
+    Column("hash", LargeBinary(32), nullable=False),
+    UniqueConstraint("position", name="uq_merkle_leaves_position"),
+)
+"""Leaf ``leaf_index`` of the Merkle tree: which log row it is (its ordinal in position
+order; positions have gaps, a rolled-back insert still draws one) and its leaf hash.
+Written with the rows."""
+
+merkle_nodes = Table(
+    "merkle_nodes",
+    metadata,
+    Column("level", Integer, primary_key=True, autoincrement=False),
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("hash", LargeBinary(32), nullable=False),
+)
+"""Every complete perfect subtree of the Merkle tree above the leaves (level >= 1; the
+leaf hashes are in ``merkle_leaves``), so that a root or a proof reads O(log n) rows
+instead of rehashing the log."""
+
+checkpoints = Table(
+    "checkpoints",
+    metadata,
+    Column("id", _Position, primary_key=True, autoincrement=True),
+    Column("size", BigInteger, nullable=False),
+    Column("root_hash", String(64), nullable=False),
+    Column("note_text", Text, nullable=False),
+    Column("key_id", String(300), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_checkpoints_size", "size"),
+    sqlite_autoincrement=True,
+)
+"""Signed tree heads (C2SP tlog-checkpoint notes) of the log, newest last."""
+
+APPEND_ONLY_TABLES = (
+    "event_log",
+    "rejected_events",
+    "session_owners",
+    "merkle_leaves",
+    "merkle_nodes",
+    "checkpoints",
+)
 """Tables whose rows the database itself refuses to change or remove."""

@@ -7,7 +7,14 @@ answered; every refusal (401, 403) says nothing about whether the resource exist
 from fastapi import APIRouter, Depends
 from fastapi.security import HTTPBearer
 
-from services.http.api import clinics, publishing, session_detail, sessions, verification
+from services.http.api import (
+    clinics,
+    log_proofs,
+    publishing,
+    session_detail,
+    sessions,
+    verification,
+)
 
 __all__ = ["router"]
 
@@ -16,5 +23,5 @@ __all__ = ["router"]
 _bearer = HTTPBearer(auto_error=False, description="An API token from `kapaudit tokens create`.")
 
 router = APIRouter(prefix="/v1", dependencies=[Depends(_bearer)])
-for _part in (publishing, sessions, session_detail, clinics, verification):
+for _part in (publishing, sessions, session_detail, clinics, verification, log_proofs):
     router.include_router(_part.router)

@@ -144,6 +144,12 @@ class BrokenLinkOut(_Out):
     detail: str
 
 
+class TreeFindingOut(_Out):
+    problem: str
+    """truncated, rewritten, untrusted or tree_mismatch (docs/LOG-FORMAT.md)."""
+    detail: str
+
+
 class LogVerification(_Out):
     intact: bool
     events: int
@@ -152,6 +158,44 @@ class LogVerification(_Out):
     """Broken links in the clinics the token covers (every clinic for an admin)."""
     broken_elsewhere: int
     """Broken links in other clinics' streams: counted, not shown."""
+    checkpoint_size: int | None = None
+    """Tree size of the newest signed checkpoint the log was checked against."""
+    tree: list[TreeFindingOut] = []
+    """What disagrees with that checkpoint or with the stored Merkle tree (whole log)."""
+
+
+class CheckpointOut(_Out):
+    size: int
+    """Entries of the log the checkpoint covers."""
+    root_hash: str
+    """Base64 RFC 6962 root of the Merkle tree of those entries."""
+    note: str
+    """The C2SP tlog-checkpoint signed note, as any note verifier or witness reads it."""
+    created_at: datetime
+
+
+class InclusionProofOut(_Out):
+    event_id: str
+    leaf_index: int
+    """The event's ordinal in the log (0-based), its leaf in the tree."""
+    tree_size: int
+    leaf_hash: str
+    """Base64 SHA-256(0x00 || record bytes) of the event's log record."""
+    hashes: list[str]
+    """The RFC 9162 audit path, base64, from the leaf up."""
+    checkpoint: str
+    """The signed checkpoint of the tree of ``tree_size`` entries the path leads to."""
+
+
+class ConsistencyProofOut(_Out):
+    from_size: int
+    to_size: int
+    hashes: list[str]
+    """The RFC 9162 consistency proof, base64."""
+    from_checkpoint: str | None
+    """The signed checkpoint of ``from_size`` entries, if one was written."""
+    to_checkpoint: str | None
+    """The signed checkpoint of ``to_size`` entries, if one was written."""
 
 
 class _Detail(_Out):
@@ -170,12 +214,16 @@ _DESCRIPTIONS = {
 }
 
 
-def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI descriptions of the error answers a route can give."""
+def error_responses(
+    *codes: int, descriptions: dict[int, str] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI descriptions of the error answers a route can give; ``descriptions``
+    replaces the general wording of a code where a route means something else by it."""
     responses: dict[int | str, dict[str, Any]] = {}
     for code in codes:
         model: type[BaseModel] = ValidationProblems if code == 422 else _Detail
-        responses[code] = {"model": model, "description": _DESCRIPTIONS[code]}
+        description = (descriptions or {}).get(code, _DESCRIPTIONS[code])
+        responses[code] = {"model": model, "description": description}
         if code == 503:
             responses[code]["headers"] = {
                 "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds."}

@@ -5,7 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from services.http.api.guards import not_permitted
-from services.http.api.models import BrokenLinkOut, LogVerification, error_responses
+from services.http.api.models import (
+    BrokenLinkOut,
+    LogVerification,
+    TreeFindingOut,
+    error_responses,
+)
 from services.http.api.routing import ApiRoute
 from services.http.deps import Context, CurrentPrincipal
 from services.verification import verify_store
@@ -17,7 +22,8 @@ router = APIRouter(route_class=ApiRoute, tags=["log"])
 
 @router.get(
     "/log/verify",
-    summary="Re-compute every hash chain, check session owners, report each problem (admin)",
+    summary="Re-compute every hash chain and the Merkle tree, check session owners and the "
+    "newest checkpoint, report each problem (admin)",
     response_model=LogVerification,
     responses=error_responses(401, 403, 503),
 )
@@ -27,7 +33,11 @@ async def verify(principal: CurrentPrincipal, context: Context) -> LogVerificati
     while a check runs get that check's result instead of starting another."""
     if not principal.may_verify:
         raise not_permitted()
-    report = await context.verification(lambda: verify_store(context.store))
+    report = await context.verification(
+        lambda: verify_store(
+            context.store, verifiers=context.trusted_keys, origin=context.log_origin
+        )
+    )
     shown = [link for link in report.broken if principal.covers(link.stream_id.partition("/")[0])]
     return LogVerification(
         intact=report.intact,
@@ -45,4 +55,6 @@ async def verify(principal: CurrentPrincipal, context: Context) -> LogVerificati
             for link in shown
         ],
         broken_elsewhere=len(report.broken) - len(shown),
+        checkpoint_size=None if report.checkpoint is None else report.checkpoint.size,
+        tree=[TreeFindingOut(problem=f.problem.value, detail=f.detail) for f in report.tree],
     )
