@@ -13,7 +13,7 @@ from aiokafka import AIOKafkaConsumer
 from sqlalchemy import select
 
 from events import ACCESS_TOPIC, DLQ_TOPIC, TOPIC, RejectionReason
-from services.adapters.kafka import ensure_topics
+from services.adapters.kafka import CHECKPOINT_TOPIC, ensure_topics
 from services.adapters.sql.tables import event_log
 from services.adapters.tansu import EmbeddedBroker
 from services.runtime import running_stack
@@ -46,13 +46,14 @@ async def test_ensure_topics_creates_the_access_topic_with_the_configured_partit
         await consumer.topics()
         partitions = {
             topic: len(consumer.partitions_for_topic(topic) or ())
-            for topic in (TOPIC, ACCESS_TOPIC, DLQ_TOPIC)
+            for topic in (TOPIC, ACCESS_TOPIC, DLQ_TOPIC, CHECKPOINT_TOPIC)
         }
     finally:
         await consumer.stop()
-    assert sorted(created) == sorted([TOPIC, ACCESS_TOPIC, DLQ_TOPIC])
+    assert sorted(created) == sorted([TOPIC, ACCESS_TOPIC, DLQ_TOPIC, CHECKPOINT_TOPIC])
     assert again == []
-    assert partitions == {TOPIC: 3, ACCESS_TOPIC: 3, DLQ_TOPIC: 3}
+    # One partition for the checkpoints: their notes must stay in order.
+    assert partitions == {TOPIC: 3, ACCESS_TOPIC: 3, DLQ_TOPIC: 3, CHECKPOINT_TOPIC: 1}
 
 
 async def test_a_read_on_the_clinics_topic_and_a_clinical_event_on_the_access_topic_are_rejected(
