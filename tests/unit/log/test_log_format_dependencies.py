@@ -5,7 +5,16 @@ from __future__ import annotations
 import subprocess
 import sys
 
-_MODULES = ("chain", "verify", "merkle", "compact_range", "canonical_base64", "note", "checkpoint")
+_MODULES = (
+    "chain",
+    "verify",
+    "merkle",
+    "compact_range",
+    "tree_cover",
+    "canonical_base64",
+    "note",
+    "checkpoint",
+)
 
 
 def test_the_log_format_imports_only_the_standard_library_and_cryptography() -> None:
