@@ -48,12 +48,15 @@ async def verify_store(
     *,
     verifiers: Sequence[Verifier] = (),
     origin: str | None = None,
+    kept_elsewhere: Sequence[tuple[str, str]] = (),
     progress: Callable[[int], None] | None = None,
 ) -> VerificationReport:
     """Check the log, ``session_owners`` and the Merkle tree as of one moment.
 
     The newest checkpoint must be signed by one of ``verifiers`` for ``origin``; with no
     verifiers, its text is taken as stored (``signed_by`` is then empty).
+    ``kept_elsewhere`` holds ``(name, note)`` checkpoints copied out of the database
+    (an export's, the checkpoint topic's); the log is checked against each of them too.
     """
     async with store.snapshot() as snapshot:
         report = await verify_log(
@@ -64,7 +67,13 @@ async def verify_store(
             checkpoint = _open(
                 snapshot.checkpoint_note, verifiers=verifiers, origin=origin, report=report
             )
-        check = TreeCheck(checkpoint=checkpoint)
+        others = [
+            (name, opened)
+            for name, note in kept_elsewhere
+            if (opened := _open_copy(name, note, verifiers=verifiers, origin=origin, report=report))
+            is not None
+        ]
+        check = TreeCheck(checkpoint=checkpoint, others=others)
         async for row in snapshot.rows_in_log_order():
             check.see(
                 leaf_hash(
@@ -91,15 +100,7 @@ def _open(
     note: str, *, verifiers: Sequence[Verifier], origin: str | None, report: VerificationReport
 ) -> Checkpoint | None:
     try:
-        if verifiers:
-            opened = open_checkpoint(note, verifiers=verifiers, origin=origin or "")
-            checkpoint = opened.checkpoint
-            signed_by = tuple(f"{v.name}+{v.key_id:08x}" for v in opened.verified_by)
-        else:
-            # The note text ends at the blank line before the signatures.
-            checkpoint, signed_by = Checkpoint.parse(note.partition("\n\n")[0] + "\n"), ()
-            if origin is not None and checkpoint.origin != origin:
-                raise CheckpointError(f"checkpoint of {checkpoint.origin!r}, expected {origin!r}")
+        checkpoint, signed_by = _read(note, verifiers=verifiers, origin=origin)
     except NoteError as error:
         report.tree.append(
             TreeFinding(
@@ -112,6 +113,37 @@ def _open(
         size=checkpoint.size, root_hash=checkpoint.root_hash.hex(), signed_by=signed_by
     )
     return checkpoint
+
+
+def _open_copy(
+    name: str,
+    note: str,
+    *,
+    verifiers: Sequence[Verifier],
+    origin: str | None,
+    report: VerificationReport,
+) -> Checkpoint | None:
+    try:
+        return _read(note, verifiers=verifiers, origin=origin)[0]
+    except NoteError as error:
+        report.tree.append(
+            TreeFinding(problem=TreeProblem.UNTRUSTED, detail=f"{name} does not verify: {error}")
+        )
+        return None
+
+
+def _read(
+    note: str, *, verifiers: Sequence[Verifier], origin: str | None
+) -> tuple[Checkpoint, tuple[str, ...]]:
+    if verifiers:
+        opened = open_checkpoint(note, verifiers=verifiers, origin=origin or "")
+        signed_by = tuple(f"{v.name}+{v.key_id:08x}" for v in opened.verified_by)
+        return opened.checkpoint, signed_by
+    # The note text ends at the blank line before the signatures.
+    checkpoint = Checkpoint.parse(note.partition("\n\n")[0] + "\n")
+    if origin is not None and checkpoint.origin != origin:
+        raise CheckpointError(f"checkpoint of {checkpoint.origin!r}, expected {origin!r}")
+    return checkpoint, ()
 
 
 async def verify_log(

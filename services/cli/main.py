@@ -10,6 +10,7 @@ import signal
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -242,10 +243,21 @@ def _interruptions() -> Iterator[asyncio.Event]:
 @friendly_errors
 def verify(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    checkpoint: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--checkpoint",
+            help="A signed checkpoint kept outside the database (an export's "
+            "data/proofs/checkpoint.txt, a copy from kap.checkpoints.v1); repeatable.",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Re-compute every hash chain, check session owners and the log against its newest
-    signed checkpoint; exit 1 on any problem."""
-    report = asyncio.run(_verify(load_settings(), quiet=as_json))
+    signed checkpoint and any kept elsewhere; exit 1 on any problem."""
+    copies = [(f"checkpoint {path}", path.read_text(encoding="utf-8")) for path in checkpoint or []]
+    report = asyncio.run(_verify(load_settings(), quiet=as_json, kept_elsewhere=copies))
     if as_json:
         console.print_json(json.dumps(_report_json(report)))
     else:
@@ -254,16 +266,23 @@ def verify(
         raise typer.Exit(code=1)
 
 
-async def _verify(settings: Settings, *, quiet: bool) -> VerificationReport:
+async def _verify(
+    settings: Settings, *, quiet: bool, kept_elsewhere: list[tuple[str, str]]
+) -> VerificationReport:
     engine = create_engine(settings.resolved_database_url())
     try:
         store = SqlEventStore(engine=engine)
-        verifiers = trusted_verifiers(settings)
-        origin = settings.log_origin
+        verify = partial(
+            verify_store,
+            store,
+            verifiers=trusted_verifiers(settings),
+            origin=settings.log_origin,
+            kept_elsewhere=kept_elsewhere,
+        )
         if quiet:
-            return await verify_store(store, verifiers=verifiers, origin=origin)
+            return await verify()
         with counting_progress("verifying", total=None, console=console) as tick:
-            return await verify_store(store, verifiers=verifiers, origin=origin, progress=tick)
+            return await verify(progress=tick)
     finally:
         await engine.dispose()
 

@@ -8,6 +8,7 @@ what their root was.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -38,14 +39,26 @@ class TreeFinding:
 
 
 class TreeCheck:
-    """Fed every row's leaf hash in log order, then asked what disagrees."""
+    """Fed every row's leaf hash in log order, then asked what disagrees.
 
-    def __init__(self, *, checkpoint: Checkpoint | None) -> None:
-        self._checkpoint = checkpoint
+    Besides the newest checkpoint in the database, a caller may hold copies kept
+    elsewhere (an earlier export, the checkpoint topic): someone who controls the
+    database can delete its checkpoints along with the entries, but not those copies.
+    """
+
+    def __init__(
+        self,
+        *,
+        checkpoint: Checkpoint | None = None,
+        others: Sequence[tuple[str, Checkpoint]] = (),
+    ) -> None:
+        named = [] if checkpoint is None else [("the checkpoint", checkpoint)]
+        self._checkpoints = [*named, *others]
         self._state = CompactRange()
-        self._root_at_checkpoint: bytes | None = (
-            EMPTY_ROOT if checkpoint is not None and checkpoint.size == 0 else None
-        )
+        self._roots: dict[int, bytes] = {
+            c.size: EMPTY_ROOT for _, c in self._checkpoints if c.size == 0
+        }
+        self._sizes = {c.size for _, c in self._checkpoints}
 
     @property
     def size(self) -> int:
@@ -53,31 +66,15 @@ class TreeCheck:
 
     def see(self, leaf_hash: bytes) -> None:
         self._state = self._state.append(leaf_hash)
-        if self._checkpoint is not None and self._state.size == self._checkpoint.size:
-            self._root_at_checkpoint = self._state.root()
+        if self._state.size in self._sizes:
+            self._roots[self._state.size] = self._state.root()
 
     def findings(self, *, stored: CompactRange | None = None) -> list[TreeFinding]:
-        found: list[TreeFinding] = []
-        checkpoint = self._checkpoint
-        if checkpoint is not None:
-            if self._state.size < checkpoint.size:
-                found.append(
-                    TreeFinding(
-                        problem=TreeProblem.TRUNCATED,
-                        detail=f"the log holds {self._state.size} entries, "
-                        f"{checkpoint.size - self._state.size} fewer than the checkpoint of "
-                        f"size {checkpoint.size} signed: entries were removed",
-                    )
-                )
-            elif self._root_at_checkpoint != checkpoint.root_hash:
-                found.append(
-                    TreeFinding(
-                        problem=TreeProblem.REWRITTEN,
-                        detail=f"the first {checkpoint.size} entries no longer hash to the "
-                        f"root of the checkpoint of size {checkpoint.size}: an entry was "
-                        "changed, removed or inserted",
-                    )
-                )
+        found = [
+            finding
+            for name, checkpoint in self._checkpoints
+            if (finding := self._against(name, checkpoint)) is not None
+        ]
         if stored is not None and (stored.size, stored.root()) != (
             self._state.size,
             self._state.root(),
@@ -90,3 +87,20 @@ class TreeCheck:
                 )
             )
         return found
+
+    def _against(self, name: str, checkpoint: Checkpoint) -> TreeFinding | None:
+        if self._state.size < checkpoint.size:
+            return TreeFinding(
+                problem=TreeProblem.TRUNCATED,
+                detail=f"the log holds {self._state.size} entries, "
+                f"{checkpoint.size - self._state.size} fewer than {name} of "
+                f"size {checkpoint.size} signed: entries were removed",
+            )
+        if self._roots.get(checkpoint.size) != checkpoint.root_hash:
+            return TreeFinding(
+                problem=TreeProblem.REWRITTEN,
+                detail=f"the first {checkpoint.size} entries no longer hash to the "
+                f"root of {name} of size {checkpoint.size}: an entry was "
+                "changed, removed or inserted",
+            )
+        return None

@@ -239,6 +239,32 @@ async def test_verify_names_a_truncated_tail_the_chains_cannot_see(tmp_path: Pat
     )
 
 
+async def test_verify_against_a_copy_catches_a_truncation_whose_checkpoints_were_deleted(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "log.db"
+    url = await _sqlite_log_with_events(path, 5)
+    env = {"KAPAUDIT_DATABASE_URL": url, "KAPAUDIT_SIGNING_KEY_FILE": str(tmp_path / "k.key")}
+    _create_key(tmp_path / "k.key")
+    assert _run("checkpoint", env=env).returncode == 0
+    copy = tmp_path / "checkpoint.txt"
+    with sqlite3.connect(path) as connection:
+        copy.write_text(connection.execute("SELECT note_text FROM checkpoints").fetchone()[0])
+        # The database's owner covers their tracks: the tail and every checkpoint go.
+        for table in ("event_log", "merkle_leaves", "checkpoints"):
+            connection.execute(f"DROP TRIGGER {table}_no_delete")
+        connection.execute("DELETE FROM checkpoints")
+        connection.execute("DELETE FROM event_log WHERE sequence = 5")
+        connection.execute("DELETE FROM merkle_leaves WHERE leaf_index = 4")
+    blind = _run("verify", env=env)
+    assert "no checkpoint to check against" in blind.stdout
+    result = _run("verify", "--checkpoint", str(copy), env={**env, "COLUMNS": "250"})
+    assert result.returncode == 1
+    assert f"truncated: the log holds 4 entries, 1 fewer than checkpoint {copy} of size 5" in (
+        result.stdout.replace("\n", "")
+    )
+
+
 async def test_prove_prints_proofs_that_check_against_the_signed_checkpoints(
     tmp_path: Path,
 ) -> None:

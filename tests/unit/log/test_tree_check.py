@@ -53,3 +53,24 @@ def test_a_stored_tree_that_differs_from_the_leaves_is_named() -> None:
     stored = CompactRange().extend(LEAVES[:8])
     assert _problems(LEAVES, None, stored=stored) == [TreeProblem.TREE_MISMATCH.value]
     assert _problems(LEAVES, None, stored=CompactRange().extend(LEAVES)) == []
+
+
+def test_a_checkpoint_kept_elsewhere_catches_a_truncation_the_newest_one_cannot() -> None:
+    # Whoever truncated the log also deleted the checkpoints that covered the lost tail.
+    check = TreeCheck(checkpoint=_checkpoint(4), others=[("copy.txt", _checkpoint(7))])
+    for leaf in LEAVES[:5]:
+        check.see(leaf)
+    findings = check.findings()
+    assert [f.problem for f in findings] == [TreeProblem.TRUNCATED]
+    assert "copy.txt of size 7" in findings[0].detail
+
+
+def test_every_checkpoint_kept_elsewhere_is_checked_by_its_own_size() -> None:
+    others = [("a", _checkpoint(3)), ("b", _checkpoint(6, leaf_hash(b"not a root")))]
+    check = TreeCheck(others=others)
+    for leaf in LEAVES:
+        check.see(leaf)
+    findings = check.findings()
+    assert [(f.problem, "b of size 6" in f.detail) for f in findings] == [
+        (TreeProblem.REWRITTEN, True)
+    ]
