@@ -1,0 +1,181 @@
+"""``data/reports/``: the four report files, folded from whole streams as they arrive.
+
+Each session stream is folded into its history, judged with the clinic's profiles (the
+same ``judge`` the API uses) and turned into report rows at once; the history is then
+dropped, so memory holds rows, not events. The periods' rules:
+
+- the compliance report and the REMS forms list the sessions that **start** in the period
+  (booked start, else first event: the API's report selects them so), judged as of the
+  export; a stream that reaches outside the period (the export takes streams whole) adds
+  no session that started before or after it;
+- the controlled-substance log lists administrations and wastes whose **own time** lies in
+  the period, as the API's ledger does and as a DEA log is kept (by date of
+  administration), whichever day their session started.
+
+Order: a clinic's patient streams (consents, REMS enrolment) must arrive before its session
+streams, as they do in stream id order (``C/patient/…`` sorts before ``C/session/…``); a
+patient stream arriving after one of that patient's sessions was judged is an error rather
+than a silently wrong verdict. An integration note filed in another session's stream
+counts for the session it integrates when that stream arrived first (the demo and most
+clinics file the note under the session it follows up, in its own stream).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from pathlib import Path
+
+from events import IntegrationNoteRecorded, Protocol
+from projections import PatientHistory, Recorded, SessionHistory
+from projections.history import evolve_patient, evolve_session
+from projections.reports import build_clinic_report
+from projections.verdicts import judge
+from services.exporting.compliance_html import compliance_report_html
+from services.exporting.controlled_substances import (
+    controlled_substance_rows,
+    controlled_substances_csv,
+)
+from services.exporting.documents import DocumentCounts, ExportScope
+from services.exporting.rems_forms import rems_form_row, rems_forms_csv
+from services.http.api.csv_export import report_csv
+from services.http.api.judging import JudgedSession, session_start
+from services.offline.bundle_format import (
+    COMPLIANCE_CSV_FILE,
+    COMPLIANCE_HTML_FILE,
+    CONTROLLED_SUBSTANCES_FILE,
+    REMS_FILE,
+)
+from services.profiles import ClinicProfiles
+
+__all__ = ["ClinicReportDocuments", "StreamOrderError"]
+
+_SPRAVATO = Protocol.SPRAVATO_REMS
+
+
+class StreamOrderError(ValueError):
+    """A patient stream came after a session of that patient had been judged without it."""
+
+
+class ClinicReportDocuments:
+    """Writes the compliance report (CSV, HTML), the REMS forms and the controlled-substance
+    log under ``bag`` on ``close``, from the streams ``add_stream`` was given."""
+
+    def __init__(self, *, bag: Path, scope: ExportScope, profiles: ClinicProfiles) -> None:
+        self._bag = bag
+        self._scope = scope
+        self._profiles = profiles
+        self._patients: dict[str, PatientHistory] = {}
+        self._judged_patients: set[str] = set()
+        self._seen_sessions: set[str] = set()
+        self._notes_for: dict[str, list[Recorded]] = {}
+        """Notes filed in one session's stream for another session not yet arrived."""
+        self._sessions: list[JudgedSession] = []
+        self._rems: list[tuple[object, ...]] = []
+        self._substances: list[tuple[object, ...]] = []
+
+    def add_stream(self, stream_id: str, entries: Sequence[Recorded]) -> None:
+        clinic_id, kind, key = stream_id.split("/", 2)
+        if clinic_id != self._scope.clinic_id or not entries:
+            return
+        if kind == "patient":
+            self._add_patient(key, entries)
+        elif kind == "session":
+            self._add_session(key, entries)
+
+    def close(self) -> DocumentCounts:
+        scope = self._scope
+        sessions = sorted(
+            self._sessions,
+            key=lambda s: (s.session_start or scope.period.end, s.verdict.session_id),
+        )
+        report = build_clinic_report(
+            ((s.verdict, s.session_start) for s in sessions),
+            clinic_id=scope.clinic_id,
+            start=scope.period.start,
+            end=scope.period.end,
+            as_of=scope.created_at,
+        )
+        counts = {
+            "report_sessions": len(sessions),
+            "rems_forms": len(self._rems),
+            "controlled_substance_lines": len(self._substances),
+        }
+        self._write(COMPLIANCE_CSV_FILE, report_csv(sessions))
+        self._write(
+            COMPLIANCE_HTML_FILE,
+            compliance_report_html(scope=scope, report=report, sessions=sessions, counts=counts),
+        )
+        self._write(REMS_FILE, rems_forms_csv(self._rems))
+        self._write(CONTROLLED_SUBSTANCES_FILE, controlled_substances_csv(self._substances))
+        return DocumentCounts(counts=counts)
+
+    def _add_patient(self, patient_id: str, entries: Sequence[Recorded]) -> None:
+        if patient_id in self._judged_patients:
+            raise StreamOrderError(
+                f"the stream of patient {patient_id} arrived after one of their sessions was "
+                "judged; pass a clinic's patient streams before its session streams"
+            )
+        history = self._patients.get(patient_id)
+        key = f"{self._scope.clinic_id}/{patient_id}"
+        for recorded in entries:
+            history = evolve_patient(history, recorded, key=key)
+        if history is not None:
+            self._patients[patient_id] = history
+
+    def _add_session(self, session_id: str, entries: Sequence[Recorded]) -> None:
+        self._seen_sessions.add(session_id)
+        for recorded in entries:
+            event = recorded.event
+            if isinstance(event, IntegrationNoteRecorded):
+                integrated = event.payload.integrates_session_id
+                if integrated != session_id and integrated not in self._seen_sessions:
+                    self._notes_for.setdefault(integrated, []).append(recorded)
+        joined = sorted((*entries, *self._notes_for.pop(session_id, ())), key=lambda r: r.position)
+        history: SessionHistory | None = None
+        for recorded in joined:
+            history = evolve_session(history, recorded, key=session_id)
+        if history is None:
+            return
+        scope = self._scope
+        as_of = scope.created_at
+        current = history.as_of(as_of)
+        if scope.patient_id is not None and history.patient_id != scope.patient_id:
+            return
+        self._judged_patients.add(history.patient_id)
+        zone = scope.period.zone
+        self._substances.extend(
+            controlled_substance_rows(
+                history, start=scope.period.start, end=scope.period.end, as_of=as_of, zone=zone
+            )
+        )
+        start = session_start(current)
+        if not current.events or start is None:
+            return
+        if not scope.period.start <= start < scope.period.end:
+            return
+        patient = self._patients.get(history.patient_id)
+        verdict = judge(
+            session=history,
+            patient=patient,
+            profile_for=lambda protocol: self._profiles.for_clinic(history.clinic_id, protocol),
+            as_of=as_of,
+        )
+        # Only failed results are kept: the CSV and the page show nothing else, and a
+        # year's sessions must not hold every rule's sentence in memory.
+        slim = dataclasses.replace(verdict, rules=verdict.failed_rules)
+        self._sessions.append(JudgedSession(verdict=slim, session_start=start))
+        form = rems_form_row(
+            session=history,
+            patient=patient,
+            profile=self._profiles.for_clinic(history.clinic_id, _SPRAVATO),
+            as_of=as_of,
+            zone=zone,
+        )
+        if form is not None:
+            self._rems.append(form)
+
+    def _write(self, relative: str, text: str) -> None:
+        path = self._bag / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8", newline="")
