@@ -8,13 +8,14 @@ from typing import Annotated
 from fastapi import Depends, Query, status
 
 from services.auth import Principal, Role
-from services.http.api.params import parse_instant, storable_identifier
+from services.http.api.params import parse_instant
 from services.http.api.problems import InvalidRequest
 from services.http.context import HttpContext
 from services.http.dashboard.pages import PageError
 from services.http.dashboard.reads import clinics_with_sessions
 from services.http.deps import CurrentPrincipal
 from services.period import Period, PeriodError, parse_day, resolve_period
+from services.reading import storable_identifier
 
 __all__ = [
     "FromDay",

@@ -11,7 +11,6 @@ from projections import SessionHistory, apply_amendments
 from projections.timeline import Timeline
 from services.auth import Principal, Role
 from services.http.api.availability import BrokerTimeout
-from services.http.api.params import storable_identifier
 from services.http.context import HttpContext
 from services.http.dashboard.audit import record_refusal, record_view
 from services.http.dashboard.charts import Reading, TimeMarker, VitalsChart, vitals_chart
@@ -25,6 +24,7 @@ from services.http.dashboard.scope import (
 )
 from services.http.deps import Context
 from services.queries import SessionNotFoundError
+from services.reading import storable_identifier
 
 __all__ = ["chart_of", "evidence_labels", "router"]
 
