@@ -48,6 +48,10 @@ class Principal:
         """Session, patient and report data of ``clinic_id``."""
         return self.role in (Role.COMPLIANCE_OFFICER, Role.ADMIN) and self.covers(clinic_id)
 
+    def may_export(self, clinic_id: str) -> bool:
+        """Export ``clinic_id``'s log for a period: what a regulator is handed."""
+        return self.role in (Role.REGULATOR, Role.ADMIN) and self.covers(clinic_id)
+
     def may_publish(self, clinic_id: str) -> bool:
         return self.role in (Role.PUBLISHER, Role.ADMIN) and self.covers(clinic_id)
 

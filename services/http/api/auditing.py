@@ -1,99 +1,95 @@
-"""Recording reads of patient data as ``access.recorded`` events, before answering."""
+"""Audited reads as API answers: the value, or a 403, 404 or 503 (``services.reading``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request, status
 
-from events import AccessChannel, AccessOutcome
-from services.auth import Principal
-from services.http.api.availability import BrokerTimeout, acknowledged
-from services.http.context import HttpContext
-from services.http.deps import Context, CurrentPrincipal
+from events import AccessChannel
+from services.http.api.guards import not_permitted
+from services.http.deps import CurrentPrincipal
+from services.http.outage import RETRY_AFTER_SECONDS
+from services.http.reading import Reads
+from services.period import Period
+from services.reading import (
+    Allowed,
+    AuditedReads,
+    Missing,
+    ReadOutcome,
+    ReadRequest,
+    SessionOwner,
+    UnrecordedReadError,
+)
 
-__all__ = ["AuditedRead", "ReadAudit", "get_read_audit"]
+__all__ = ["ApiReads", "AuditedRead", "get_api_reads"]
+
+T = TypeVar("T")
 
 _UNRECORDED = "the read could not be recorded in the access log, so nothing is shown; retry later"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ReadAudit:
-    """The access log for one request: who asks, for what, with which query."""
+class ApiReads:
+    """The audited reads of one API request, answering with the value or raising."""
 
-    principal: Principal
-    context: HttpContext
-    resource: str
-    query: dict[str, str]
-    broker_wait: float
+    reads: AuditedReads
+    request: ReadRequest
 
-    async def allowed(
-        self, *, clinic_id: str, patient_ids: Iterable[str], session_id: str | None = None
-    ) -> None:
-        """Record that the answer shows these patients' data; 503 when it cannot be recorded.
-
-        Fail closed: a read that cannot be accounted for is not served.
-        """
-        patients = sorted(set(patient_ids))
-        if not patients:
-            # Nothing about any patient is in the answer (an empty page, counts only).
-            return
-        await acknowledged(
-            self._record(
-                outcome=AccessOutcome.ALLOWED,
-                clinic_id=clinic_id,
-                patient_ids=patients,
-                session_id=session_id,
-            ),
-            within=self.broker_wait,
-            refusal=_UNRECORDED,
+    async def session(self, session_id: str, *, load: Callable[[SessionOwner], Awaitable[T]]) -> T:
+        """``AuditedReads.session``: 403 for another clinic's or a missing session (404
+        for an admin), 503 when the read cannot be recorded."""
+        return _answer(
+            await _recorded(self.reads.session(self.request, session_id=session_id, load=load))
         )
 
-    def denied(self, *, clinic_id: str, patient_id: str, session_id: str) -> None:
-        """Record, after the 403 is sent, a refused read of an existing session."""
-        self.context.auditor.record_denial(
-            principal=self.principal,
-            channel=AccessChannel.API,
-            resource=self.resource,
-            query=self.query,
-            clinic_id=clinic_id,
-            patient_id=patient_id,
-            session_id=session_id,
-            within=self.broker_wait,
-        )
-
-    async def _record(
+    async def clinic(
         self,
-        *,
-        outcome: AccessOutcome,
         clinic_id: str,
-        patient_ids: list[str],
-        session_id: str | None,
-    ) -> None:
-        await self.context.auditor.record(
-            principal=self.principal,
-            channel=AccessChannel.API,
-            resource=self.resource,
-            query=self.query,
-            outcome=outcome,
-            clinic_id=clinic_id,
-            patient_ids=patient_ids,
-            session_id=session_id,
+        *,
+        period: Period,
+        load: Callable[[Period], Awaitable[T]],
+        disclosed: Callable[[T], Iterable[str]],
+    ) -> T:
+        """``AuditedReads.clinic``: 403 unless the token may read the clinic, 503 when the
+        read cannot be recorded."""
+        outcome = self.reads.clinic(
+            self.request, clinic_id=clinic_id, period=period, load=load, disclosed=disclosed
         )
+        return _answer(await _recorded(outcome))
 
 
-def get_read_audit(
-    request: Request, principal: CurrentPrincipal, context: Context, broker_wait: BrokerTimeout
-) -> ReadAudit:
-    return ReadAudit(
-        principal=principal,
-        context=context,
-        resource=f"GET {request.url.path}",
-        query=dict(request.query_params.items()),
-        broker_wait=broker_wait,
+async def _recorded(outcome: Awaitable[ReadOutcome[T]]) -> ReadOutcome[T]:
+    try:
+        return await outcome
+    except UnrecordedReadError as error:
+        raise HTTPException(
+            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+            detail=_UNRECORDED,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        ) from error
+
+
+def _answer(outcome: ReadOutcome[T]) -> T:
+    if isinstance(outcome, Allowed):
+        return outcome.value
+    if isinstance(outcome, Missing):
+        raise HTTPException(status_code=status.HTTP_404_NOT_FOUND, detail=f"no such {outcome.what}")
+    raise not_permitted()
+
+
+def get_api_reads(request: Request, principal: CurrentPrincipal, reads: Reads) -> ApiReads:
+    return ApiReads(
+        reads=reads,
+        request=ReadRequest(
+            principal=principal,
+            channel=AccessChannel.API,
+            resource=f"GET {request.url.path}",
+            query=dict(request.query_params.items()),
+        ),
     )
 
 
-AuditedRead = Annotated[ReadAudit, Depends(get_read_audit)]
+AuditedRead = Annotated[ApiReads, Depends(get_api_reads)]

@@ -17,14 +17,13 @@ from services.http.api.csv_export import (
     report_csv,
     wants_csv,
 )
-from services.http.api.guards import require_reader
 from services.http.api.judging import JudgedSession, session_start
 from services.http.api.ledger_models import ControlledSubstanceLedger
 from services.http.api.models import error_responses
 from services.http.api.params import AsOf, ClinicIdPath, PatientIdQuery, RequestedPeriod
 from services.http.api.report_models import ComplianceReport
 from services.http.api.routing import ApiRoute
-from services.http.deps import Context, CurrentPrincipal
+from services.http.deps import Context
 from services.jsonable import jsonable
 from services.period import Period
 
@@ -65,33 +64,41 @@ async def compliance_report(
     clinic_id: ClinicIdPath,
     period: RequestedPeriod,
     as_of: AsOf,
-    principal: CurrentPrincipal,
-    audit: AuditedRead,
+    reads: AuditedRead,
     context: Context,
 ) -> Response:
     """JSON: the report's figures and failing sessions. CSV: one row per session (id,
     start, protocol, patient, status, failed rules)."""
-    require_reader(principal, clinic_id)
     if wants_csv(request.headers.get("accept")):
         instant = as_of or context.clock.now()
-        judged = [
-            JudgedSession(verdict=verdict, session_start=session_start(history.as_of(instant)))
-            for history, verdict in await context.queries.verdicts(
-                clinic_id, start=period.start, end=period.end, as_of=instant
-            )
-        ]
-        await audit.allowed(clinic_id=clinic_id, patient_ids=[j.verdict.patient_id for j in judged])
+
+        async def rows(chosen: Period) -> list[JudgedSession]:
+            return [
+                JudgedSession(verdict=verdict, session_start=session_start(history.as_of(instant)))
+                for history, verdict in await context.queries.verdicts(
+                    clinic_id, start=chosen.start, end=chosen.end, as_of=instant
+                )
+            ]
+
+        judged = await reads.clinic(
+            clinic_id,
+            period=period,
+            load=rows,
+            disclosed=lambda judged: (j.verdict.patient_id for j in judged),
+        )
         return csv_response(
             report_csv(judged),
             filename=_filename(clinic_id, "compliance-report", period),
             period=period,
         )
-    report = await context.queries.clinic_report(
-        clinic_id, start=period.start, end=period.end, as_of=as_of
-    )
-    # Counts disclose no one; the failing sessions name their patients.
-    await audit.allowed(
-        clinic_id=clinic_id, patient_ids=[s.patient_id for s in report.failing_sessions]
+    report = await reads.clinic(
+        clinic_id,
+        period=period,
+        load=lambda chosen: context.queries.clinic_report(
+            clinic_id, start=chosen.start, end=chosen.end, as_of=as_of
+        ),
+        # Counts disclose no one; the failing sessions name their patients.
+        disclosed=lambda report: (s.patient_id for s in report.failing_sessions),
     )
     return JSONResponse(_with_period(jsonable(report), period))
 
@@ -106,17 +113,19 @@ async def controlled_substances(
     clinic_id: ClinicIdPath,
     period: RequestedPeriod,
     as_of: AsOf,
-    principal: CurrentPrincipal,
-    audit: AuditedRead,
+    reads: AuditedRead,
     context: Context,
 ) -> Response:
     """Lines whose clinical time lies in the period, as recorded by ``as_of``, with totals
     by lot and medication (JSON) or one row per line (CSV)."""
-    require_reader(principal, clinic_id)
-    ledger = await context.queries.ledger(
-        clinic_id, start=period.start, end=period.end, as_of=as_of
+    ledger = await reads.clinic(
+        clinic_id,
+        period=period,
+        load=lambda chosen: context.queries.ledger(
+            clinic_id, start=chosen.start, end=chosen.end, as_of=as_of
+        ),
+        disclosed=lambda ledger: (line.patient_id for line in ledger.lines),
     )
-    await audit.allowed(clinic_id=clinic_id, patient_ids=[line.patient_id for line in ledger.lines])
     if wants_csv(request.headers.get("accept")):
         return csv_response(
             ledger_csv(ledger),
@@ -137,8 +146,7 @@ async def controlled_substances(
 async def access_report(
     clinic_id: ClinicIdPath,
     period: RequestedPeriod,
-    principal: CurrentPrincipal,
-    audit: AuditedRead,
+    reads: AuditedRead,
     context: Context,
     patient_id: PatientIdQuery = None,
     token_name: Annotated[
@@ -147,15 +155,18 @@ async def access_report(
 ) -> JSONResponse:
     """Reads recorded in the period. Reading it is itself recorded, once per patient in
     it, since it tells who looked at whom."""
-    require_reader(principal, clinic_id)
-    report = await context.queries.access_report(
+    report = await reads.clinic(
         clinic_id,
-        start=period.start,
-        end=period.end,
-        patient_id=patient_id,
-        token_name=token_name,
+        period=period,
+        load=lambda chosen: context.queries.access_report(
+            clinic_id,
+            start=chosen.start,
+            end=chosen.end,
+            patient_id=patient_id,
+            token_name=token_name,
+        ),
+        disclosed=lambda report: report.patients,
     )
-    await audit.allowed(clinic_id=clinic_id, patient_ids=report.patients)
     return JSONResponse(_with_period(jsonable(report), period))
 
 

@@ -21,7 +21,6 @@ __all__ = [
     "get_as_of",
     "get_period",
     "parse_instant",
-    "storable_identifier",
 ]
 
 # Far beyond any clinical record, and far enough from datetime's limits that shifting a
@@ -53,11 +52,6 @@ SessionIdPath = Annotated[
 PatientIdQuery = Annotated[
     str | None, Query(pattern=_IDENTIFIER_PATTERN, description="Only this patient.")
 ]
-
-
-def storable_identifier(value: str, *, longest: int = 64) -> bool:
-    """Whether ``value`` could be a recorded identifier (of at most ``longest`` characters)."""
-    return 0 < len(value) <= longest and "\x00" not in value
 
 
 def parse_instant(text: str, *, name: str) -> datetime:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -10,16 +11,22 @@ from events import Protocol
 from projections import SessionHistory
 from projections.compliance import SessionStatus
 from services.http.api.auditing import AuditedRead
-from services.http.api.guards import require_reader
 from services.http.api.judging import JudgedSession, judge
 from services.http.api.models import PeriodOut, SessionPage, SessionSummary, error_responses
 from services.http.api.params import ClinicIdQuery, PatientIdQuery, RequestedPeriod
 from services.http.api.routing import ApiRoute
-from services.http.deps import Context, CurrentPrincipal
+from services.http.deps import Context
+from services.period import Period
 
 __all__ = ["router"]
 
 router = APIRouter(route_class=ApiRoute, tags=["sessions"])
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Listed:
+    page: list[JudgedSession]
+    total: int
 
 
 @router.get(
@@ -29,8 +36,7 @@ router = APIRouter(route_class=ApiRoute, tags=["sessions"])
     responses=error_responses(401, 403, 422, 503),
 )
 async def list_sessions(
-    principal: CurrentPrincipal,
-    audit: AuditedRead,
+    reads: AuditedRead,
     context: Context,
     clinic_id: ClinicIdQuery,
     period: RequestedPeriod,
@@ -42,31 +48,37 @@ async def list_sessions(
 ) -> SessionPage:
     """The status and failed rules are the verdict as of now; the period selects sessions
     by their booked start (their first event when never booked)."""
-    require_reader(principal, clinic_id)
-    now = context.clock.now()
-    histories = [
-        history
-        for history in await context.queries.sessions(clinic_id, start=period.start, end=period.end)
-        if _matches(history.as_of(now), protocol=protocol, patient_id=patient_id)
-    ]
-    if status is None:
-        # Without a status filter only the page needs judging.
-        total = len(histories)
-        page = await judge(context.queries, histories[offset : offset + limit], as_of=now)
-    else:
+
+    async def load(chosen: Period) -> _Listed:
+        now = context.clock.now()
+        histories = [
+            history
+            for history in await context.queries.sessions(
+                clinic_id, start=chosen.start, end=chosen.end
+            )
+            if _matches(history.as_of(now), protocol=protocol, patient_id=patient_id)
+        ]
+        if status is None:
+            # Without a status filter only the page needs judging.
+            page = await judge(context.queries, histories[offset : offset + limit], as_of=now)
+            return _Listed(page=page, total=len(histories))
         judged = [
             item
             for item in await judge(context.queries, histories, as_of=now)
             if item.verdict.status is status
         ]
-        total = len(judged)
-        page = judged[offset : offset + limit]
-    shown = [i.verdict.patient_id for i in page]
-    if patient_id is not None and total:
-        # The count alone says whether this patient had sessions (of this status): a
-        # disclosure about them even when the page is empty.
-        shown.append(patient_id)
-    await audit.allowed(clinic_id=clinic_id, patient_ids=shown)
+        return _Listed(page=judged[offset : offset + limit], total=len(judged))
+
+    def disclosed(listed: _Listed) -> list[str]:
+        shown = [i.verdict.patient_id for i in listed.page]
+        if patient_id is not None and listed.total:
+            # The count alone says whether this patient had sessions (of this status): a
+            # disclosure about them even when the page is empty.
+            shown.append(patient_id)
+        return shown
+
+    listed = await reads.clinic(clinic_id, period=period, load=load, disclosed=disclosed)
+    page, total = listed.page, listed.total
     return SessionPage(
         period=PeriodOut.of(period),
         items=[_summary(item) for item in page],

@@ -1,91 +1,120 @@
-"""Every page that shows patient data is accounted for before it is rendered."""
+"""Audited reads as dashboard pages: the value shown, or an error page in its place.
+
+The sequence itself (scope, refusals recorded, the read recorded within the broker wait
+before anything is rendered) is ``services.reading``'s; this only words its answers.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import Annotated, TypeVar
 
-from fastapi import Request, status
+from fastapi import Depends, Request, status
 
-from events import AccessChannel, AccessOutcome
+from events import AccessChannel
 from services.auth import Principal
-from services.http.api.availability import BROKER_TIMEOUT_SECONDS
-from services.http.context import HttpContext
 from services.http.dashboard.pages import PageError
+from services.http.dashboard.scope import Reader
+from services.http.reading import Reads
+from services.period import Period
+from services.reading import (
+    Allowed,
+    AuditedReads,
+    Missing,
+    ReadOutcome,
+    ReadRequest,
+    SessionOwner,
+    UnrecordedReadError,
+)
 
-__all__ = ["record_refusal", "record_view"]
+__all__ = ["PageRead", "PageReads", "get_page_reads"]
 
-_log = logging.getLogger("kapaudit.dashboard")
+T = TypeVar("T")
 
 
-async def record_view(
-    request: Request,
-    context: HttpContext,
-    *,
-    principal: Principal,
-    clinic_id: str,
-    patient_ids: Iterable[str],
-    session_id: str | None = None,
-    within: float = BROKER_TIMEOUT_SECONDS,
-) -> None:
-    """Publish one ``access.recorded`` per patient shown; refuse the page (503) if we cannot
-    within ``within`` seconds, as the API does.
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PageReads:
+    """The audited reads of one page, answering with the value or raising ``PageError``."""
 
-    No unaccounted look at a record: a page whose read cannot be audited is not shown.
-    """
-    shown = sorted(set(patient_ids))
-    if not shown:
-        return
-    try:
-        # aiokafka retries an unreachable broker far longer than anyone waits for a page.
-        async with asyncio.timeout(within):
-            await context.auditor.record(
-                principal=principal,
-                channel=AccessChannel.DASHBOARD,
-                resource=request.url.path,
-                query=_asked(request),
-                outcome=AccessOutcome.ALLOWED,
-                clinic_id=clinic_id,
-                patient_ids=shown,
-                session_id=session_id,
+    reads: AuditedReads
+    request: ReadRequest
+
+    @property
+    def principal(self) -> Principal:
+        return self.request.principal
+
+    async def session(self, session_id: str, *, load: Callable[[SessionOwner], Awaitable[T]]) -> T:
+        """One session's page data. Another clinic's session gets the page a missing one
+        gets: a scoped token must not learn which sessions (or clinics) exist beyond its
+        own; only an admin is told that a session is not in the log."""
+        outcome = await self._recorded(
+            self.reads.session(self.request, session_id=session_id, load=load)
+        )
+        if isinstance(outcome, Allowed):
+            return outcome.value
+        if isinstance(outcome, Missing):
+            raise PageError(
+                status.HTTP_404_NOT_FOUND,
+                "No such session",
+                f"No session {session_id!r} is in the log.",
+                principal=self.principal,
             )
-    except Exception:
-        _log.exception("could not record a dashboard read of %s", request.url.path)
         raise PageError(
-            status.HTTP_503_SERVICE_UNAVAILABLE,
-            "This page cannot be shown right now",
-            "The read could not be written to the audit log, so the page is withheld. "
-            "Try again in a moment.",
+            status.HTTP_403_FORBIDDEN,
+            "Not permitted",
+            f"The token {self.principal.name!r} may not read this session.",
+            principal=self.principal,
+        )
+
+    async def clinic(
+        self,
+        clinic_id: str,
+        *,
+        period: Period,
+        load: Callable[[Period], Awaitable[T]],
+        disclosed: Callable[[T], Iterable[str]],
+    ) -> T:
+        """A clinic's page data over ``period``; a 403 page unless the token may read it."""
+        outcome = await self._recorded(
+            self.reads.clinic(
+                self.request, clinic_id=clinic_id, period=period, load=load, disclosed=disclosed
+            )
+        )
+        if isinstance(outcome, Allowed):
+            return outcome.value
+        # Missing only for a clinic id nothing could record, which the pages refuse first.
+        raise PageError(
+            status.HTTP_403_FORBIDDEN,
+            "Not one of your clinics",
+            f"The token {self.principal.name!r} is not scoped to clinic {clinic_id!r}.",
+            principal=self.principal,
+        )
+
+    async def _recorded(self, outcome: Awaitable[ReadOutcome[T]]) -> ReadOutcome[T]:
+        try:
+            return await outcome
+        except UnrecordedReadError:
+            raise PageError(
+                status.HTTP_503_SERVICE_UNAVAILABLE,
+                "This page cannot be shown right now",
+                "The read could not be written to the audit log, so the page is withheld. "
+                "Try again in a moment.",
+                principal=self.principal,
+            ) from None
+
+
+def get_page_reads(request: Request, principal: Reader, reads: Reads) -> PageReads:
+    return PageReads(
+        reads=reads,
+        request=ReadRequest(
             principal=principal,
-        ) from None
-
-
-def record_refusal(
-    request: Request,
-    context: HttpContext,
-    *,
-    principal: Principal,
-    clinic_id: str,
-    patient_id: str,
-    session_id: str,
-) -> None:
-    """Record, in the background, that ``principal`` was refused an existing session's page.
-
-    The refusal page goes out at once, as it does for a session that does not exist.
-    """
-    context.auditor.record_denial(
-        principal=principal,
-        channel=AccessChannel.DASHBOARD,
-        resource=request.url.path,
-        query=_asked(request),
-        clinic_id=clinic_id,
-        patient_id=patient_id,
-        session_id=session_id,
-        within=BROKER_TIMEOUT_SECONDS,
+            channel=AccessChannel.DASHBOARD,
+            resource=request.url.path,
+            # Empty form fields (``?status=``) asked for nothing; the contract wants values.
+            query={key: value for key, value in request.query_params.items() if value},
+        ),
     )
 
 
-def _asked(request: Request) -> dict[str, str]:
-    # Empty form fields (``?status=``) asked for nothing; the contract wants values.
-    return {key: value for key, value in request.query_params.items() if value}
+PageRead = Annotated[PageReads, Depends(get_page_reads)]

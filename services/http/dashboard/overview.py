@@ -11,9 +11,8 @@ from fastapi import APIRouter, Request, Response
 
 from projections.compliance import SessionStatus, SessionVerdict
 from projections.reports import ClinicReport, build_clinic_report
-from services.http.api.availability import BrokerTimeout
 from services.http.context import HttpContext
-from services.http.dashboard.audit import record_view
+from services.http.dashboard.audit import PageRead
 from services.http.dashboard.charts import bar_chart
 from services.http.dashboard.chrome import chrome, period_params
 from services.http.dashboard.pages import PageRoute, render
@@ -41,6 +40,13 @@ class SessionRow:
     patient_id: str
     status: str
     failed_rules: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Overview:
+    report: ClinicReport
+    rows: list[SessionRow]
+    shown: list[SessionRow]
 
 
 _STATUS_ORDER = {s.value: i for i, s in enumerate(SessionStatus)}
@@ -105,9 +111,9 @@ def select_rows(
 @router.get("/overview")
 async def overview(
     request: Request,
-    broker_wait: BrokerTimeout,
     context: Context,
     principal: Reader,
+    reads: PageRead,
     clinic: str = "",
     from_day: FromDay = "",
     to: str = "",
@@ -123,16 +129,20 @@ async def overview(
     frame = await chrome(principal, context, clinic=chosen, period=period, section="overview")
     if chosen is None:
         return render(request, "overview.html", {**frame, "report": None, "title": "Overview"})
-    report, rows = await clinic_verdicts(context, chosen, period, as_of=instant)
-    shown = select_rows(rows, status=status, protocol=protocol, rule=rule, sort=sort)
-    await record_view(
-        request,
-        context,
-        principal=principal,
-        clinic_id=chosen,
-        patient_ids=(r.patient_id for r in shown),
-        within=broker_wait,
+
+    async def load(chosen_period: Period) -> _Overview:
+        report, rows = await clinic_verdicts(context, chosen, chosen_period, as_of=instant)
+        shown = select_rows(rows, status=status, protocol=protocol, rule=rule, sort=sort)
+        return _Overview(report=report, rows=rows, shown=shown)
+
+    loaded = await reads.clinic(
+        chosen,
+        period=period,
+        load=load,
+        # Only the rows the filters keep are on the page.
+        disclosed=lambda overview: (r.patient_id for r in overview.shown),
     )
+    report, rows, shown = loaded.report, loaded.rows, loaded.shown
     params = {
         **period_params(chosen, period),
         "status": status,

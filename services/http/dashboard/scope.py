@@ -8,24 +8,25 @@ from typing import Annotated
 from fastapi import Depends, Query, status
 
 from services.auth import Principal, Role
-from services.http.api.params import parse_instant, storable_identifier
+from services.http.api.params import parse_instant
 from services.http.api.problems import InvalidRequest
 from services.http.context import HttpContext
 from services.http.dashboard.pages import PageError
 from services.http.dashboard.reads import clinics_with_sessions
 from services.http.deps import CurrentPrincipal
 from services.period import Period, PeriodError, parse_day, resolve_period
+from services.reading import storable_identifier
 
 __all__ = [
     "FromDay",
     "Reader",
+    "check_clinic",
     "check_identifier",
     "choose_clinic",
     "get_reader",
     "parse_as_of",
     "parse_period",
     "readable_clinics",
-    "require_clinic",
 ]
 
 FromDay = Annotated[str, Query(alias="from")]
@@ -56,23 +57,23 @@ async def readable_clinics(principal: Principal, context: HttpContext) -> list[s
     return sorted(principal.clinics)
 
 
-def require_clinic(principal: Principal, clinic_id: str, *, name: str = "clinic_id") -> None:
-    """A 400 page unless ``clinic_id`` (the parameter ``name``) could be a clinic id at all,
-    else a 403 page unless the principal may read that clinic."""
-    _check_clinic_id(clinic_id, name=name)
-    if not principal.may_read(clinic_id):
-        raise PageError(
-            status.HTTP_403_FORBIDDEN,
-            "Not one of your clinics",
-            f"The token {principal.name!r} is not scoped to clinic {clinic_id!r}.",
-            principal=principal,
+def check_clinic(clinic_id: str, *, name: str = "clinic_id") -> None:
+    """A 400 page unless ``clinic_id`` (the parameter ``name``) could be a clinic id at all.
+
+    Whether the token may read it is ``services.reading``'s to say (``PageReads.clinic``).
+    """
+    # The API's ClinicIdPath/ClinicIdQuery pattern: a storable identifier without '/'.
+    if not storable_identifier(clinic_id) or "/" in clinic_id:
+        raise _bad_address(
+            f"{name}: {_shown(clinic_id)} is not a clinic id (1 to 64 characters, no '/' or NUL)"
         )
 
 
 async def choose_clinic(principal: Principal, context: HttpContext, asked: str) -> str | None:
-    """The clinic asked for (checked), else the first the principal may read."""
+    """The clinic asked for (a clinic id, not yet the token's), else the first the
+    principal may read."""
     if asked:
-        require_clinic(principal, asked, name="clinic")
+        check_clinic(asked, name="clinic")
         return asked
     clinics = await readable_clinics(principal, context)
     return clinics[0] if clinics else None
@@ -112,14 +113,6 @@ def check_identifier(text: str, *, name: str, longest: int = 64) -> None:
     if not storable_identifier(text, longest=longest):
         raise _bad_address(
             f"{name}: {_shown(text)} is not an identifier (1 to {longest} characters, no NUL)"
-        )
-
-
-def _check_clinic_id(text: str, *, name: str) -> None:
-    # The API's ClinicIdPath/ClinicIdQuery pattern: a storable identifier without '/'.
-    if not storable_identifier(text) or "/" in text:
-        raise _bad_address(
-            f"{name}: {_shown(text)} is not a clinic id (1 to 64 characters, no '/' or NUL)"
         )
 
 
