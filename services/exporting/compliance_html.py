@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from projections.reports import ClinicReport
 from services.exporting.documents import ExportScope
-from services.http.api.judging import JudgedSession
+from services.judging import JudgedSession
 
 __all__ = ["compliance_report_html"]
 

@@ -17,7 +17,7 @@ from events import DoseAdministered, DoseWasted
 from projections import SessionHistory
 from projections.amendments import apply_amendments
 from projections.ledger import build_ledger
-from services.exporting.csv_table import csv_table
+from services.csv_tables import csv_table
 
 __all__ = ["CONTROLLED_SUBSTANCE_COLUMNS", "controlled_substance_rows", "controlled_substances_csv"]
 

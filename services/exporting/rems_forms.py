@@ -41,7 +41,7 @@ from events import (
 from projections import PatientHistory, SessionHistory
 from projections.amendments import amend_streams
 from projections.compliance import Profile, SessionFacts
-from services.exporting.csv_table import csv_table
+from services.csv_tables import csv_table
 
 __all__ = ["NOT_RECORDED", "REMS_COLUMNS", "rems_form_row", "rems_forms_csv"]
 

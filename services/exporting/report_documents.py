@@ -31,6 +31,7 @@ from projections import PatientHistory, Recorded, SessionHistory
 from projections.history import evolve_patient, evolve_session
 from projections.reports import build_clinic_report
 from projections.verdicts import judge
+from services.csv_tables import report_csv
 from services.exporting.compliance_html import compliance_report_html
 from services.exporting.controlled_substances import (
     controlled_substance_rows,
@@ -38,8 +39,7 @@ from services.exporting.controlled_substances import (
 )
 from services.exporting.documents import DocumentCounts, ExportScope
 from services.exporting.rems_forms import rems_form_row, rems_forms_csv
-from services.http.api.csv_export import report_csv
-from services.http.api.judging import JudgedSession, session_start
+from services.judging import JudgedSession, session_start
 from services.offline.bundle_format import (
     COMPLIANCE_CSV_FILE,
     COMPLIANCE_HTML_FILE,

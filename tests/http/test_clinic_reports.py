@@ -8,8 +8,8 @@ import io
 import httpx
 import pytest
 
+from services.csv_tables import LEDGER_COLUMNS, REPORT_COLUMNS
 from services.demo import PLANTED_LAPSES
-from services.http.api.csv_export import LEDGER_COLUMNS, REPORT_COLUMNS
 from tests.http.serving import Api
 from tests.http.support import CLINIC
 

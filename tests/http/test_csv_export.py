@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.http.api.csv_export import cell_text, wants_csv
+from services.csv_tables import cell_text
+from services.http.api.csv_export import wants_csv
 
 
 @pytest.mark.parametrize(

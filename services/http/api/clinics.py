@@ -8,16 +8,10 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from services.csv_tables import ledger_csv, report_csv
 from services.http.api.access_models import AccessReport
 from services.http.api.auditing import AuditedRead
-from services.http.api.csv_export import (
-    PERIOD_HEADER,
-    csv_response,
-    ledger_csv,
-    report_csv,
-    wants_csv,
-)
-from services.http.api.judging import JudgedSession, session_start
+from services.http.api.csv_export import PERIOD_HEADER, csv_response, wants_csv
 from services.http.api.ledger_models import ControlledSubstanceLedger
 from services.http.api.models import error_responses
 from services.http.api.params import AsOf, ClinicIdPath, PatientIdQuery, RequestedPeriod
@@ -25,6 +19,7 @@ from services.http.api.report_models import ComplianceReport
 from services.http.api.routing import ApiRoute
 from services.http.deps import Context
 from services.jsonable import jsonable
+from services.judging import JudgedSession, session_start
 from services.period import Period
 
 __all__ = ["router"]

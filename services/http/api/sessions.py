@@ -11,11 +11,11 @@ from events import Protocol
 from projections import SessionHistory
 from projections.compliance import SessionStatus
 from services.http.api.auditing import AuditedRead
-from services.http.api.judging import JudgedSession, judge
 from services.http.api.models import PeriodOut, SessionPage, SessionSummary, error_responses
 from services.http.api.params import ClinicIdQuery, PatientIdQuery, RequestedPeriod
 from services.http.api.routing import ApiRoute
 from services.http.deps import Context
+from services.judging import JudgedSession, judge
 from services.period import Period
 
 __all__ = ["router"]

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
+from services.csv_tables import REPORT_COLUMNS
 from services.demo import PLANTED_LAPSES, demo_day_events
 from services.exporting.rems_forms import NOT_RECORDED
 from services.exporting.report_documents import ClinicReportDocuments, StreamOrderError
-from services.http.api.csv_export import REPORT_COLUMNS
 from services.offline.bundle_format import (
     COMPLIANCE_CSV_FILE,
     COMPLIANCE_HTML_FILE,
