@@ -16,18 +16,23 @@ from services.adapters.kafka import (
 )
 from services.adapters.sql import SqlEventStore
 from services.adapters.sql.checkpoint_store import SqlCheckpointStore
+from services.adapters.sql.export_ledger import SqlExportLedger
+from services.adapters.sql.export_source import SqlExportSource
 from services.adapters.sql.token_store import SqlTokenStore
 from services.checkpointing import CheckpointSchedule, CheckpointWriter
 from services.clinic_zones import ClinicZones
 from services.clock import Clock, SystemClock
 from services.config import Settings
+from services.exporting.disclosure import AuditedDisclosures
+from services.exporting.ports import FhirDocumentFactory, ReportDocumentsFactory
+from services.exporting.service import Exports
 from services.http.context import HttpContext
 from services.profiles import ClinicProfiles
 from services.queries import ComplianceQueries
 from services.recording import Recorder
 from services.signing_keys import load_signer, trusted_verifiers
 
-__all__ = ["wire_checkpoints", "wire_http", "wire_recorder"]
+__all__ = ["wire_checkpoints", "wire_exports", "wire_http", "wire_recorder"]
 
 _log = logging.getLogger("kapaudit")
 
@@ -118,4 +123,34 @@ def wire_http(
         broker_ready=broker_ready,
         log_origin=settings.log_origin,
         trusted_keys=tuple(trusted_verifiers(settings)),
+    )
+
+
+def wire_exports(
+    *,
+    settings: Settings,
+    engine: AsyncEngine,
+    broker: KafkaBroker,
+    fhir: FhirDocumentFactory,
+    reports: ReportDocumentsFactory,
+    clock: Clock | None = None,
+) -> Exports:
+    """The export service: reads the store, signs with the configured key (a fresh
+    checkpoint when the newest does not cover the log), records disclosures through
+    ``broker``, and writes the documents with ``fhir`` and ``reports``."""
+    clock = clock or SystemClock()
+    key_file = settings.signing_key_file
+    return Exports(
+        ledger=SqlExportLedger(engine=engine),
+        source=SqlExportSource(engine=engine),
+        checkpoints=SqlCheckpointStore(engine=engine),
+        writer=wire_checkpoints(settings=settings, engine=engine, broker=broker, clock=clock),
+        signer=None if key_file is None else load_signer(key_file),
+        disclosures=AuditedDisclosures(
+            auditor=AccessAuditor(publisher=EventPublisher(broker=broker), clock=clock)
+        ),
+        fhir=fhir,
+        reports=reports,
+        clock=clock,
+        origin=settings.log_origin,
     )

@@ -34,6 +34,7 @@ from services.adapters.tansu import EmbeddedBroker
 from services.auth import Role
 from services.cli.common import console, load_settings
 from services.cli.errors import CliError, friendly_errors
+from services.cli.exports import export
 from services.cli.keys import checkpoint, keys_app
 from services.cli.progress import counting_progress, publish_with_progress
 from services.cli.projections import projections_app
@@ -67,6 +68,7 @@ app.add_typer(tokens_app, name="tokens")
 app.add_typer(keys_app, name="keys")
 app.add_typer(prove_app, name="prove")
 app.command("checkpoint")(checkpoint)
+app.command("export")(export)
 
 
 @app.command()

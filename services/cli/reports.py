@@ -23,7 +23,7 @@ from services.jsonable import jsonable
 from services.period import Period, PeriodError, parse_bound, resolve_period
 from services.queries import ComplianceQueries, SessionNotFoundError
 
-__all__ = ["report_app"]
+__all__ = ["From", "To", "clinic_period", "report_app"]
 
 T = TypeVar("T")
 
@@ -84,7 +84,7 @@ def _table(title: str, *columns: str) -> Table:
     return table
 
 
-def _period(clinic_id: str, start_text: str | None, end_text: str | None) -> Period:
+def clinic_period(clinic_id: str, start_text: str | None, end_text: str | None) -> Period:
     """The period as the API and the dashboard read it, in the clinic's time zone."""
     zone = ClinicZones.from_settings(load_settings()).for_clinic(clinic_id)
     try:
@@ -185,7 +185,7 @@ def clinic_report(
     as_json: AsJson = False,
 ) -> None:
     """A clinic's compliance over a period: rates, failures by rule, failing sessions."""
-    period = _period(clinic_id, start, end)
+    period = clinic_period(clinic_id, start, end)
     instant = parse_instant(as_of, option="--as-of")
 
     report = _ask(
@@ -247,7 +247,7 @@ def sessions_report(
     as_json: AsJson = False,
 ) -> None:
     """A clinic's sessions starting in a period, by start, with status and failed rules."""
-    period = _period(clinic_id, start, end)
+    period = clinic_period(clinic_id, start, end)
     instant = parse_instant(as_of, option="--as-of")
 
     judged = _ask(
@@ -296,7 +296,7 @@ def ledger_report(
     as_json: AsJson = False,
 ) -> None:
     """The controlled-substance ledger: every administration and waste, totals by lot."""
-    period = _period(clinic_id, start, end)
+    period = clinic_period(clinic_id, start, end)
     instant = parse_instant(as_of, option="--as-of")
 
     ledger = _ask(lambda q: q.ledger(clinic_id, start=period.start, end=period.end, as_of=instant))
@@ -346,7 +346,7 @@ def access_report(
     as_json: AsJson = False,
 ) -> None:
     """Who read which patient's data, and when (an accounting of disclosures)."""
-    period = _period(clinic_id, start, end)
+    period = clinic_period(clinic_id, start, end)
 
     report = _ask(
         lambda q: q.access_report(

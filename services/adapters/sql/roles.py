@@ -28,6 +28,7 @@ from services.adapters.sql.read_model_tables import (
 from services.adapters.sql.tables import (
     checkpoints,
     event_log,
+    exports,
     merkle_leaves,
     merkle_nodes,
     metadata,
@@ -58,7 +59,8 @@ class Component(StrEnum):
     PROJECTOR = "projector"
     """``kapaudit project``: folds the log into the read models."""
     READER = "reader"
-    """``kapaudit serve`` and ``kapaudit verify``: reads, never writes."""
+    """``kapaudit serve`` and ``kapaudit verify``: reads the log, never writes it (it keeps
+    only its bookkeeping of the exports it serves)."""
 
 
 _READ = ("SELECT",)
@@ -101,6 +103,8 @@ ACCESS: Mapping[Component, Mapping[str, tuple[str, ...]]] = {
         projection_faults.name: _READ,
         # Tokens are created and revoked by `kapaudit tokens`, run as the owner.
         api_tokens.name: _READ,
+        # The exports the API starts and reports on: its bookkeeping, not the log.
+        exports.name: ("SELECT", "INSERT", "UPDATE"),
         VERSION_TABLE: _READ,
     },
 }

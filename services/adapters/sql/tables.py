@@ -21,6 +21,7 @@ __all__ = [
     "APPEND_ONLY_TABLES",
     "checkpoints",
     "event_log",
+    "exports",
     "merkle_leaves",
     "merkle_nodes",
     "metadata",
@@ -128,6 +129,34 @@ checkpoints = Table(
     sqlite_autoincrement=True,
 )
 """Signed tree heads (C2SP tlog-checkpoint notes) of the log, newest last."""
+
+exports = Table(
+    "exports",
+    metadata,
+    Column("export_id", String(40), primary_key=True, autoincrement=False),
+    Column("clinic_id", String(64), nullable=False),
+    Column("patient_id", String(64), nullable=True),
+    Column("period_start", UtcDateTime, nullable=False),
+    Column("period_end", UtcDateTime, nullable=False),
+    Column("time_zone", String(64), nullable=False),
+    Column("requested_by", String(128), nullable=False),
+    Column("requester_role", String(32), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("entries_written", BigInteger, nullable=False),
+    Column("entries_expected", BigInteger, nullable=True),
+    Column("checkpoint_size", BigInteger, nullable=True),
+    Column("previous_sizes", Text, nullable=False),
+    Column("bundle_path", Text, nullable=False),
+    Column("error", Text, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("started_at", UtcDateTime, nullable=True),
+    Column("finished_at", UtcDateTime, nullable=True),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_exports_clinic_status", "clinic_id", "status"),
+)
+"""Bundles asked for and made (``kapaudit export``, later ``POST /v1/exports``): their
+progress while they run, and the checkpoint each was made against, from which the next
+export of the clinic proves consistency. Bookkeeping, not evidence: rows change status."""
 
 APPEND_ONLY_TABLES = (
     "event_log",
