@@ -26,6 +26,7 @@ from services.config import Settings
 from services.exporting.disclosure import AuditedDisclosures
 from services.exporting.ports import FhirDocumentFactory, ReportDocumentsFactory
 from services.exporting.service import Exports
+from services.exporting.writers import document_writers
 from services.http.context import HttpContext
 from services.profiles import ClinicProfiles
 from services.queries import ComplianceQueries
@@ -131,14 +132,17 @@ def wire_exports(
     settings: Settings,
     engine: AsyncEngine,
     broker: KafkaBroker,
-    fhir: FhirDocumentFactory,
-    reports: ReportDocumentsFactory,
+    writers: tuple[FhirDocumentFactory, ReportDocumentsFactory] | None = None,
     clock: Clock | None = None,
 ) -> Exports:
     """The export service: reads the store, signs with the configured key (a fresh
     checkpoint when the newest does not cover the log), records disclosures through
-    ``broker``, and writes the documents with ``fhir`` and ``reports``."""
+    ``broker``, and writes the documents with ``writers`` (default: the FHIR bundle and
+    the reports, judged with the configured clinic profiles)."""
     clock = clock or SystemClock()
+    fhir, reports = writers or document_writers(
+        profiles=ClinicProfiles.from_file(settings.profiles_file)
+    )
     key_file = settings.signing_key_file
     return Exports(
         ledger=SqlExportLedger(engine=engine),

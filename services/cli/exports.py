@@ -35,7 +35,6 @@ from services.exporting.service import (
     NoSigningKeyError,
     UnknownClinicError,
 )
-from services.exporting.writers import WritersMissingError, document_writers
 from services.signing_keys import configured_key_file
 
 __all__ = ["export"]
@@ -99,12 +98,6 @@ async def _export(settings: Settings, request: ExportRequest) -> ExportResult:
             "one under the data directory)",
         )
     settings = settings.model_copy(update={"signing_key_file": key_file})
-    try:
-        fhir, reports = document_writers()
-    except WritersMissingError as error:
-        raise CliError(
-            str(error), hint="this build cannot write bundles yet; use one with the writers"
-        ) from None
     bootstrap = settings.kafka_bootstrap_servers or f"127.0.0.1:{settings.embedded_kafka_port}"
     engine = create_engine(settings.resolved_database_url())
     broker = make_broker(bootstrap_servers=bootstrap, idempotent=settings.kafka_idempotent_producer)
@@ -122,8 +115,6 @@ async def _export(settings: Settings, request: ExportRequest) -> ExportResult:
             settings=settings,
             engine=engine,
             broker=broker,
-            fhir=fhir,
-            reports=reports,
             clock=SystemClock(),
         )
         with _explained(), _bar("exporting") as tick:

@@ -1,20 +1,28 @@
-"""The FHIR and report writers every bundle is made with: the one place they are chosen.
-
-They are being written apart (``services/exporting/fhir_bundle.py`` and the report
-writers); until they are wired in here, an export stops before it discloses anything.
-"""
+"""The FHIR and report writers every bundle is made with: the one place they are chosen."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from services.exporting.documents import ExportScope, FhirDocument, ReportDocuments
+from services.exporting.fhir_bundle import FhirBundleWriter
 from services.exporting.ports import FhirDocumentFactory, ReportDocumentsFactory
+from services.exporting.report_documents import ClinicReportDocuments
+from services.profiles import ClinicProfiles
 
-__all__ = ["WritersMissingError", "document_writers"]
-
-
-class WritersMissingError(RuntimeError):
-    """This build has no FHIR or report writers to make bundles with."""
+__all__ = ["document_writers"]
 
 
-def document_writers() -> tuple[FhirDocumentFactory, ReportDocumentsFactory]:
-    """The factories of ``data/fhir/bundle.json`` and ``data/reports/``."""
-    raise WritersMissingError("the FHIR and report writers of export bundles are not wired in")
+def document_writers(
+    *, profiles: ClinicProfiles
+) -> tuple[FhirDocumentFactory, ReportDocumentsFactory]:
+    """The factories of ``data/fhir/bundle.json`` and ``data/reports/``; the reports judge
+    sessions with the clinics' ``profiles``, as the API's reports do."""
+
+    def fhir(*, root: Path, scope: ExportScope) -> FhirDocument:
+        return FhirBundleWriter(bag=root, scope=scope)
+
+    def reports(*, root: Path, scope: ExportScope) -> ReportDocuments:
+        return ClinicReportDocuments(bag=root, scope=scope, profiles=profiles)
+
+    return fhir, reports

@@ -19,7 +19,6 @@ from typer.testing import CliRunner, Result
 from services.adapters.kafka import EventPublisher
 from services.adapters.sql.tables import event_log
 from services.adapters.tansu import EmbeddedBroker
-from services.cli import exports as export_cli
 from services.cli.main import app
 from services.demo import demo_day_events
 from services.log import GENESIS_HASH, chain_hash
@@ -30,7 +29,6 @@ from services.log.tree_cover import root_from_cover
 from services.offline.bundle_format import manifest_note_text
 from services.runtime import running_stack
 from services.signing_keys import create_key_file
-from tests.export_doubles import EventIdsFhirDocument, StreamListReports
 from tests.integration.support import settings_for, wait_until
 
 ORIGIN = "kapaudit.local/log"
@@ -101,16 +99,13 @@ async def _export(runner: CliRunner, env: dict[str, str], *args: str) -> Result:
 
 
 async def test_the_demo_day_exported_by_the_cli_is_a_valid_signed_verifiable_bag(
-    tmp_path: Path, kafka: EmbeddedBroker, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, kafka: EmbeddedBroker
 ) -> None:
     key = tmp_path / "signing.key"
     verifier = create_key_file(key, name=ORIGIN)
     url = f"sqlite+aiosqlite:///{tmp_path / 'kapaudit.db'}"
     settings = settings_for(
         bootstrap_servers=kafka.bootstrap_servers, database_url=url, signing_key_file=key
-    )
-    monkeypatch.setattr(
-        export_cli, "document_writers", lambda: (EventIdsFhirDocument, StreamListReports)
     )
     env = {
         "KAPAUDIT_DATABASE_URL": url,
@@ -139,6 +134,9 @@ async def test_the_demo_day_exported_by_the_cli_is_a_valid_signed_verifiable_bag
         assert counts["patients"] == 24
         assert counts["sessions"] == 24
         assert counts["fhir_audit_events"] == counts["events"]
+        # The demo day's eight SPRAVATO sessions, each a Patient Monitoring Form row.
+        assert counts["rems_forms"] == 8
+        assert counts["report_sessions"] == 24
         assert f"{counts['events']} events" in result.output
 
         async def audited() -> bool:
@@ -162,9 +160,7 @@ async def test_the_demo_day_exported_by_the_cli_is_a_valid_signed_verifiable_bag
         assert [line["from_size"] for line in consistency] == [manifest["checkpoint"]["size"]]
 
 
-def test_an_out_path_that_exists_is_refused_in_one_line_with_a_hint(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_an_out_path_that_exists_is_refused_in_one_line_with_a_hint(tmp_path: Path) -> None:
     key = tmp_path / "signing.key"
     create_key_file(key, name=ORIGIN)
     (tmp_path / "taken").mkdir()
