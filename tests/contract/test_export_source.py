@@ -103,6 +103,26 @@ async def test_streams_touched_in_the_period_are_exported_whole_with_their_acces
     )
 
 
+async def test_a_session_brings_its_patients_stream_though_the_consent_came_before(
+    engine: AsyncEngine,
+) -> None:
+    store = SqlEventStore(engine=engine)
+    await _record(
+        store,
+        _consent("clinic-a", "p5", BEFORE - timedelta(days=30)),
+        _consent("clinic-a", "p6", BEFORE),
+        _consent("clinic-b", "p5", BEFORE),
+        _vitals("clinic-a", "p5", "s5", DAY + timedelta(hours=1)),
+    )
+    source = SqlExportSource(engine=engine)
+    selection, counts = await _select(source, size=4)
+    assert await _streams_of(source, selection) == {
+        "clinic-a/patient/p5": 1,
+        "clinic-a/session/s5": 1,
+    }
+    assert (counts.clinical_streams, counts.sessions, counts.patients) == (2, 1, ("p5",))
+
+
 async def test_entries_come_in_ascending_leaf_order_with_their_leaf_indices(
     engine: AsyncEngine,
 ) -> None:

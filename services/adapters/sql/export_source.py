@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, CompoundSelect, Select, and_, func, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.adapters.sql.merkle_tree import SqlMerkleTree, fetch_nodes, tree_state
@@ -203,9 +203,11 @@ def _below(selection: ExportSelection) -> ColumnElement[bool]:
     return event_log.c.position <= selection.last_position
 
 
-def _clinical_streams(selection: ExportSelection) -> Select[Any]:
-    """The clinic's clinical streams with an entry in the period (and of the patient)."""
-    query = select(event_log.c.stream_id).where(
+def _clinical_streams(selection: ExportSelection) -> CompoundSelect[Any]:
+    """The clinic's clinical streams with an entry in the period (and of the patient), and
+    the patient streams of their patients: a session is judged against consents and
+    enrolments that usually happened long before it."""
+    in_period = select(event_log.c.stream_id).where(
         event_log.c.clinic_id == selection.clinic_id,
         event_log.c.occurred_at >= selection.start,
         event_log.c.occurred_at < selection.end,
@@ -213,8 +215,18 @@ def _clinical_streams(selection: ExportSelection) -> Select[Any]:
         _below(selection),
     )
     if selection.patient_id is not None:
-        query = query.where(event_log.c.patient_id == selection.patient_id)
-    return query.distinct()
+        in_period = in_period.where(event_log.c.patient_id == selection.patient_id)
+    prefix = f"{selection.clinic_id}/patient/"
+    their_patients = select(event_log.c.stream_id).where(
+        event_log.c.clinic_id == selection.clinic_id,
+        func.substr(event_log.c.stream_id, 1, len(prefix)) == prefix,
+        event_log.c.patient_id.in_(
+            in_period.with_only_columns(event_log.c.patient_id).scalar_subquery()
+        ),
+        _below(selection),
+    )
+    # UNION, not UNION ALL: each stream once.
+    return union(in_period, their_patients)
 
 
 def _patients(selection: ExportSelection) -> Select[Any]:
