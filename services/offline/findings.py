@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
 __all__ = ["NO_EVENT", "Code", "Finding"]
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 NO_EVENT = "-"
 """The ``event_id`` of a finding that is about a file or a proof, not one event."""
@@ -44,4 +47,5 @@ class Finding:
     def line(self) -> str:
         """``FILE: EVENT_ID: CODE: message`` on one line, whatever the message holds."""
         text = f"{self.file}: {self.event_id}: {self.code.value}: {self.message}"
-        return " ".join(text.splitlines())
+        # Names come from the bundle: a control character must not reach a terminal.
+        return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
