@@ -37,6 +37,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/recorder_throughput.py
+	$(BIN)/python bench/verify_export.py
 
 schemas: $(STAMP)
 	$(BIN)/kapaudit schemas export
