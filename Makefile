@@ -38,6 +38,8 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/recorder_throughput.py
 	$(BIN)/python bench/export_throughput.py
+	$(BIN)/python bench/verify_export.py
+	$(BIN)/python bench/proof_latency.py
 
 schemas: $(STAMP)
 	$(BIN)/kapaudit schemas export

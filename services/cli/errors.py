@@ -9,11 +9,10 @@ from typing import ParamSpec, TypeVar
 
 import typer
 from aiokafka.errors import KafkaConnectionError, KafkaError
-from rich.console import Console
-from rich.markup import escape
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from services.adapters.tansu import EmbeddedBrokerError
+from services.cli.cli_error import CliError, print_error
 from services.clinic_zones import UnknownTimeZoneError
 from services.signing_keys import SigningKeyError
 
@@ -21,18 +20,6 @@ __all__ = ["CliError", "friendly_errors"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
-
-# Error messages quote names, ids and paths as the user typed them or the database holds
-# them: printed through escape() and without emoji codes, so "[/x]" or ":x:" stay as typed.
-_stderr = Console(stderr=True, emoji=False)
-
-
-class CliError(Exception):
-    """A failure the user can act on; ``hint`` says how."""
-
-    def __init__(self, message: str, *, hint: str) -> None:
-        super().__init__(message)
-        self.hint = hint
 
 
 def _explain(error: BaseException) -> CliError:
@@ -85,13 +72,7 @@ def friendly_errors(command: Callable[P, R]) -> Callable[P, R]:
         except Exception as error:
             if os.environ.get("KAPAUDIT_DEBUG"):
                 raise
-            explained = _explain(error)
-            _stderr.print(
-                f"[bold red]error:[/] {escape(str(explained))}", highlight=False, soft_wrap=True
-            )
-            _stderr.print(
-                f"[yellow]hint:[/] {escape(explained.hint)}", highlight=False, soft_wrap=True
-            )
+            print_error(_explain(error))
             raise typer.Exit(code=2) from None
 
     return wrapper

@@ -41,6 +41,7 @@ from services.cli.projections import projections_app
 from services.cli.proofs import prove_app
 from services.cli.reports import report_app
 from services.cli.tokens import tokens_app
+from services.cli.verify_export import verify_export
 from services.config import Settings
 from services.runtime import Stack, running_stack
 from services.signing_keys import DEFAULT_KEY_FILE, create_key_file, trusted_verifiers
@@ -69,6 +70,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(prove_app, name="prove")
 app.command("checkpoint")(checkpoint)
 app.command("export")(export)
+app.command("verify-export")(verify_export)
 
 
 @app.command()
