@@ -273,7 +273,7 @@ class Exports:
             **payload.document_counts,
             "events": payload.events,
             "access": payload.access,
-            "streams": payload.streams,
+            "streams": counts.clinical_streams,
             "patients": len(counts.patients),
             "sessions": counts.sessions,
         }

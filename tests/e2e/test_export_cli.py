@@ -27,6 +27,7 @@ from services.log.merkle import leaf_hash, verify_consistency
 from services.log.note import Verifier, open_note
 from services.log.tree_cover import root_from_cover
 from services.offline.bundle_format import manifest_note_text
+from services.offline.verify import verify_bundle
 from services.runtime import running_stack
 from services.signing_keys import create_key_file
 from tests.integration.support import settings_for, wait_until
@@ -130,6 +131,8 @@ async def test_the_demo_day_exported_by_the_cli_is_a_valid_signed_verifiable_bag
         )  # fmt: skip
         assert result.exit_code == 0, result.output
         manifest = _check_bundle(folder, verifier)
+        report = verify_bundle(folder, key=verifier)
+        assert report.ok, [finding.line() for finding in report.findings]
         counts = manifest["counts"]
         assert counts["patients"] == 24
         assert counts["sessions"] == 24
@@ -154,6 +157,10 @@ async def test_the_demo_day_exported_by_the_cli_is_a_valid_signed_verifiable_bag
             assert {name.split("/")[0] for name in opened.namelist()} == {"again"}
             opened.extractall(tmp_path / "unzipped")
         second = _check_bundle(tmp_path / "unzipped" / "again", verifier)
+        # What the regulator runs: the zip as downloaded, against the first bundle.
+        report = verify_bundle(archive, key=verifier, previous=folder)
+        assert report.ok, [finding.line() for finding in report.findings]
+        assert report.previous_size == manifest["checkpoint"]["size"]
         # The first export's disclosures are now in the log, and in the second bundle.
         assert second["counts"]["access"] >= counts["patients"]
         consistency = _jsonl(tmp_path / "unzipped/again/data/proofs/consistency.jsonl")
