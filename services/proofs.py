@@ -62,7 +62,7 @@ class LogProofs:
         before anything else is looked at, so ids cannot be probed.
         """
         try:
-            index, clinic_id = await self._tree.leaf_of(event_id)
+            index, clinic_id, leaf_hash = await self._tree.leaf(event_id)
         except LeafNotFoundError:
             clinic_id = None
         if clinic_id is None or not may_see(clinic_id):
@@ -85,7 +85,7 @@ class LogProofs:
             event_id=event_id,
             leaf_index=index,
             tree_size=checkpoint.size,
-            leaf_hash=await self._tree.leaf_hash(index),
+            leaf_hash=leaf_hash,
             hashes=await self._tree.inclusion_proof(index, checkpoint.size),
             checkpoint=checkpoint.note_text,
         )

@@ -127,8 +127,13 @@ class SqlMerkleTree:
     async def leaf_of(self, event_id: str) -> tuple[int, str]:
         """The leaf index of the event ``event_id`` and its clinic (whoever asks must cover
         it); ``LeafNotFoundError`` if it is not in the log."""
+        index, clinic_id, _ = await self.leaf(event_id)
+        return index, clinic_id
+
+    async def leaf(self, event_id: str) -> tuple[int, str, bytes]:
+        """``leaf_of`` and the leaf's hash, in one query (an inclusion proof needs all three)."""
         query = (
-            select(merkle_leaves.c.leaf_index, event_log.c.clinic_id)
+            select(merkle_leaves.c.leaf_index, event_log.c.clinic_id, merkle_leaves.c.hash)
             .join(event_log, event_log.c.position == merkle_leaves.c.position)
             .where(event_log.c.event_id == event_id)
         )
@@ -136,21 +141,27 @@ class SqlMerkleTree:
             row = (await connection.execute(query)).first()
         if row is None:
             raise LeafNotFoundError(event_id)
-        return int(row.leaf_index), str(row.clinic_id)
+        return int(row.leaf_index), str(row.clinic_id), bytes(row.hash)
 
     async def leaf_hash(self, index: int) -> bytes:
         async with self._engine.connect() as connection:
             return (await fetch_nodes(connection, [NodeId(0, index)]))[NodeId(0, index)]
 
     async def inclusion_proof(self, index: int, size: int) -> list[bytes]:
-        return await self._proof(inclusion_plan(index, size), size)
+        # The path of a leaf the tree holds always covers leaf size - 1 (or is that leaf),
+        # so a size past the tree shows up as a missing node: no size query needed.
+        return await self._proof(inclusion_plan(index, size), size, check_size=False)
 
     async def consistency_proof(self, old_size: int, new_size: int) -> list[bytes]:
-        return await self._proof(consistency_plan(old_size, new_size), new_size)
+        # An empty plan (from 0, or to the same size) fetches nothing: check the size.
+        return await self._proof(consistency_plan(old_size, new_size), new_size, check_size=True)
 
-    async def _proof(self, plan: ProofPlan, size: int) -> list[bytes]:
+    async def _proof(self, plan: ProofPlan, size: int, *, check_size: bool) -> list[bytes]:
         async with self._engine.connect() as connection:
-            if size > await tree_size(connection):
+            if check_size and size > await tree_size(connection):
                 raise LeafNotFoundError(f"the tree has fewer than {size} leaves")
-            nodes = await fetch_nodes(connection, (n for step in plan for n in step))
+            try:
+                nodes = await fetch_nodes(connection, (n for step in plan for n in step))
+            except LookupError:
+                raise LeafNotFoundError(f"the tree has fewer than {size} leaves") from None
         return assemble_proof(plan, lambda level, index: nodes[NodeId(level, index)])
