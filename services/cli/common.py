@@ -49,6 +49,8 @@ def load_settings() -> Settings:
     logging.getLogger("kapaudit.kafka").setLevel(logging.WARNING)
     # Alembic narrates every connection at INFO ("Will assume transactional DDL").
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # bagit narrates every file it hashes at INFO; the export has its own progress bar.
+    logging.getLogger("bagit").setLevel(logging.WARNING)
     return settings
 
 
