@@ -16,7 +16,12 @@ from services.cli.common import console, load_settings, printable
 from services.cli.errors import CliError, friendly_errors
 from services.clock import SystemClock
 from services.config import Settings
-from services.signing_keys import create_key_file
+from services.signing_keys import (
+    SigningKeyError,
+    configured_key_file,
+    create_key_file,
+    load_signer,
+)
 
 __all__ = ["checkpoint", "keys_app"]
 
@@ -42,6 +47,26 @@ def keys_create(
     console.print(f"wrote the private signing key to {printable(out)} (keep it secret)")
     console.print("verifier key (publish it; witnesses and `verify` trust this):")
     typer.echo(str(verifier))
+
+
+@keys_app.command("verifier")
+@friendly_errors
+def keys_verifier() -> None:
+    """Print the public verifier key of the configured signing key: what regulators
+    pass to `kapaudit verify-export --public-key` and witnesses trust."""
+    key_file = configured_key_file(load_settings())
+    if key_file is None:
+        raise CliError(
+            "no signing key configured",
+            hint="set KAPAUDIT_SIGNING_KEY_FILE, or run `kapaudit up` once (it creates one)",
+        )
+    try:
+        signer = load_signer(key_file)
+    except SigningKeyError as error:
+        raise CliError(
+            str(error), hint="KAPAUDIT_SIGNING_KEY_FILE must name a signer key"
+        ) from None
+    typer.echo(str(signer.verifier))
 
 
 @friendly_errors

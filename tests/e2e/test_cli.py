@@ -202,6 +202,18 @@ def test_keys_create_writes_a_private_key_file_and_prints_its_verifier(tmp_path:
     assert Signer.parse(path.read_text().strip()).verifier == Verifier.parse(verifier)
 
 
+def test_keys_verifier_prints_the_public_key_of_the_configured_signing_key(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "signing.key"
+    verifier = _create_key(path)
+    shown = _run("keys", "verifier", env={"KAPAUDIT_SIGNING_KEY_FILE": str(path)})
+    assert (shown.returncode, shown.stdout.strip()) == (0, verifier)
+    missing = _run("keys", "verifier", env={"KAPAUDIT_DATA_DIR": str(tmp_path / "empty")})
+    assert missing.returncode == 2
+    assert "no signing key configured" in missing.stderr
+
+
 async def test_checkpoint_signs_and_stores_the_current_tree_head(tmp_path: Path) -> None:
     url = await _sqlite_log_with_events(tmp_path / "log.db", 5)
     verifier = _create_key(tmp_path / "signing.key")
