@@ -46,10 +46,16 @@ __all__ = [
     "NoSigningKeyError",
     "UnknownClinicError",
     "UnknownExportError",
+    "new_export_id",
 ]
 
 _PROGRESS_EVERY = 2.0
 """Seconds between progress updates of the ``exports`` row."""
+
+
+def new_export_id() -> str:
+    """A fresh export id: random, so that one cannot be guessed from another."""
+    return f"exp-{uuid.uuid4().hex}"
 
 
 class ExportError(ValueError):
@@ -79,6 +85,9 @@ class ExportRequest:
     previous_sizes: tuple[int, ...] = ()
     """Tree sizes of earlier checkpoints the requester holds; ``consistency.jsonl``
     proves this bundle's checkpoint extends each."""
+    export_id: str | None = None
+    """The id to file it under (``new_export_id()``), for a caller that names the bundle
+    after it; None: a fresh one."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -136,7 +145,7 @@ class Exports:
                 )
         now = self._clock.now()
         record = ExportRecord(
-            export_id=f"exp-{uuid.uuid4().hex}",
+            export_id=request.export_id or new_export_id(),
             clinic_id=request.clinic_id,
             patient_id=request.patient_id,
             period_start=request.period.start,
