@@ -25,6 +25,7 @@ from services.clock import Clock, SystemClock
 from services.config import Settings
 from services.exporting.disclosure import AuditedDisclosures
 from services.exporting.ports import FhirDocumentFactory, ReportDocumentsFactory
+from services.exporting.queue import ExportQueue
 from services.exporting.service import Exports
 from services.exporting.writers import document_writers
 from services.http.context import HttpContext
@@ -32,11 +33,12 @@ from services.profiles import ClinicProfiles
 from services.queries import ComplianceQueries
 from services.reading import AuditedReads
 from services.recording import Recorder
-from services.signing_keys import load_signer, trusted_verifiers
+from services.signing_keys import configured_key_file, load_signer, trusted_verifiers
 
 __all__ = [
     "DISCLOSURE_DEADLINE_SECONDS",
     "wire_checkpoints",
+    "wire_export_queue",
     "wire_exports",
     "wire_http",
     "wire_recorder",
@@ -114,8 +116,10 @@ def wire_http(
     broker: KafkaBroker,
     engine: AsyncEngine,
     clock: Clock | None = None,
+    exports: ExportQueue | None = None,
 ) -> HttpContext:
-    """The HTTP side's ports: publishing and access auditing go through ``broker``."""
+    """The HTTP side's ports: publishing and access auditing go through ``broker``;
+    ``exports`` makes the bundles requested over HTTP (``wire_export_queue``)."""
     clock = clock or SystemClock()
     publisher = EventPublisher(broker=broker)
 
@@ -136,6 +140,23 @@ def wire_http(
         broker_ready=broker_ready,
         log_origin=settings.log_origin,
         trusted_keys=tuple(trusted_verifiers(settings)),
+        exports=exports,
+    )
+
+
+def wire_export_queue(
+    *, settings: Settings, engine: AsyncEngine, broker: KafkaBroker, clock: Clock | None = None
+) -> ExportQueue | None:
+    """The server's export queue, writing to the export directory; None when no signing
+    key is configured (nor created by ``kapaudit up`` under the data directory)."""
+    key_file = configured_key_file(settings)
+    if key_file is None:
+        _log.warning("no signing key: the HTTP server offers no exports")
+        return None
+    settings = settings.model_copy(update={"signing_key_file": key_file})
+    return ExportQueue(
+        exports=wire_exports(settings=settings, engine=engine, broker=broker, clock=clock),
+        directory=settings.resolved_export_dir(),
     )
 
 
