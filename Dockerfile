@@ -37,14 +37,15 @@ ENV PATH=/opt/kapaudit/bin:$PATH \
 RUN groupadd --gid 10001 kapaudit \
     && useradd --uid 10001 --gid kapaudit \
         --home-dir /var/lib/kapaudit --no-create-home --shell /usr/sbin/nologin kapaudit \
-    && install -d -o kapaudit -g kapaudit -m 0750 /var/lib/kapaudit
+    && install -d -o kapaudit -g kapaudit -m 0750 /var/lib/kapaudit /var/lib/kapaudit/exports
 
 # Owned by root: the service user can run the code but not change it.
 COPY --from=build /opt/kapaudit /opt/kapaudit
 
 USER 10001:10001
 # Written only without KAPAUDIT_DATABASE_URL (SQLite, Tansu's log); mount a volume
-# here then. No VOLUME line: it would leave an anonymous volume behind every run.
+# here then. exports/ exists in the image so that a named volume mounted on it starts
+# out owned by the service user, not by root. No VOLUME line: it would leave an anonymous volume behind every run.
 WORKDIR /var/lib/kapaudit
 
 ENTRYPOINT ["kapaudit"]

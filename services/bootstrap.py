@@ -25,17 +25,31 @@ from services.clock import Clock, SystemClock
 from services.config import Settings
 from services.exporting.disclosure import AuditedDisclosures
 from services.exporting.ports import FhirDocumentFactory, ReportDocumentsFactory
+from services.exporting.queue import ExportQueue
 from services.exporting.service import Exports
 from services.exporting.writers import document_writers
 from services.http.context import HttpContext
 from services.profiles import ClinicProfiles
 from services.queries import ComplianceQueries
+from services.reading import AuditedReads
 from services.recording import Recorder
-from services.signing_keys import load_signer, trusted_verifiers
+from services.signing_keys import configured_key_file, load_signer, trusted_verifiers
 
-__all__ = ["wire_checkpoints", "wire_exports", "wire_http", "wire_recorder"]
+__all__ = [
+    "DISCLOSURE_DEADLINE_SECONDS",
+    "wire_checkpoints",
+    "wire_export_queue",
+    "wire_exports",
+    "wire_http",
+    "wire_recorder",
+]
 
 _log = logging.getLogger("kapaudit")
+
+DISCLOSURE_DEADLINE_SECONDS = 30.0
+"""How long an export waits for the access log to acknowledge its disclosures before it
+fails (closed: no bundle). Longer than a request's wait, since no client is waiting on
+it, but bounded: aiokafka would retry an unreachable broker for much longer."""
 
 
 def wire_checkpoints(
@@ -102,8 +116,10 @@ def wire_http(
     broker: KafkaBroker,
     engine: AsyncEngine,
     clock: Clock | None = None,
+    exports: ExportQueue | None = None,
 ) -> HttpContext:
-    """The HTTP side's ports: publishing and access auditing go through ``broker``."""
+    """The HTTP side's ports: publishing and access auditing go through ``broker``;
+    ``exports`` makes the bundles requested over HTTP (``wire_export_queue``)."""
     clock = clock or SystemClock()
     publisher = EventPublisher(broker=broker)
 
@@ -124,6 +140,23 @@ def wire_http(
         broker_ready=broker_ready,
         log_origin=settings.log_origin,
         trusted_keys=tuple(trusted_verifiers(settings)),
+        exports=exports,
+    )
+
+
+def wire_export_queue(
+    *, settings: Settings, engine: AsyncEngine, broker: KafkaBroker, clock: Clock | None = None
+) -> ExportQueue | None:
+    """The server's export queue, writing to the export directory; None when no signing
+    key is configured (nor created by ``kapaudit up`` under the data directory)."""
+    key_file = configured_key_file(settings)
+    if key_file is None:
+        _log.warning("no signing key: the HTTP server offers no exports")
+        return None
+    settings = settings.model_copy(update={"signing_key_file": key_file})
+    return ExportQueue(
+        exports=wire_exports(settings=settings, engine=engine, broker=broker, clock=clock),
+        directory=settings.resolved_export_dir(),
     )
 
 
@@ -134,15 +167,16 @@ def wire_exports(
     broker: KafkaBroker,
     writers: tuple[FhirDocumentFactory, ReportDocumentsFactory] | None = None,
     clock: Clock | None = None,
+    disclosure_deadline: float = DISCLOSURE_DEADLINE_SECONDS,
 ) -> Exports:
     """The export service: reads the store, signs with the configured key (a fresh
     checkpoint when the newest does not cover the log), records disclosures through
-    ``broker``, and writes the documents with ``writers`` (default: the FHIR bundle and
-    the reports, judged with the configured clinic profiles)."""
+    ``broker`` through the audited reads, and writes the documents with ``writers``
+    (default: the FHIR bundle and the reports, judged with the configured clinic
+    profiles)."""
     clock = clock or SystemClock()
-    fhir, reports = writers or document_writers(
-        profiles=ClinicProfiles.from_file(settings.profiles_file)
-    )
+    profiles = ClinicProfiles.from_file(settings.profiles_file)
+    fhir, reports = writers or document_writers(profiles=profiles)
     key_file = settings.signing_key_file
     return Exports(
         ledger=SqlExportLedger(engine=engine),
@@ -151,7 +185,13 @@ def wire_exports(
         writer=wire_checkpoints(settings=settings, engine=engine, broker=broker, clock=clock),
         signer=None if key_file is None else load_signer(key_file),
         disclosures=AuditedDisclosures(
-            auditor=AccessAuditor(publisher=EventPublisher(broker=broker), clock=clock)
+            reads=AuditedReads(
+                access_log=AccessAuditor(publisher=EventPublisher(broker=broker), clock=clock),
+                session_owners=ComplianceQueries(
+                    engine=engine, clock=clock, profiles=profiles
+                ).clinic_and_patient_of,
+                deadline=disclosure_deadline,
+            )
         ),
         fhir=fhir,
         reports=reports,

@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     stored in the database. Unset: ``kapaudit up`` uses ``<data_dir>/signing.key``,
     creating it, and the other commands sign no checkpoints."""
 
+    export_dir: Path | None = None
+    """Where the HTTP server writes the export bundles it makes, as ``<export id>.zip``;
+    unset: ``<data_dir>/exports``. Bundles hold patient data: keep it private."""
+
     trusted_keys: str | None = None
     """Verifier keys (space or comma separated) whose checkpoints ``verify`` accepts besides
     the signing key's own: the keys the log was signed with before a rotation."""
@@ -85,6 +89,10 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
     """Python logging level of the services."""
+
+    def resolved_export_dir(self) -> Path:
+        """The export directory: the configured one, or ``exports`` under ``data_dir``."""
+        return self.export_dir if self.export_dir is not None else self.data_dir / "exports"
 
     def resolved_database_url(self) -> str:
         """The store URL: the configured one, or SQLite under ``data_dir``."""

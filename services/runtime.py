@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.adapters.kafka import ensure_topics, make_broker
 from services.adapters.sql import SqlEventStore, create_engine, upgrade_schema
 from services.adapters.tansu import EmbeddedBroker
-from services.bootstrap import wire_http, wire_recorder
+from services.bootstrap import wire_export_queue, wire_http, wire_recorder
 from services.clock import Clock
 from services.config import Settings
 from services.http import create_app
@@ -88,8 +88,17 @@ async def running_stack(
             )
         http_url = None
         if serve_http:
+            exports = wire_export_queue(
+                settings=settings, engine=engine, broker=broker, clock=clock
+            )
+            if exports is not None:
+                # Closed after the server stops taking requests and before the broker
+                # and database go: a bundle cut short is marked failed, not left running.
+                stack.push_async_callback(exports.close)
             app = create_app(
-                wire_http(settings=settings, broker=broker, engine=engine, clock=clock)
+                wire_http(
+                    settings=settings, broker=broker, engine=engine, clock=clock, exports=exports
+                )
             )
             http_url = await stack.enter_async_context(
                 _serving(app, host=settings.http_host, port=settings.http_port)

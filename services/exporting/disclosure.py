@@ -1,15 +1,16 @@
-"""An export's disclosures, recorded as ``access.recorded`` events: the one place the
-export touches the access auditor (swap it here when the audited-read path moves)."""
+"""An export's disclosures, recorded through the audited reads (``services.reading``):
+the API, the dashboard, the command line and the export share one path to the access
+log, and the export fails closed within its deadline as every other read does."""
 
 from __future__ import annotations
 
 import getpass
 from collections.abc import Sequence
 
-from events import AccessChannel, AccessOutcome, AccessRole
-from services.access import AccessAuditor
+from events import AccessChannel, AccessRole
 from services.auth import Principal
 from services.exporting.ports import Requester
+from services.reading import AuditedReads, ReadRequest
 
 __all__ = ["AuditedDisclosures", "cli_requester"]
 
@@ -29,11 +30,12 @@ def cli_requester() -> Requester:
 
 
 class AuditedDisclosures:
-    """Implements ``Disclosures`` with the ``AccessAuditor``: one ``access.recorded``
-    per patient, acknowledged by the broker before the bundle is written."""
+    """Implements ``Disclosures`` with ``AuditedReads.record_disclosure``: one
+    ``access.recorded`` per patient, acknowledged before the bundle is written, else
+    ``UnrecordedReadError`` (and the export fails)."""
 
-    def __init__(self, *, auditor: AccessAuditor) -> None:
-        self._auditor = auditor
+    def __init__(self, *, reads: AuditedReads) -> None:
+        self._reads = reads
 
     async def disclosed(
         self,
@@ -44,19 +46,16 @@ class AuditedDisclosures:
         resource: str,
         query: dict[str, str],
     ) -> None:
-        principal = Principal(
-            # No token for the CLI; the access event names the token, not its id.
-            token_id=0,
-            name=requester.name,
-            role=requester.role,
-            clinics=frozenset({clinic_id}),
-        )
-        await self._auditor.record(
-            principal=principal,
+        request = ReadRequest(
+            principal=Principal(
+                # The access event names the token, not its id (the CLI has none).
+                token_id=0,
+                name=requester.name,
+                role=requester.role,
+                clinics=frozenset({clinic_id}),
+            ),
             channel=requester.channel,
             resource=resource,
             query=query,
-            outcome=AccessOutcome.ALLOWED,
-            clinic_id=clinic_id,
-            patient_ids=patient_ids,
         )
+        await self._reads.record_disclosure(request, clinic_id=clinic_id, patient_ids=patient_ids)

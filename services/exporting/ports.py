@@ -185,6 +185,10 @@ class ExportLedger(Protocol):
     async def checkpoint_sizes(self, clinic_id: str, *, below: int) -> list[int]:
         """The checkpoint sizes of the clinic's finished exports, at most ``below``."""
 
+    async def recent(self, *, requested_by: str | None, limit: int) -> list[ExportRecord]:
+        """The newest ``limit`` exports, newest first; only those requested by the token
+        named ``requested_by`` unless it is None."""
+
 
 class Disclosures(Protocol):
     """Records, before a bundle is written, that it discloses these patients."""

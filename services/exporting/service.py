@@ -7,6 +7,7 @@ calls ``start``, answers with the id, and runs ``run`` in the background.
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -46,10 +47,16 @@ __all__ = [
     "NoSigningKeyError",
     "UnknownClinicError",
     "UnknownExportError",
+    "new_export_id",
 ]
 
 _PROGRESS_EVERY = 2.0
 """Seconds between progress updates of the ``exports`` row."""
+
+
+def new_export_id() -> str:
+    """A fresh export id: random, so that one cannot be guessed from another."""
+    return f"exp-{uuid.uuid4().hex}"
 
 
 class ExportError(ValueError):
@@ -79,6 +86,9 @@ class ExportRequest:
     previous_sizes: tuple[int, ...] = ()
     """Tree sizes of earlier checkpoints the requester holds; ``consistency.jsonl``
     proves this bundle's checkpoint extends each."""
+    export_id: str | None = None
+    """The id to file it under (``new_export_id()``), for a caller that names the bundle
+    after it; None: a fresh one."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -136,7 +146,7 @@ class Exports:
                 )
         now = self._clock.now()
         record = ExportRecord(
-            export_id=f"exp-{uuid.uuid4().hex}",
+            export_id=request.export_id or new_export_id(),
             clinic_id=request.clinic_id,
             patient_id=request.patient_id,
             period_start=request.period.start,
@@ -192,10 +202,22 @@ class Exports:
                 export_id,
                 status=ExportStatus.FAILED,
                 written=written,
-                error=f"{type(failure).__name__}: {failure}"[:2000],
+                error=_failure_text(failure),
                 at=self._clock.now(),
             )
             raise
+
+    async def abandon(self, export_id: str, *, reason: str) -> None:
+        """Mark a ``queued`` export that will never run as failed, saying why."""
+        record = await self._ledger.get(export_id)
+        if record is not None and record.status is ExportStatus.QUEUED:
+            await self._ledger.finished(
+                export_id, status=ExportStatus.FAILED, written=0, error=reason, at=self._clock.now()
+            )
+
+    async def recent(self, *, requested_by: str | None, limit: int) -> list[ExportRecord]:
+        """The newest exports, newest first (only ``requested_by``'s unless None)."""
+        return await self._ledger.recent(requested_by=requested_by, limit=limit)
 
     async def _run(
         self,
@@ -361,6 +383,13 @@ class Exports:
                 await self._ledger.progressed(export_id, written=done, at=self._clock.now())
 
         return tick
+
+
+def _failure_text(failure: BaseException) -> str:
+    if isinstance(failure, asyncio.CancelledError):
+        # Cancelled carries no message; the row is all a poller will ever see of it.
+        return "cancelled: the process making it stopped before it was finished"
+    return f"{type(failure).__name__}: {failure}"[:2000]
 
 
 def _instant(instant: datetime) -> str:

@@ -13,6 +13,7 @@ from services.adapters.sql import SqlEventStore
 from services.adapters.sql.token_store import SqlTokenStore
 from services.clinic_zones import ClinicZones
 from services.clock import Clock
+from services.exporting.queue import ExportQueue
 from services.http.shared_run import SharedRun
 from services.log.note import Verifier
 from services.queries import ComplianceQueries
@@ -40,3 +41,6 @@ class HttpContext:
     """Keys whose checkpoints are believed; none: checkpoints are read unverified."""
     verification: SharedRun[VerificationReport] = field(default_factory=SharedRun)
     """The log check under way, if any: concurrent requests share it."""
+    exports: ExportQueue | None = None
+    """Makes the bundles regulators request; None without a signing key (no export can
+    be signed, so none is offered)."""

@@ -18,17 +18,23 @@ from services.adapters.tansu import EmbeddedBroker
 from services.auth import Role
 from services.demo import demo_day_events
 from services.runtime import running_stack
+from services.signing_keys import create_key_file
 from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, Demo
 from tests.integration.support import projections_caught_up, settings_for, wait_until
 
 
 @pytest.fixture(scope="package")
 async def demo(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Demo]:
-    database = tmp_path_factory.mktemp("dashboard") / "kapaudit.db"
+    directory = tmp_path_factory.mktemp("dashboard")
+    database = directory / "kapaudit.db"
+    # A signing key, as `kapaudit up` makes one: the exports page needs it.
+    verifier = create_key_file(directory / "signing.key", name="kapaudit.local/log")
     async with EmbeddedBroker(port=0) as kafka:
         settings = settings_for(
             bootstrap_servers=kafka.bootstrap_servers,
             database_url=f"sqlite+aiosqlite:///{database}",
+            signing_key_file=directory / "signing.key",
+            export_dir=directory / "exports",
         )
         async with running_stack(settings) as stack:
             documents = demo_day_events(now=datetime.now(UTC))
@@ -53,6 +59,9 @@ async def demo(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Demo]:
                 name="ehr-publisher", role=Role.PUBLISHER, clinics=["clinic-demo"], now=now
             )
             admin, _ = await tokens.create(name="admin", role=Role.ADMIN, clinics=[], now=now)
+            regulator, _ = await tokens.create(
+                name="state-board", role=Role.REGULATOR, clinics=["clinic-demo"], now=now
+            )
             assert stack.http_url is not None
             yield Demo(
                 stack=stack,
@@ -62,6 +71,8 @@ async def demo(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Demo]:
                 stranger=stranger,
                 publisher=publisher,
                 admin=admin,
+                regulator=regulator,
+                verifier=verifier,
             )
 
 

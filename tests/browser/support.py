@@ -8,6 +8,7 @@ from typing import Any
 
 from playwright.async_api import Page
 
+from services.log.note import Verifier
 from services.runtime import Stack
 
 CHROMIUM = "/usr/bin/chromium"
@@ -37,6 +38,10 @@ class Demo:
     """Compliance officer of another clinic."""
     publisher: str
     admin: str
+    regulator: str
+    """Regulator of clinic-demo."""
+    verifier: Verifier
+    """The verifier key of the stack's signing key."""
 
 
 async def sign_in(page: Page, demo: Demo, token: str) -> None:

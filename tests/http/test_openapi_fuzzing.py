@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import schemathesis
@@ -20,6 +21,7 @@ from schemathesis.core.result import Ok
 from services.adapters.tansu import EmbeddedBroker
 from services.clock import FixedClock
 from services.runtime import running_stack
+from services.signing_keys import create_key_file
 from tests.http.support import NOW, issue_tokens, seed
 from tests.integration.support import settings_for
 
@@ -80,9 +82,17 @@ def _check(
 
 
 async def test_generated_requests_get_no_server_error_and_valid_ones_get_the_documented_body(
-    kafka: EmbeddedBroker, database_url: str
+    kafka: EmbeddedBroker, database_url: str, tmp_path: Path
 ) -> None:
-    settings_ = settings_for(bootstrap_servers=kafka.bootstrap_servers, database_url=database_url)
+    # With a signing key, so that the export endpoints are offered rather than a 503.
+    key = tmp_path / "signing.key"
+    create_key_file(key, name="kapaudit.local/log")
+    settings_ = settings_for(
+        bootstrap_servers=kafka.bootstrap_servers,
+        database_url=database_url,
+        signing_key_file=key,
+        export_dir=tmp_path / "exports",
+    )
     async with running_stack(
         settings_, record=False, project=False, clock=FixedClock(at=NOW)
     ) as stack:
@@ -92,7 +102,7 @@ async def test_generated_requests_get_no_server_error_and_valid_ones_get_the_doc
 
     operations = {operation for operation, _ in seen}
     statuses = {status for _, status in seen}
-    assert len(operations) == 13
+    assert len(operations) == 17
     assert {200, 422} <= statuses
     assert ("GET /v1/sessions", 200) in seen
     assert ("GET /v1/sessions/{session_id}/compliance", 200) in seen
@@ -101,4 +111,5 @@ async def test_generated_requests_get_no_server_error_and_valid_ones_get_the_doc
     assert ("GET /v1/clinics/{clinic_id}/compliance-report", 200) in seen
     assert ("GET /v1/clinics/{clinic_id}/controlled-substances", 200) in seen
     assert ("GET /v1/clinics/{clinic_id}/access-report", 200) in seen
+    assert ("POST /v1/exports", 202) in seen
     assert not {status for status in statuses if status >= 500}

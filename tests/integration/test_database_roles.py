@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from events import FieldError, RejectionReason
 from services.adapters.kafka import ensure_topics, make_broker
 from services.adapters.sql import SqlEventStore, create_engine, upgrade_schema
+from services.adapters.sql.checkpoint_store import SqlCheckpointStore
 from services.adapters.sql.roles import (
     Component,
     apply_roles,
@@ -23,7 +24,10 @@ from services.adapters.sql.roles import (
     role_name,
 )
 from services.adapters.tansu import EmbeddedBroker
+from services.checkpointing import CheckpointWriter
+from services.clock import FixedClock
 from services.demo import demo_day_events
+from services.log.note import Signer, generate_key
 from services.projecting import Projector
 from services.recording import Rejection
 from tests.conftest import POSTGRES_DSN, _drop_postgres_schema, _postgres_schema, postgres_url
@@ -157,3 +161,26 @@ async def test_no_component_role_may_change_or_empty_the_log(roles: Roles) -> No
     # Refused by the missing privilege, not only by the append-only trigger (which
     # the owner, and so a stolen owner password, could disable).
     assert allowed == []
+
+
+async def test_the_api_role_may_append_the_fresh_checkpoint_an_export_pins(
+    roles: Roles,
+) -> None:
+    reader = roles.engines[Component.READER]
+    documents = demo_day_events(now=NOW)
+    await SqlEventStore(engine=roles.engines[Component.RECORDER]).record(
+        valid=[valid(d) for d in documents], invalid=[], recorded_at=NOW
+    )
+    writer = CheckpointWriter(
+        ledger=SqlCheckpointStore(engine=reader),
+        publisher=None,
+        signer=Signer.parse(generate_key("kapaudit.local/log").signer),
+        origin="kapaudit.local/log",
+        clock=FixedClock(at=NOW),
+    )
+
+    written = await writer.write()
+
+    latest = await SqlCheckpointStore(engine=reader).latest()
+    assert latest is not None
+    assert (latest.size, latest.note_text) == (len(documents), written.note)

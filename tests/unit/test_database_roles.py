@@ -37,6 +37,7 @@ def test_a_role_that_inserts_into_a_serial_table_may_draw_from_its_sequence() ->
         'GRANT USAGE ON SEQUENCE "public"."event_log_position_seq" TO "kapaudit_recorder"',
         'GRANT USAGE ON SEQUENCE "public"."rejected_events_id_seq" TO "kapaudit_recorder"',
         'GRANT USAGE ON SEQUENCE "public"."checkpoints_id_seq" TO "kapaudit_recorder"',
+        'GRANT USAGE ON SEQUENCE "public"."checkpoints_id_seq" TO "kapaudit_reader"',
         'GRANT USAGE ON SEQUENCE "public"."projection_faults_id_seq" TO "kapaudit_projector"',
     }
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import RowMapping, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.adapters.sql.tables import exports
@@ -36,13 +36,15 @@ class SqlExportLedger:
         query = select(exports).where(exports.c.export_id == export_id)
         async with self._engine.connect() as connection:
             row = (await connection.execute(query)).mappings().first()
-        if row is None:
-            return None
-        values = dict(row)
-        values["status"] = ExportStatus(values["status"])
-        values["previous_sizes"] = tuple(int(s) for s in json.loads(values["previous_sizes"]))
-        values["bundle_path"] = Path(values["bundle_path"])
-        return ExportRecord(**values)
+        return None if row is None else _record(row)
+
+    async def recent(self, *, requested_by: str | None, limit: int) -> list[ExportRecord]:
+        query = select(exports).order_by(exports.c.created_at.desc(), exports.c.export_id.desc())
+        if requested_by is not None:
+            query = query.where(exports.c.requested_by == requested_by)
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(query.limit(limit))).mappings().all()
+        return [_record(row) for row in rows]
 
     async def started(
         self, export_id: str, *, checkpoint_size: int, expected: int, at: datetime
@@ -90,3 +92,11 @@ class SqlExportLedger:
             await connection.execute(
                 update(exports).where(exports.c.export_id == export_id).values(**values)
             )
+
+
+def _record(row: RowMapping) -> ExportRecord:
+    values = dict(row)
+    values["status"] = ExportStatus(values["status"])
+    values["previous_sizes"] = tuple(int(s) for s in json.loads(values["previous_sizes"]))
+    values["bundle_path"] = Path(values["bundle_path"])
+    return ExportRecord(**values)

@@ -60,7 +60,7 @@ class Component(StrEnum):
     """``kapaudit project``: folds the log into the read models."""
     READER = "reader"
     """``kapaudit serve`` and ``kapaudit verify``: reads the log, never writes it (it keeps
-    only its bookkeeping of the exports it serves)."""
+    its bookkeeping of the exports it serves, and appends the checkpoints they pin)."""
 
 
 _READ = ("SELECT",)
@@ -96,7 +96,9 @@ ACCESS: Mapping[Component, Mapping[str, tuple[str, ...]]] = {
         # verify checks the log against the newest checkpoint; the API serves proofs.
         merkle_leaves.name: _READ,
         merkle_nodes.name: _READ,
-        checkpoints.name: _READ,
+        # An export pins a checkpoint of the whole log, signing a fresh one when the
+        # recorder's newest falls short: appended, as the recorder appends them.
+        checkpoints.name: _APPEND,
         proj_sessions.name: _READ,
         proj_patients.name: _READ,
         # `kapaudit projections faults`, an operator's read.

@@ -1,4 +1,4 @@
-"""The v1 HTTP API: publishing events, sessions, clinic reports and log verification.
+"""The v1 HTTP API: publishing events, sessions, clinic reports, exports and the log.
 
 Every read of patient data is recorded as an ``access.recorded`` event before it is
 answered; every refusal (401, 403) says nothing about whether the resource exists.
@@ -9,6 +9,7 @@ from fastapi.security import HTTPBearer
 
 from services.http.api import (
     clinics,
+    exports,
     log_proofs,
     publishing,
     session_detail,
@@ -23,5 +24,13 @@ __all__ = ["router"]
 _bearer = HTTPBearer(auto_error=False, description="An API token from `kapaudit tokens create`.")
 
 router = APIRouter(prefix="/v1", dependencies=[Depends(_bearer)])
-for _part in (publishing, sessions, session_detail, clinics, verification, log_proofs):
+for _part in (
+    publishing,
+    sessions,
+    session_detail,
+    clinics,
+    exports,
+    verification,
+    log_proofs,
+):
     router.include_router(_part.router)

@@ -206,6 +206,8 @@ _DESCRIPTIONS = {
     401: "Missing, unknown or revoked bearer token.",
     403: "The token's role or clinics do not allow this; says nothing about existence.",
     404: "No such session (admin tokens only; others get 403).",
+    409: "The resource is not in a state that allows this yet.",
+    410: "The resource is gone.",
     413: "The body is larger than 16 MiB.",
     415: "The body is not application/json.",
     422: "The request is invalid; every problem is listed.",
