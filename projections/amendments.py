@@ -35,6 +35,8 @@ def apply_amendments(events: Sequence[Recorded]) -> list[Amended]:
     must never see a payload the contract forbids. It is reported instead.
     """
     ordered = [Amended(recorded=r, original=r) for r in events]
+    if not any(isinstance(r.event, RecordAmended) for r in events):
+        return ordered  # nearly every history: nothing to index or correct
     index_of = {entry.recorded.event_id: i for i, entry in enumerate(ordered)}
     for amending in events:
         amendment = amending.event

@@ -80,6 +80,9 @@ class SessionHistory:
 
     def as_of(self, instant: datetime) -> SessionHistory:
         """The history as it stood at ``instant``: only events recorded by then."""
+        if all(r.recorded_at <= instant for r in self.events):
+            # The usual case (a report as of now): judging asks for it several times.
+            return self
         return replace(self, events=tuple(r for r in self.events if r.recorded_at <= instant))
 
     def to_document(self) -> dict[str, Any]:
@@ -116,6 +119,8 @@ class PatientHistory:
     events: tuple[Recorded, ...] = ()
 
     def as_of(self, instant: datetime) -> PatientHistory:
+        if all(r.recorded_at <= instant for r in self.events):
+            return self
         return replace(self, events=tuple(r for r in self.events if r.recorded_at <= instant))
 
     def to_document(self) -> dict[str, Any]:

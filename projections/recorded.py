@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -19,10 +19,17 @@ class Recorded:
     event: SessionEvent
     position: int
     recorded_at: datetime
+    _event_id: str | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def event_id(self) -> str:
-        return str(self.event.event_id)
+        # Kept once made: the folds key, dedupe and match amendments by it many times per
+        # event, and UUID.__str__ is Python code (a third of a session's fold time).
+        event_id = self._event_id
+        if event_id is None:
+            event_id = str(self.event.event_id)
+            object.__setattr__(self, "_event_id", event_id)
+        return event_id
 
     def to_document(self) -> dict[str, Any]:
         """A JSON-able form for read models; ``from_document`` reverses it."""

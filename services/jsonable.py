@@ -14,7 +14,11 @@ __all__ = ["jsonable"]
 def jsonable(value: Any) -> Any:
     """Dataclasses to dicts, enums to values, instants to ISO 8601; tuples to lists."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        document = {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        document = {
+            f.name: jsonable(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if not f.name.startswith("_")  # a cache (Recorded's event id text), not data
+        }
         for name in dir(type(value)):
             if isinstance(getattr(type(value), name, None), property) and not name.startswith("_"):
                 document[name] = jsonable(getattr(value, name))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timezone, tzinfo
 from typing import TypeVar
 
@@ -58,7 +58,10 @@ def _on_clock(recorded: Recorded, zone: tzinfo) -> Recorded:
     event = recorded.event
     if event.occurred_at.utcoffset() != zone.utcoffset(None):
         event = event.model_copy(update={"occurred_at": event.occurred_at.astimezone(zone)})
-    return replace(recorded, event=event, recorded_at=recorded.recorded_at.astimezone(zone))
+    # Built, not dataclasses.replace'd: this runs for every event of every judged session.
+    return Recorded(
+        event=event, position=recorded.position, recorded_at=recorded.recorded_at.astimezone(zone)
+    )
 
 
 def has_blood_pressure(check: VitalsRecorded) -> bool:

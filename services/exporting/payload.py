@@ -66,11 +66,12 @@ class WrittenPayload:
 def _entry_line(row: ExportRow, event: Mapping[str, Any]) -> EntryLine:
     # The record as record_bytes builds it (the bytes that were hashed), decoded: the
     # stored event JSON is canonical, so concatenation is exact.
+    recorded_at = format_recorded_at(row.recorded_at)  # once: strftime is dear per row
     record = (
         '{"event":'
         + row.event_json
         + ',"recorded_at":"'
-        + format_recorded_at(row.recorded_at)
+        + recorded_at
         + '","sequence":'
         + str(row.sequence)
         + ',"stream_id":'
@@ -84,7 +85,7 @@ def _entry_line(row: ExportRow, event: Mapping[str, Any]) -> EntryLine:
         event_id=row.event_id,
         event_type=row.event_type,
         occurred_at=str(event["occurred_at"]),
-        recorded_at=format_recorded_at(row.recorded_at),
+        recorded_at=recorded_at,
         prev_hash=row.prev_hash,
         hash=row.hash,
         record=record,
