@@ -60,7 +60,9 @@ class ReportDocuments(Protocol):
     controlled-substance log, built from whole streams."""
 
     def add_stream(self, stream_id: str, entries: Sequence[Recorded]) -> None:
-        """Every entry of one exported clinical stream, in sequence order."""
+        """Every entry of one exported clinical stream, in sequence order. Streams come
+        grouped by patient, the patient's own stream (``C/patient/P``) before their
+        sessions, so a patient's history can be forgotten when the next patient begins."""
 
     def close(self) -> DocumentCounts:
         """Write the four report files and say what they hold."""

@@ -118,7 +118,8 @@ class ExportSource(Protocol):
     def clinical_streams(
         self, selection: ExportSelection
     ) -> AsyncIterator[tuple[str, Sequence[ExportRow]]]:
-        """Each clinical stream whole, in stream id order, one at a time."""
+        """Each clinical stream whole, one at a time, grouped by patient: the patient's own
+        stream first, then their sessions, in stream id order."""
 
     def heads(self, selection: ExportSelection) -> AsyncIterator[StreamHead]:
         """The last entry of every exported stream (clinical and access), by stream id."""

@@ -12,8 +12,9 @@ dropped, so memory holds rows, not events. The periods' rules:
   the period, as the API's ledger does and as a DEA log is kept (by date of
   administration), whichever day their session started.
 
-Order: a clinic's patient streams (consents, REMS enrolment) must arrive before its session
-streams, as they do in stream id order (``C/patient/…`` sorts before ``C/session/…``); a
+Order: streams arrive grouped by patient, each patient's own stream (consents, REMS
+enrolment) before their sessions (``C/patient/…`` sorts before ``C/session/…``), so only the
+current patient's history is held: memory stays flat however many patients there are. A
 patient stream arriving after one of that patient's sessions was judged is an error rather
 than a silently wrong verdict. An integration note filed in another session's stream
 counts for the session it integrates when that stream arrived first (the demo and most
@@ -65,7 +66,11 @@ class ClinicReportDocuments:
         self._bag = bag
         self._scope = scope
         self._profiles = profiles
-        self._patients: dict[str, PatientHistory] = {}
+        self._patient_id: str | None = None
+        """The patient whose streams are passing; only their history is held."""
+        self._patient: PatientHistory | None = None
+        self._forgotten: set[str] = set()
+        """Patients whose streams have all passed."""
         self._judged_patients: set[str] = set()
         self._seen_sessions: set[str] = set()
         self._notes_for: dict[str, list[Recorded]] = {}
@@ -116,12 +121,12 @@ class ClinicReportDocuments:
                 f"the stream of patient {patient_id} arrived after one of their sessions was "
                 "judged; pass a clinic's patient streams before its session streams"
             )
-        history = self._patients.get(patient_id)
+        self._enter(patient_id)
+        history = self._patient
         key = f"{self._scope.clinic_id}/{patient_id}"
         for recorded in entries:
             history = evolve_patient(history, recorded, key=key)
-        if history is not None:
-            self._patients[patient_id] = history
+        self._patient = history
 
     def _add_session(self, session_id: str, entries: Sequence[Recorded]) -> None:
         self._seen_sessions.add(session_id)
@@ -154,7 +159,8 @@ class ClinicReportDocuments:
             return
         if not scope.period.start <= start < scope.period.end:
             return
-        patient = self._patients.get(history.patient_id)
+        self._enter(history.patient_id)
+        patient = self._patient
         verdict = judge(
             session=history,
             patient=patient,
@@ -174,6 +180,19 @@ class ClinicReportDocuments:
         )
         if form is not None:
             self._rems.append(form)
+
+    def _enter(self, patient_id: str) -> None:
+        """Forget the previous patient's history when the next patient's streams begin."""
+        if patient_id == self._patient_id:
+            return
+        if patient_id in self._forgotten:
+            raise StreamOrderError(
+                f"the streams of patient {patient_id} are not together; pass each patient's "
+                "streams as one group, their own stream first"
+            )
+        if self._patient_id is not None:
+            self._forgotten.add(self._patient_id)
+        self._patient_id, self._patient = patient_id, None
 
     def _write(self, relative: str, text: str) -> None:
         path = self._bag / relative

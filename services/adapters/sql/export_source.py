@@ -138,7 +138,9 @@ class SqlExportSource:
         query = (
             _rows()
             .where(_below(selection), event_log.c.stream_id.in_(_clinical_streams(selection)))
-            .order_by(event_log.c.stream_id, event_log.c.sequence)
+            # By patient first: the reports can then forget a patient's history as soon as
+            # the next patient's streams begin (C/patient/P sorts before C/session/S).
+            .order_by(event_log.c.patient_id, event_log.c.stream_id, event_log.c.sequence)
         )
         current: str | None = None
         entries: list[ExportRow] = []

@@ -78,12 +78,14 @@ def exported_log(documents: Iterable[Mapping[str, Any]]) -> list[ExportedEntry]:
 
 
 def streams(entries: Iterable[ExportedEntry]) -> dict[str, list[Recorded]]:
-    """Each stream's entries in sequence order, by stream id (the order the exporter passes
-    them in: a clinic's patient streams before its session streams)."""
+    """Each stream's entries in sequence order, grouped by patient (the order the exporter
+    passes them in: each patient's own stream, then their sessions, by stream id)."""
     by_stream: dict[str, list[Recorded]] = defaultdict(list)
+    patient_of: dict[str, str] = {}
     for entry in sorted(entries, key=lambda e: (e.line.stream_id, e.line.sequence)):
         by_stream[entry.line.stream_id].append(entry.recorded)
-    return dict(sorted(by_stream.items()))
+        patient_of[entry.line.stream_id] = entry.recorded.event.patient_id
+    return dict(sorted(by_stream.items(), key=lambda item: (patient_of[item[0]], item[0])))
 
 
 DEMO_ZONE = ZoneInfo("America/Denver")

@@ -256,3 +256,19 @@ def test_a_patient_stream_after_one_of_its_sessions_is_refused(tmp_path: Path) -
 
     with pytest.raises(StreamOrderError, match="pt-7f3a21"):
         writer.add_stream(patient_stream, by_stream[patient_stream])
+
+
+def test_a_patient_whose_streams_come_apart_is_refused_not_judged_without_consent(
+    tmp_path: Path,
+) -> None:
+    # Only the current patient's history is held; coming back to an earlier patient would
+    # judge their session without the consents that were already forgotten.
+    by_stream = streams(exported_log(demo_day_events()))
+    sessions = [s for s in by_stream if "/session/" in s]
+    first_patient = by_stream[sessions[0]][0].event.patient_id
+    other = next(s for s in sessions if by_stream[s][0].event.patient_id != first_patient)
+    writer = ClinicReportDocuments(bag=tmp_path, scope=demo_scope(), profiles=ClinicProfiles())
+    writer.add_stream(sessions[0], by_stream[sessions[0]])
+    writer.add_stream(other, by_stream[other])
+    with pytest.raises(StreamOrderError, match=first_patient):
+        writer.add_stream(sessions[0], by_stream[sessions[0]])
