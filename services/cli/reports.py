@@ -14,6 +14,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.table import Table
 
+from events import AccessOutcome
 from projections.compliance import Outcome, SessionStatus
 from projections.summaries import clock_time
 from services.cli.audited import CliReads, ask_audited, read_request, shown
@@ -383,20 +384,41 @@ def access_report(
     clinic_id: str,
     patient: Annotated[str | None, typer.Option("--patient", help="Only this patient.")] = None,
     token: Annotated[str | None, typer.Option("--token", help="Only this token's reads.")] = None,
+    outcome: Annotated[
+        AccessOutcome | None, typer.Option("--outcome", help="Only allowed or only denied reads.")
+    ] = None,
+    exclude_reader: Annotated[
+        str | None,
+        typer.Option("--exclude-reader", help="Leave out this token's reads, e.g. cli:you@host."),
+    ] = None,
     start: From = None,
     end: To = None,
     as_json: AsJson = False,
 ) -> None:
-    """Who read which patient's data, and when (an accounting of disclosures)."""
+    """Who read which patient's data, and when (an accounting of disclosures); denied
+    reads in red."""
     period = clinic_period(clinic_id, start, end)
 
     report = _clinic_read(
         f"kapaudit report access {clinic_id}",
-        {"from": start, "to": end, "patient_id": patient, "token_name": token},
+        {
+            "from": start,
+            "to": end,
+            "patient_id": patient,
+            "token_name": token,
+            "outcome": outcome.value if outcome else None,
+            "exclude_reader": exclude_reader,
+        },
         clinic_id=clinic_id,
         period=period,
         load=lambda q, chosen: q.access_report(
-            clinic_id, start=chosen.start, end=chosen.end, patient_id=patient, token_name=token
+            clinic_id,
+            start=chosen.start,
+            end=chosen.end,
+            patient_id=patient,
+            token_name=token,
+            outcome=outcome.value if outcome else None,
+            excluded_reader=exclude_reader,
         ),
         disclosed=lambda report: report.patients,
     )
@@ -416,7 +438,8 @@ def access_report(
                 line.channel,
                 line.patient_id,
                 line.resource,
-                line.outcome,
-            )
+            ),
+            # A refused read is what the reader of this report looks for first.
+            "[bold red]denied[/]" if line.outcome == AccessOutcome.DENIED else line.outcome,
         )
     console.print(table)

@@ -202,8 +202,11 @@ def test_rebuilding_the_projections_keeps_the_same_verdicts(demo_log: str) -> No
     assert after == before
 
 
-async def _access_log(path: Path, reads: list[tuple[str, str]]) -> str:
-    """A store at ``path`` holding one read an hour ago per (patient, reader); its URL."""
+async def _access_log(
+    path: Path, reads: list[tuple[str, str]], *, denied: frozenset[str] = frozenset()
+) -> str:
+    """A store at ``path`` holding one read an hour ago per (patient, reader), refused for
+    the readers in ``denied``; its URL."""
     url = f"sqlite+aiosqlite:///{path}"
     engine = create_engine(url)
     await upgrade_schema(engine)
@@ -215,7 +218,10 @@ async def _access_log(path: Path, reads: list[tuple[str, str]]) -> str:
             patient_id=patient,
             # A session is one patient's: each patient's reads are of their own session.
             session_id=f"sess-{patient}",
-            payload={"token_name": reader},
+            payload={
+                "token_name": reader,
+                "outcome": "denied" if reader in denied else "allowed",
+            },
         )
         for patient, reader in reads
     ]
@@ -342,3 +348,26 @@ async def test_without_a_broker_a_report_prints_nothing_and_says_so_in_one_line_
     hint = lines[lines.index(error) + 1]
     assert error.startswith(f"error: cannot reach Kafka at {unreachable}")
     assert hint.startswith("hint: reports of patient data are recorded in the access log")
+
+
+async def test_the_access_report_filters_by_outcome_and_leaves_out_one_reader(
+    tmp_path: Path,
+) -> None:
+    url = await _access_log(
+        tmp_path / "filters.db",
+        [("pt-1", "anna"), ("pt-2", "mallory"), ("pt-1", "ben")],
+        denied=frozenset({"mallory"}),
+    )
+
+    denied = _kapaudit("report", "access", "clinic-demo", "--outcome", "denied", "--json", url=url)
+    others = _kapaudit(
+        "report", "access", "clinic-demo", "--exclude-reader", "anna", "--json", url=url
+    )
+
+    assert denied.returncode == 0, denied.stderr
+    assert [line["token_name"] for line in json.loads(denied.stdout)["lines"]] == ["mallory"]
+    assert json.loads(denied.stdout)["outcome"] == "denied"
+    assert sorted(line["token_name"] for line in json.loads(others.stdout)["lines"]) == [
+        "ben",
+        "mallory",
+    ]
