@@ -11,6 +11,7 @@ from events.access import (
     AccessRecorded,
     AccessRecordedPayload,
     AccessRole,
+    upcast_access_recorded_v1,
 )
 from events.adverse import AdverseEventReported, AdverseEventReportedPayload
 from events.amendment import RecordAmended, RecordAmendedPayload
@@ -202,4 +203,5 @@ __all__ = [
     "supported_versions",
     "topic_for",
     "upcast",
+    "upcast_access_recorded_v1",
 ]

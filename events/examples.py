@@ -220,6 +220,7 @@ EXAMPLES: Final[Mapping[str, dict[str, Any]]] = MappingProxyType(
                 },
             ),
             "source": "kapaudit/0.1.0",
+            "schema_version": 2,
         },
     }
 )

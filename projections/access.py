@@ -33,6 +33,10 @@ class AccessReport:
     clinic_id: str
     patient_id: str | None
     token_name: str | None
+    outcome: str | None = None
+    """``allowed`` or ``denied`` when only those were asked for."""
+    excluded_reader: str | None = None
+    """The token whose reads were left out (an officer hiding their own)."""
     lines: tuple[AccessLine, ...]
 
     @property
@@ -52,8 +56,11 @@ def build_access_report(
     clinic_id: str,
     patient_id: str | None = None,
     token_name: str | None = None,
+    outcome: str | None = None,
+    excluded_reader: str | None = None,
 ) -> AccessReport:
-    """Reads of ``clinic_id``'s data, optionally of one patient or by one token, newest first."""
+    """Reads of ``clinic_id``'s data, newest first; optionally only of one patient, by one
+    token or with one outcome, or without one token's reads."""
     lines = [
         AccessLine(
             event_id=recorded.event_id,
@@ -73,8 +80,15 @@ def build_access_report(
         and event.clinic_id == clinic_id
         and (patient_id is None or event.patient_id == patient_id)
         and (token_name is None or event.payload.token_name == token_name)
+        and (outcome is None or event.payload.outcome.value == outcome)
+        and (excluded_reader is None or event.payload.token_name != excluded_reader)
     ]
     lines.sort(key=lambda line: (line.occurred_at, line.event_id), reverse=True)
     return AccessReport(
-        clinic_id=clinic_id, patient_id=patient_id, token_name=token_name, lines=tuple(lines)
+        clinic_id=clinic_id,
+        patient_id=patient_id,
+        token_name=token_name,
+        outcome=outcome,
+        excluded_reader=excluded_reader,
+        lines=tuple(lines),
     )

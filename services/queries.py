@@ -151,8 +151,11 @@ class ComplianceQueries:
         end: datetime,
         patient_id: str | None = None,
         token_name: str | None = None,
+        outcome: str | None = None,
+        excluded_reader: str | None = None,
     ) -> AccessReport:
-        """Who read ``clinic_id``'s patient data in ``[start, end)``."""
+        """Who read ``clinic_id``'s patient data in ``[start, end)``; the filters are
+        ``build_access_report``'s."""
         query = (
             select(event_log.c.position, event_log.c.recorded_at, event_log.c.event_json)
             .where(event_log.c.event_type == "access.recorded")
@@ -168,6 +171,8 @@ class ComplianceQueries:
             clinic_id=clinic_id,
             patient_id=patient_id,
             token_name=token_name,
+            outcome=outcome,
+            excluded_reader=excluded_reader,
         )
 
     def _judge(

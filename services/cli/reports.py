@@ -1,10 +1,12 @@
-"""``kapaudit report``: verdicts, clinic reports and the ledger, in the terminal or as JSON."""
+"""``kapaudit report``: verdicts, clinic reports and the ledger, in the terminal or as JSON.
+
+Every command that prints patient data records it in the access log first
+(``services.cli.audited``), as the API and the dashboard do."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
@@ -12,16 +14,17 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.table import Table
 
-from projections.compliance import Outcome, SessionStatus, SessionVerdict
+from events import AccessOutcome
+from projections.compliance import Outcome, SessionStatus
 from projections.summaries import clock_time
-from projections.timeline import Timeline
-from services.cli.common import console, load_settings, parse_instant, printable, queries
+from services.cli.audited import CliReads, ask_audited, read_request, shown
+from services.cli.common import console, load_settings, parse_instant, printable
 from services.cli.errors import CliError, friendly_errors
 from services.clinic_zones import ClinicZones
 from services.clock import SystemClock
 from services.jsonable import jsonable
 from services.period import Period, PeriodError, parse_bound, resolve_period
-from services.queries import ComplianceQueries, SessionNotFoundError
+from services.queries import ComplianceQueries, SessionView
 
 __all__ = ["From", "To", "clinic_period", "report_app"]
 
@@ -66,14 +69,29 @@ _OUTCOME_STYLE = {
 }
 
 
-def _ask(question: Callable[[ComplianceQueries], Awaitable[T]]) -> T:
-    """Run one question against read models brought up to date first."""
+def _clinic_read(
+    command: str,
+    options: dict[str, str | None],
+    *,
+    clinic_id: str,
+    period: Period,
+    load: Callable[[ComplianceQueries, Period], Awaitable[T]],
+    disclosed: Callable[[T], Iterable[str]],
+) -> T:
+    """A clinic's data over ``period``, its patients recorded in the access log before
+    anything is printed."""
 
-    async def run() -> T:
-        async with queries(load_settings()) as q:
-            return await question(q)
+    async def question(cli: CliReads) -> T:
+        outcome = await cli.reads.clinic(
+            read_request(command, **options),
+            clinic_id=clinic_id,
+            period=period,
+            load=lambda chosen: load(cli.queries, chosen),
+            disclosed=disclosed,
+        )
+        return shown(outcome, what=repr(clinic_id), hint="check the clinic id")
 
-    return asyncio.run(run())
+    return ask_audited(question)
 
 
 def _table(title: str, *columns: str) -> Table:
@@ -127,19 +145,20 @@ def session_report(session_id: str, as_of: AsOf = None, as_json: AsJson = False)
     """A session's verdict, rule by rule, and its timeline."""
     instant = parse_instant(as_of, option="--as-of")
 
-    async def both(q: ComplianceQueries) -> tuple[SessionVerdict, Timeline]:
-        try:
-            return (
-                await q.verdict(session_id, as_of=instant),
-                await q.timeline(session_id, as_of=instant),
-            )
-        except SessionNotFoundError:
-            raise CliError(
-                f"no session {session_id!r} in the log",
-                hint="`kapaudit report clinic CLINIC` lists the sessions",
-            ) from None
+    async def both(cli: CliReads) -> SessionView:
+        outcome = await cli.reads.session(
+            read_request(f"kapaudit report session {session_id}", as_of=as_of),
+            session_id=session_id,
+            load=lambda owner: cli.queries.view(owner.session_id, as_of=instant),
+        )
+        return shown(
+            outcome,
+            what=repr(session_id),
+            hint="`kapaudit report sessions CLINIC` lists the sessions",
+        )
 
-    verdict, timeline = _ask(both)
+    view = ask_audited(both)
+    verdict, timeline = view.verdict, view.timeline
     if as_json:
         typer.echo(json.dumps({"verdict": jsonable(verdict), "timeline": jsonable(timeline)}))
         return
@@ -188,8 +207,16 @@ def clinic_report(
     period = clinic_period(clinic_id, start, end)
     instant = parse_instant(as_of, option="--as-of")
 
-    report = _ask(
-        lambda q: q.clinic_report(clinic_id, start=period.start, end=period.end, as_of=instant)
+    report = _clinic_read(
+        f"kapaudit report clinic {clinic_id}",
+        {"from": start, "to": end, "as_of": as_of},
+        clinic_id=clinic_id,
+        period=period,
+        load=lambda q, chosen: q.clinic_report(
+            clinic_id, start=chosen.start, end=chosen.end, as_of=instant
+        ),
+        # Counts disclose no one; the failing sessions name their patients.
+        disclosed=lambda report: (s.patient_id for s in report.failing_sessions),
     )
     if as_json:
         typer.echo(json.dumps(_with_period(jsonable(report), period)))
@@ -250,8 +277,15 @@ def sessions_report(
     period = clinic_period(clinic_id, start, end)
     instant = parse_instant(as_of, option="--as-of")
 
-    judged = _ask(
-        lambda q: q.verdicts(clinic_id, start=period.start, end=period.end, as_of=instant)
+    judged = _clinic_read(
+        f"kapaudit report sessions {clinic_id}",
+        {"from": start, "to": end, "as_of": as_of},
+        clinic_id=clinic_id,
+        period=period,
+        load=lambda q, chosen: q.verdicts(
+            clinic_id, start=chosen.start, end=chosen.end, as_of=instant
+        ),
+        disclosed=lambda judged: (verdict.patient_id for _, verdict in judged),
     )
     rows = [
         SessionSummary(
@@ -299,7 +333,16 @@ def ledger_report(
     period = clinic_period(clinic_id, start, end)
     instant = parse_instant(as_of, option="--as-of")
 
-    ledger = _ask(lambda q: q.ledger(clinic_id, start=period.start, end=period.end, as_of=instant))
+    ledger = _clinic_read(
+        f"kapaudit report ledger {clinic_id}",
+        {"from": start, "to": end, "as_of": as_of},
+        clinic_id=clinic_id,
+        period=period,
+        load=lambda q, chosen: q.ledger(
+            clinic_id, start=chosen.start, end=chosen.end, as_of=instant
+        ),
+        disclosed=lambda ledger: (line.patient_id for line in ledger.lines),
+    )
     if as_json:
         typer.echo(json.dumps(_with_period(jsonable(ledger), period)))
         return
@@ -341,17 +384,43 @@ def access_report(
     clinic_id: str,
     patient: Annotated[str | None, typer.Option("--patient", help="Only this patient.")] = None,
     token: Annotated[str | None, typer.Option("--token", help="Only this token's reads.")] = None,
+    outcome: Annotated[
+        AccessOutcome | None, typer.Option("--outcome", help="Only allowed or only denied reads.")
+    ] = None,
+    exclude_reader: Annotated[
+        str | None,
+        typer.Option("--exclude-reader", help="Leave out this token's reads, e.g. cli:you@host."),
+    ] = None,
     start: From = None,
     end: To = None,
     as_json: AsJson = False,
 ) -> None:
-    """Who read which patient's data, and when (an accounting of disclosures)."""
+    """Who read which patient's data, and when (an accounting of disclosures); denied
+    reads in red."""
     period = clinic_period(clinic_id, start, end)
 
-    report = _ask(
-        lambda q: q.access_report(
-            clinic_id, start=period.start, end=period.end, patient_id=patient, token_name=token
-        )
+    report = _clinic_read(
+        f"kapaudit report access {clinic_id}",
+        {
+            "from": start,
+            "to": end,
+            "patient_id": patient,
+            "token_name": token,
+            "outcome": outcome.value if outcome else None,
+            "exclude_reader": exclude_reader,
+        },
+        clinic_id=clinic_id,
+        period=period,
+        load=lambda q, chosen: q.access_report(
+            clinic_id,
+            start=chosen.start,
+            end=chosen.end,
+            patient_id=patient,
+            token_name=token,
+            outcome=outcome.value if outcome else None,
+            excluded_reader=exclude_reader,
+        ),
+        disclosed=lambda report: report.patients,
     )
     if as_json:
         typer.echo(json.dumps(_with_period(jsonable(report), period)))
@@ -369,7 +438,8 @@ def access_report(
                 line.channel,
                 line.patient_id,
                 line.resource,
-                line.outcome,
-            )
+            ),
+            # A refused read is what the reader of this report looks for first.
+            "[bold red]denied[/]" if line.outcome == AccessOutcome.DENIED else line.outcome,
         )
     console.print(table)

@@ -4,29 +4,22 @@ log, and the export fails closed within its deadline as every other read does.""
 
 from __future__ import annotations
 
-import getpass
 from collections.abc import Sequence
 
-from events import AccessChannel, AccessRole
+from events import AccessChannel
 from services.auth import Principal
 from services.exporting.ports import Requester
-from services.reading import AuditedReads, ReadRequest
+from services.reading import AuditedReads, ReadRequest, command_line_reader
 
 __all__ = ["AuditedDisclosures", "cli_requester"]
 
-_LABEL = 128
-
 
 def cli_requester() -> Requester:
-    """The command line has no API token: its exports are recorded as ``cli:<os user>``
-    with the role ``admin`` (whoever runs it holds the database and the signing key), on
-    the channel ``api``, the contract's only channel that is not the dashboard."""
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = "unknown"
-    name = "".join(c for c in f"cli:{user}" if c.isprintable())[:_LABEL]
-    return Requester(name=name, role=AccessRole.ADMIN, channel=AccessChannel.API)
+    """The command line has no API token: its exports are recorded as the reports' reads
+    are, ``cli:<os user>@<host>`` with the role ``admin`` (whoever runs it holds the
+    database and the signing key), on the channel ``cli``."""
+    reader = command_line_reader()
+    return Requester(name=reader.name, role=reader.role, channel=AccessChannel.CLI)
 
 
 class AuditedDisclosures:

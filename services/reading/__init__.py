@@ -13,10 +13,11 @@ the export only translate that answer into a response:
 - ``UnrecordedReadError`` (raised): the access log did not acknowledge in time, so nothing
   may be shown (HTTP 503, retry later).
 
-One request is a ``ReadRequest``: the principal, the channel (``AccessChannel.API`` or
-``DASHBOARD``), the resource (``GET /v1/sessions/s-1/timeline``) and its query; those
-are what the access records carry. Build the service per request, since the deadline is
-the request's broker wait::
+One request is a ``ReadRequest``: the principal, the channel (``AccessChannel.API``,
+``DASHBOARD`` or ``CLI``; ``command_line_reader()`` is the command line's principal), the
+resource (``GET /v1/sessions/s-1/timeline``) and its query; those are what the access
+records carry. Build the service per request, since the deadline is the request's broker
+wait::
 
     reads = AuditedReads(
         access_log=context.auditor,
@@ -55,7 +56,7 @@ under the export rule.
 from services.reading.identifiers import storable_identifier
 from services.reading.outcomes import Allowed, Denied, Missing, ReadOutcome, UnrecordedReadError
 from services.reading.ports import AccessLog, SessionOwner, SessionOwners
-from services.reading.requests import ReadRequest
+from services.reading.requests import ReadRequest, command_line_reader
 from services.reading.service import AuditedReads, ClinicRule
 
 __all__ = [
@@ -70,5 +71,6 @@ __all__ = [
     "SessionOwner",
     "SessionOwners",
     "UnrecordedReadError",
+    "command_line_reader",
     "storable_identifier",
 ]

@@ -1,4 +1,7 @@
-"""``kapaudit report`` and ``kapaudit projections rebuild`` through the CLI."""
+"""``kapaudit report`` and ``kapaudit projections rebuild`` through the CLI.
+
+Reports of patient data record their reads through Kafka first: the module runs one
+broker, and every command is pointed at it unless a test says otherwise."""
 
 from __future__ import annotations
 
@@ -6,14 +9,20 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from events import ACCESS_TOPIC
 from services.adapters.sql import SqlEventStore, create_engine, upgrade_schema
+from services.adapters.tansu import EmbeddedBroker
 from services.demo import CLINIC_ZONE, PLANTED_LAPSES, demo_day_events
 from tests.factories import document, valid
+from tests.http.serving import closed_port
+from tests.http.support import published_events
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,6 +39,41 @@ def _kapaudit(
         timeout=120,
         check=False,
     )
+
+
+@pytest.fixture(scope="module", autouse=True)
+async def broker() -> AsyncIterator[EmbeddedBroker]:
+    """One broker for the module; the commands find it through the environment."""
+    async with EmbeddedBroker(port=0) as running:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("KAPAUDIT_KAFKA_BOOTSTRAP_SERVERS", running.bootstrap_servers)
+            yield running
+
+
+async def _cli_reads(
+    broker: EmbeddedBroker, resource: str, *, since: frozenset[str] = frozenset()
+) -> list[dict[str, Any]]:
+    """The access records the command line published for ``resource``, but those whose
+    ids are in ``since`` (the module's earlier tests ran the same commands)."""
+    return [
+        event
+        for event in await _access_events(broker)
+        if event["payload"]["resource"] == resource and event["event_id"] not in since
+    ]
+
+
+async def _seen(broker: EmbeddedBroker) -> frozenset[str]:
+    return frozenset(event["event_id"] for event in await _access_events(broker))
+
+
+async def _access_events(broker: EmbeddedBroker) -> list[dict[str, Any]]:
+    try:
+        return await published_events(broker.bootstrap_servers, topics=(ACCESS_TOPIC,))
+    except AssertionError as error:
+        # The first read's publish creates the topic; before it there is nothing to read.
+        if "No partitions" in str(error):
+            return []
+        raise
 
 
 @pytest.fixture(scope="module")
@@ -158,8 +202,11 @@ def test_rebuilding_the_projections_keeps_the_same_verdicts(demo_log: str) -> No
     assert after == before
 
 
-async def _access_log(path: Path, reads: list[tuple[str, str]]) -> str:
-    """A store at ``path`` holding one read an hour ago per (patient, reader); its URL."""
+async def _access_log(
+    path: Path, reads: list[tuple[str, str]], *, denied: frozenset[str] = frozenset()
+) -> str:
+    """A store at ``path`` holding one read an hour ago per (patient, reader), refused for
+    the readers in ``denied``; its URL."""
     url = f"sqlite+aiosqlite:///{path}"
     engine = create_engine(url)
     await upgrade_schema(engine)
@@ -171,7 +218,10 @@ async def _access_log(path: Path, reads: list[tuple[str, str]]) -> str:
             patient_id=patient,
             # A session is one patient's: each patient's reads are of their own session.
             session_id=f"sess-{patient}",
-            payload={"token_name": reader},
+            payload={
+                "token_name": reader,
+                "outcome": "denied" if reader in denied else "allowed",
+            },
         )
         for patient, reader in reads
     ]
@@ -237,3 +287,87 @@ async def test_control_characters_in_an_amendment_reason_are_shown_not_sent_to_t
     assert "\x1b" not in result.stdout
     assert "\x07" not in result.stdout
     assert "re-weighed \\x1b]0;pwned\\x07 before dosing" in result.stdout
+
+
+async def test_a_session_report_is_recorded_as_the_os_user_on_the_cli_channel_before_it_prints(
+    demo_log: str, broker: EmbeddedBroker
+) -> None:
+    session = next(iter(sorted(PLANTED_LAPSES)))
+    before = await _seen(broker)
+
+    result = _kapaudit("report", "session", session, "--json", url=demo_log)
+
+    assert result.returncode == 0, result.stderr
+    patient = json.loads(result.stdout)["verdict"]["patient_id"]
+    (read,) = await _cli_reads(broker, f"kapaudit report session {session}", since=before)
+    assert (read["patient_id"], read["session_id"]) == (patient, session)
+    assert read["schema_version"] == 2
+    payload = read["payload"]
+    assert (payload["channel"], payload["role"], payload["outcome"]) == ("cli", "admin", "allowed")
+    assert payload["token_name"].startswith("cli:")
+    assert "@" in payload["token_name"]
+
+
+@pytest.mark.parametrize("command", ["sessions", "clinic", "ledger"])
+async def test_a_clinic_report_records_one_read_per_patient_it_printed(
+    demo_log: str, broker: EmbeddedBroker, command: str
+) -> None:
+    before = await _seen(broker)
+
+    result = _kapaudit("report", command, "clinic-demo", "--json", url=demo_log)
+
+    assert result.returncode == 0, result.stderr
+    body = json.loads(result.stdout)
+    shown = {
+        "sessions": lambda: {row["patient_id"] for row in body["sessions"]},
+        "clinic": lambda: {row["patient_id"] for row in body["failing_sessions"]},
+        "ledger": lambda: {line["patient_id"] for line in body["lines"]},
+    }[command]()
+    reads = await _cli_reads(broker, f"kapaudit report {command} clinic-demo", since=before)
+    assert shown
+    assert sorted(read["patient_id"] for read in reads) == sorted(shown)
+    assert {read["payload"]["channel"] for read in reads} == {"cli"}
+
+
+async def test_without_a_broker_a_report_prints_nothing_and_says_so_in_one_line_with_a_hint(
+    demo_log: str,
+) -> None:
+    session = next(iter(sorted(PLANTED_LAPSES)))
+    unreachable = f"127.0.0.1:{closed_port()}"
+
+    result = _kapaudit(
+        "report", "session", session, url=demo_log,
+        env={"KAPAUDIT_KAFKA_BOOTSTRAP_SERVERS": unreachable},
+    )  # fmt: skip
+
+    assert result.returncode == 2
+    assert result.stdout == ""
+    # aiokafka's own log lines about the failed connection may surround ours.
+    lines = result.stderr.splitlines()
+    error = next(line for line in lines if line.startswith("error: "))
+    hint = lines[lines.index(error) + 1]
+    assert error.startswith(f"error: cannot reach Kafka at {unreachable}")
+    assert hint.startswith("hint: reports of patient data are recorded in the access log")
+
+
+async def test_the_access_report_filters_by_outcome_and_leaves_out_one_reader(
+    tmp_path: Path,
+) -> None:
+    url = await _access_log(
+        tmp_path / "filters.db",
+        [("pt-1", "anna"), ("pt-2", "mallory"), ("pt-1", "ben")],
+        denied=frozenset({"mallory"}),
+    )
+
+    denied = _kapaudit("report", "access", "clinic-demo", "--outcome", "denied", "--json", url=url)
+    others = _kapaudit(
+        "report", "access", "clinic-demo", "--exclude-reader", "anna", "--json", url=url
+    )
+
+    assert denied.returncode == 0, denied.stderr
+    assert [line["token_name"] for line in json.loads(denied.stdout)["lines"]] == ["mallory"]
+    assert json.loads(denied.stdout)["outcome"] == "denied"
+    assert sorted(line["token_name"] for line in json.loads(others.stdout)["lines"]) == [
+        "ben",
+        "mallory",
+    ]

@@ -22,14 +22,16 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from events import ACCESS_TOPIC
 from services.adapters.kafka import make_broker
 from services.adapters.sql import SqlEventStore
+from services.adapters.tansu import EmbeddedBroker
 from services.http import create_app
 from services.projecting import Projector
 from tests.dashboard.conftest import RecordingAuditor
 from tests.factories import at, document, valid
 from tests.http.serving import closed_port
-from tests.http.support import CLINIC, NOW, http_context, issue_tokens, seed
+from tests.http.support import CLINIC, NOW, http_context, issue_tokens, published_events, seed
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY = "2026-11-24"
@@ -69,11 +71,17 @@ async def clients(engine: AsyncEngine) -> AsyncIterator[tuple[httpx.AsyncClient,
         yield client, tokens
 
 
-def _cli(*args: str, url: str) -> subprocess.CompletedProcess[str]:
+def _cli(*args: str, url: str, kafka: EmbeddedBroker) -> subprocess.CompletedProcess[str]:
+    # The CLI records its reads of patient data through Kafka before it prints them.
     return subprocess.run(
         [sys.executable, "-m", "services.cli.main", *args],
         cwd=ROOT,
-        env={**os.environ, "KAPAUDIT_DATABASE_URL": url, "COLUMNS": "250"},
+        env={
+            **os.environ,
+            "KAPAUDIT_DATABASE_URL": url,
+            "KAPAUDIT_KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers,
+            "COLUMNS": "250",
+        },
         capture_output=True,
         text=True,
         timeout=120,
@@ -82,7 +90,7 @@ def _cli(*args: str, url: str) -> subprocess.CompletedProcess[str]:
 
 
 async def test_the_api_the_cli_and_the_dashboard_list_the_same_sessions_for_the_same_days(
-    clients: tuple[httpx.AsyncClient, dict[str, str]], database_url: str
+    clients: tuple[httpx.AsyncClient, dict[str, str]], database_url: str, kafka: EmbeddedBroker
 ) -> None:
     client, tokens = clients
     days = {"from": DAY, "to": DAY}
@@ -97,7 +105,10 @@ async def test_the_api_the_cli_and_the_dashboard_list_the_same_sessions_for_the_
         params={"clinic": CLINIC, **days},
         headers={"Cookie": f"kapaudit_token={tokens['officer']}"},
     )
-    cli = _cli("report", "sessions", CLINIC, "--from", DAY, "--to", DAY, "--json", url=database_url)
+    cli = _cli(
+        "report", "sessions", CLINIC, "--from", DAY, "--to", DAY, "--json",
+        url=database_url, kafka=kafka,
+    )  # fmt: skip
 
     assert api.status_code == 200, api.text
     assert page.status_code == 200
@@ -110,10 +121,19 @@ async def test_the_api_the_cli_and_the_dashboard_list_the_same_sessions_for_the_
     assert LATE_THE_DAY_BEFORE[0] not in from_api
     assert from_dashboard == from_api
     assert from_cli == from_api
+    cli_reads = [
+        event["payload"]
+        for event in await published_events(kafka.bootstrap_servers, topics=(ACCESS_TOPIC,))
+        if event["payload"]["channel"] == "cli"
+    ]
+    assert len(cli_reads) == len({row["patient_id"] for row in json.loads(cli.stdout)["sessions"]})
+    assert {(r["resource"], r["query"]["from"], r["query"]["to"]) for r in cli_reads} == {
+        (f"kapaudit report sessions {CLINIC}", DAY, DAY)
+    }
 
 
 async def test_each_of_them_prints_the_same_exact_instants(
-    clients: tuple[httpx.AsyncClient, dict[str, str]], database_url: str
+    clients: tuple[httpx.AsyncClient, dict[str, str]], database_url: str, kafka: EmbeddedBroker
 ) -> None:
     client, tokens = clients
     exact = (
@@ -131,7 +151,9 @@ async def test_each_of_them_prints_the_same_exact_instants(
         params={"from": DAY, "to": DAY},
         headers={"Cookie": f"kapaudit_token={tokens['officer']}"},
     )
-    cli = _cli("report", "clinic", CLINIC, "--from", DAY, "--to", DAY, url=database_url)
+    cli = _cli(
+        "report", "clinic", CLINIC, "--from", DAY, "--to", DAY, url=database_url, kafka=kafka
+    )
 
     assert api.json()["period"]["description"] == exact
     assert f"Period: {exact}" in page.text

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
 import httpx
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.adapters.sql import SqlEventStore
 from services.csv_tables import LEDGER_COLUMNS, REPORT_COLUMNS
 from services.demo import PLANTED_LAPSES
+from tests.factories import document, valid
 from tests.http.serving import Api
-from tests.http.support import CLINIC
+from tests.http.support import CLINIC, NOW
 
 REPORT = f"/v1/clinics/{CLINIC}/compliance-report"
 LEDGER = f"/v1/clinics/{CLINIC}/controlled-substances"
@@ -103,3 +107,36 @@ async def test_a_clinic_id_no_clinic_can_have_is_refused_naming_it(api: Api) -> 
 
     assert response.status_code == 422
     assert response.json()["errors"][0]["path"] == "clinic_id"
+
+
+async def test_the_access_report_filters_by_outcome_and_leaves_out_the_excluded_reader(
+    api: Api, engine: AsyncEngine
+) -> None:
+    day = (NOW - timedelta(hours=12)).date().isoformat()
+    documents = [
+        document(
+            "access.recorded",
+            occurred_at=(NOW - timedelta(hours=hours)).isoformat(),
+            patient_id=patient,
+            session_id=f"sess-{patient}",
+            payload={"token_name": reader, "outcome": outcome},
+        )
+        for hours, patient, reader, outcome in (
+            (1, "pt-1", "officer", "allowed"),
+            (2, "pt-2", "mallory", "denied"),
+        )
+    ]
+    await SqlEventStore(engine=engine).record(
+        valid=[valid(d) for d in documents], invalid=[], recorded_at=NOW
+    )
+    path = f"/v1/clinics/{CLINIC}/access-report"
+
+    others = (await _get(api, path, exclude_reader="officer", **{"from": day, "to": day})).json()
+    denied = (await _get(api, path, outcome="denied", **{"from": day, "to": day})).json()
+
+    assert [line["token_name"] for line in others["lines"]] == ["mallory"]
+    assert others["excluded_reader"] == "officer"
+    assert [(line["token_name"], line["outcome"]) for line in denied["lines"]] == [
+        ("mallory", "denied")
+    ]
+    assert denied["outcome"] == "denied"

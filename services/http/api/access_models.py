@@ -35,6 +35,10 @@ class AccessReport(ExactOut):
     """The patient asked for; null for every patient."""
     token_name: str | None
     """The token asked for; null for every token."""
+    outcome: AccessOutcome | None
+    """The outcome asked for (`denied`: only refused reads); null for both."""
+    excluded_reader: str | None
+    """The token whose reads were left out (`exclude_reader=`); null for none."""
     lines: list[AccessLine]
     """Newest first."""
     readers: dict[str, Count]

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from events import AccessOutcome
 from services.csv_tables import ledger_csv, report_csv
 from services.http.api.access_models import AccessReport
 from services.http.api.auditing import AuditedRead
@@ -147,6 +148,16 @@ async def access_report(
     token_name: Annotated[
         str | None, Query(pattern=r"^[^\x00]{1,128}$", description="Only reads by this token.")
     ] = None,
+    outcome: Annotated[
+        AccessOutcome | None, Query(description="Only `allowed` or only `denied` reads.")
+    ] = None,
+    exclude_reader: Annotated[
+        str | None,
+        Query(
+            pattern=r"^[^\x00]{1,128}$",
+            description="Leave out this token's reads, e.g. your own.",
+        ),
+    ] = None,
 ) -> JSONResponse:
     """Reads recorded in the period. Reading it is itself recorded, once per patient in
     it, since it tells who looked at whom."""
@@ -159,6 +170,8 @@ async def access_report(
             end=chosen.end,
             patient_id=patient_id,
             token_name=token_name,
+            outcome=outcome.value if outcome else None,
+            excluded_reader=exclude_reader,
         ),
         disclosed=lambda report: report.patients,
     )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Request, Response, status
 
+from events import AccessOutcome
 from services.http.dashboard.access_reads import group_reads
 from services.http.dashboard.audit import PageRead
 from services.http.dashboard.chrome import chrome
-from services.http.dashboard.pages import PageRoute, render
+from services.http.dashboard.pages import PageError, PageRoute, render
 from services.http.dashboard.scope import (
     FromDay,
     check_clinic,
@@ -63,6 +64,8 @@ async def access_page(
     to: str = "",
     patient_id: str = "",
     token_name: str = "",
+    outcome: str = "",
+    hide_mine: str = "",
 ) -> Response:
     check_clinic(clinic_id)
     period = parse_period(from_day, to, context=context, clinic_id=clinic_id)
@@ -70,6 +73,15 @@ async def access_page(
         check_identifier(patient_id, name="patient_id")
     if token_name:
         check_identifier(token_name, name="token_name", longest=128)
+    if outcome not in ("", *(o.value for o in AccessOutcome)):
+        raise PageError(
+            status.HTTP_400_BAD_REQUEST,
+            "Unknown outcome",
+            "The outcome filter is allowed, denied, or empty for both.",
+            principal=reads.principal,
+        )
+    # The officer's own looks at the report would otherwise drown everyone else's.
+    hidden = reads.principal.name if hide_mine else None
     report = await reads.clinic(
         clinic_id,
         period=period,
@@ -79,6 +91,8 @@ async def access_page(
             end=chosen.end,
             patient_id=patient_id or None,
             token_name=token_name or None,
+            outcome=outcome or None,
+            excluded_reader=hidden,
         ),
         # Who read a patient's record is itself about that patient: accounted for like
         # any read.
@@ -95,6 +109,11 @@ async def access_page(
             "title": f"Access report of {clinic_id}",
             "report": report,
             "reads": group_reads(report.lines),
-            "filters": {"patient_id": patient_id, "token_name": token_name},
+            "filters": {
+                "patient_id": patient_id,
+                "token_name": token_name,
+                "outcome": outcome,
+                "hide_mine": bool(hide_mine),
+            },
         },
     )

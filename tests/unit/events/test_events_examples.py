@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from events import EVENT_TYPES, canonical_json, parse_event
+from events import CURRENT_SCHEMA_VERSION, EVENT_TYPES, canonical_json, parse_event
 from events.examples import EXAMPLES
 
 
@@ -19,11 +19,13 @@ def test_every_example_parses_into_its_event_class(event_type: str) -> None:
 
 
 @pytest.mark.parametrize("event_type", list(EXAMPLES))
-def test_every_example_belongs_to_the_demo_clinic_at_schema_version_1(event_type: str) -> None:
+def test_every_example_belongs_to_the_demo_clinic_at_its_current_schema_version(
+    event_type: str,
+) -> None:
     document = EXAMPLES[event_type]
 
     assert document["clinic_id"] == "clinic-demo"
-    assert document["schema_version"] == 1
+    assert document["schema_version"] == CURRENT_SCHEMA_VERSION[event_type]
 
 
 def test_examples_have_distinct_event_ids() -> None:

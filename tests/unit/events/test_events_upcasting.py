@@ -8,6 +8,8 @@ from events import (
     CURRENT_SCHEMA_VERSION,
     EVENT_TYPES,
     UPCASTERS,
+    AccessChannel,
+    AccessRecorded,
     DoseAdministered,
     EventRejected,
     RejectionReason,
@@ -33,9 +35,52 @@ def _v0_dose(example: Example) -> dict[str, Any]:
     return document
 
 
-def test_every_event_type_is_at_schema_version_1_with_no_upcasters() -> None:
-    assert dict(CURRENT_SCHEMA_VERSION) == dict.fromkeys(EVENT_TYPES, 1)
-    assert dict(UPCASTERS) == {}
+def test_access_recorded_is_at_version_2_and_every_other_event_type_at_1() -> None:
+    assert dict(CURRENT_SCHEMA_VERSION) == {
+        **dict.fromkeys(EVENT_TYPES, 1),
+        "access.recorded": 2,
+    }
+    assert set(UPCASTERS) == {("access.recorded", 1)}
+
+
+def test_a_version_1_access_record_is_upcast_to_version_2_with_its_fields_unchanged(
+    example: Example,
+) -> None:
+    document = example("access.recorded")
+    document["schema_version"] = 1
+
+    event = parse_event(json.dumps(document).encode("utf-8"))
+
+    assert isinstance(event, AccessRecorded)
+    assert event.schema_version == 2
+    assert event.payload.channel is AccessChannel.DASHBOARD
+    assert event.model_dump(mode="json", exclude={"schema_version"}) == {
+        key: value for key, value in document.items() if key != "schema_version"
+    }
+
+
+def test_a_version_1_access_record_cannot_name_the_cli_channel_it_did_not_have(
+    example: Example,
+) -> None:
+    document = example("access.recorded")
+    document["schema_version"] = 1
+    document["payload"]["channel"] = "cli"
+
+    with pytest.raises(EventRejected) as caught:
+        parse_event(json.dumps(document).encode("utf-8"))
+
+    assert caught.value.reason is RejectionReason.SCHEMA_VIOLATION
+    assert "schema version 1's: api, dashboard" in caught.value.errors[0].message
+
+
+def test_a_version_2_access_record_may_name_the_cli_channel(example: Example) -> None:
+    document = example("access.recorded")
+    document["payload"]["channel"] = "cli"
+
+    event = parse_event(json.dumps(document).encode("utf-8"))
+
+    assert isinstance(event, AccessRecorded)
+    assert event.payload.channel is AccessChannel.CLI
 
 
 def test_a_registered_upcaster_migrates_an_old_document_before_validation(

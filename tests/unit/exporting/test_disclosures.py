@@ -42,7 +42,11 @@ async def test_a_disclosure_the_access_log_does_not_acknowledge_in_time_is_an_er
         )
 
 
-def test_the_command_line_discloses_as_an_admin_named_after_the_os_user() -> None:
+def test_the_command_line_discloses_as_an_admin_named_after_the_os_user_and_host(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("getpass.getuser", lambda: "alice")
+    monkeypatch.setattr("socket.gethostname", lambda: "ward-3")
     requester = cli_requester()
-    assert requester.name.startswith("cli:")
-    assert (requester.role, requester.channel) == (AccessRole.ADMIN, AccessChannel.API)
+    assert requester.name == "cli:alice@ward-3"
+    assert (requester.role, requester.channel) == (AccessRole.ADMIN, AccessChannel.CLI)
