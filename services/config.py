@@ -87,8 +87,10 @@ class Settings(BaseSettings):
     checkpoint_every_seconds: float = Field(default=60.0, gt=0)
     """... or once this long has passed since the last and any event was recorded."""
 
-    log_level: str = "INFO"
-    """Python logging level of the services."""
+    log_level: str = "WARNING"
+    """Python logging level of the services and their libraries. WARNING keeps the
+    quickstart's terminal to what a newcomer needs; INFO brings back every detail
+    (production's compose file sets it)."""
 
     def resolved_export_dir(self) -> Path:
         """The export directory: the configured one, or ``exports`` under ``data_dir``."""

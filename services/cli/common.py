@@ -19,7 +19,7 @@ from services.profiles import ClinicProfiles
 from services.projecting import Projector
 from services.queries import ComplianceQueries
 
-__all__ = ["console", "load_settings", "parse_instant", "printable", "queries"]
+__all__ = ["configure_logging", "console", "load_settings", "parse_instant", "printable", "queries"]
 
 console = Console(emoji=False)
 """Standard output. Names, ids and free text from the log, the database or the command
@@ -41,17 +41,23 @@ def printable(value: object) -> str:
 
 def load_settings() -> Settings:
     settings = Settings()
+    configure_logging(settings.log_level)
+    return settings
+
+
+def configure_logging(level: str) -> None:
+    """One line per record at ``level``; a few libraries are held quieter even at INFO."""
     logging.basicConfig(
-        level=settings.log_level.upper(),
+        level=level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    logging.getLogger().setLevel(level.upper())
     # FastStream logs every batch at INFO; the recorder's own summary is enough.
     logging.getLogger("kapaudit.kafka").setLevel(logging.WARNING)
     # Alembic narrates every connection at INFO ("Will assume transactional DDL").
     logging.getLogger("alembic").setLevel(logging.WARNING)
     # bagit narrates every file it hashes at INFO; the export has its own progress bar.
     logging.getLogger("bagit").setLevel(logging.WARNING)
-    return settings
 
 
 def parse_instant(text: str | None, *, option: str) -> datetime | None:

@@ -29,13 +29,17 @@ async def _read_until(stream: asyncio.StreamReader, marker: str, *, within: floa
     return seen
 
 
-def _up(tmp_path: Path, *args: str, **settings: str) -> Awaitable[asyncio.subprocess.Process]:
-    """``kapaudit up ARGS`` in ``tmp_path``, with only the given ``KAPAUDIT_*`` settings."""
+def _up(
+    tmp_path: Path, *args: str, log_level: str | None = "WARNING", **settings: str
+) -> Awaitable[asyncio.subprocess.Process]:
+    """``kapaudit up ARGS`` in ``tmp_path``, with only the given ``KAPAUDIT_*`` settings
+    (``log_level=None``: the default, as a newcomer runs it)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("KAPAUDIT_")}
+    if log_level is not None:
+        env["KAPAUDIT_LOG_LEVEL"] = log_level
     env |= {
         "KAPAUDIT_EMBEDDED_KAFKA_PORT": "0",
         "KAPAUDIT_HTTP_PORT": "0",
-        "KAPAUDIT_LOG_LEVEL": "WARNING",
         "COLUMNS": "400",
         "PYTHONPATH": str(ROOT),
         **{f"KAPAUDIT_{name.upper()}": value for name, value in settings.items()},
@@ -56,7 +60,9 @@ def _up(tmp_path: Path, *args: str, **settings: str) -> Awaitable[asyncio.subpro
 async def test_up_with_demo_records_the_demo_day_in_a_verified_log_and_stops_on_ctrl_c(
     tmp_path: Path,
 ) -> None:
-    process = await _up(tmp_path, "--demo")
+    # As a newcomer runs it: no log level set, so the terminal shows what they need
+    # (the demo's steps, tokens, addresses) and no library's INFO chatter.
+    process = await _up(tmp_path, "--demo", log_level=None)
     assert process.stdout is not None
     try:
         output = await _read_until(process.stdout, "Press Ctrl-C", within=180)
@@ -65,6 +71,7 @@ async def test_up_with_demo_records_the_demo_day_in_a_verified_log_and_stops_on_
         rest, _ = await asyncio.wait_for(process.communicate(), timeout=60)
     assert process.returncode == 0, output + rest.decode()
     assert "Demo day recorded" in output
+    assert [line for line in output.splitlines() if " INFO " in line] == []
     for session_id, rule_id in PLANTED_LAPSES.items():
         assert f"session {session_id} breaks {rule_id}" in output
 
