@@ -125,9 +125,14 @@ def _cells(*values: object) -> list[str]:
 @friendly_errors
 def session_report(session_id: str, as_of: AsOf = None, as_json: AsJson = False) -> None:
     """A session's verdict, rule by rule, and its timeline."""
-    instant = parse_instant(as_of, option="--as-of")
+    zones = ClinicZones.from_settings(load_settings())
+    # Refused before the log is read; the session's clinic (its clock) is known only after.
+    parse_instant(as_of, option="--as-of", zone=zones.for_clinic(None))
 
     async def both(q: ComplianceQueries) -> tuple[SessionVerdict, Timeline]:
+        owner = await q.clinic_and_patient_of(session_id)
+        zone = zones.for_clinic(owner[0] if owner else None)
+        instant = parse_instant(as_of, option="--as-of", zone=zone)
         try:
             return (
                 await q.verdict(session_id, as_of=instant),
@@ -186,7 +191,7 @@ def clinic_report(
 ) -> None:
     """A clinic's compliance over a period: rates, failures by rule, failing sessions."""
     period = clinic_period(clinic_id, start, end)
-    instant = parse_instant(as_of, option="--as-of")
+    instant = parse_instant(as_of, option="--as-of", zone=period.zone)
 
     report = _ask(
         lambda q: q.clinic_report(clinic_id, start=period.start, end=period.end, as_of=instant)
@@ -248,7 +253,7 @@ def sessions_report(
 ) -> None:
     """A clinic's sessions starting in a period, by start, with status and failed rules."""
     period = clinic_period(clinic_id, start, end)
-    instant = parse_instant(as_of, option="--as-of")
+    instant = parse_instant(as_of, option="--as-of", zone=period.zone)
 
     judged = _ask(
         lambda q: q.verdicts(clinic_id, start=period.start, end=period.end, as_of=instant)
@@ -297,7 +302,7 @@ def ledger_report(
 ) -> None:
     """The controlled-substance ledger: every administration and waste, totals by lot."""
     period = clinic_period(clinic_id, start, end)
-    instant = parse_instant(as_of, option="--as-of")
+    instant = parse_instant(as_of, option="--as-of", zone=period.zone)
 
     ledger = _ask(lambda q: q.ledger(clinic_id, start=period.start, end=period.end, as_of=instant))
     if as_json:

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Final
+from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Path, Query, Request
 
 from services.http.api.problems import InvalidRequest
 from services.http.deps import Context
-from services.period import FORMS, Period, PeriodError, parse_bound, resolve_period
+from services.period import (
+    AS_OF_FORMS,
+    FORMS,
+    Period,
+    PeriodError,
+    parse_as_of,
+    parse_bound,
+    resolve_period,
+)
 
 __all__ = [
     "AsOf",
+    "AsOfText",
     "ClinicIdPath",
     "ClinicIdQuery",
     "PatientIdQuery",
@@ -116,16 +127,36 @@ def get_period(
 RequestedPeriod = Annotated[Period, Depends(get_period)]
 
 
+@dataclass(frozen=True, slots=True)
+class AsOfText:
+    """An ``as_of`` already known to be readable, waiting for the clinic whose clock a time
+    without offset is on: for a session that is known only once its owner is read."""
+
+    text: str | None
+
+    def at(self, zone: ZoneInfo) -> datetime | None:
+        """The instant (UTC), None when none was asked for (the caller's now)."""
+        if self.text is None:
+            return None
+        return parse_as_of(self.text, zone=zone)
+
+
 def get_as_of(
     as_of: Annotated[
         str | None,
         Query(
-            description=f"Judge the record as it stood at this instant; {_INSTANT_HELP}. "
+            description=f"Judge the record as it stood at this instant: {AS_OF_FORMS}. "
             "Default: now."
         ),
     ] = None,
-) -> datetime | None:
-    return parse_instant(as_of, name="as_of") if as_of is not None else None
+) -> AsOfText:
+    if as_of is not None:
+        try:
+            # Any zone shows whether the text reads at all; the clinic's is applied later.
+            parse_as_of(as_of, zone=ZoneInfo("UTC"))
+        except PeriodError as problem:
+            raise InvalidRequest.about(problem.parameter, problem.message) from None
+    return AsOfText(as_of)
 
 
-AsOf = Annotated[datetime | None, Depends(get_as_of)]
+AsOf = Annotated[AsOfText, Depends(get_as_of)]
