@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Final
 from zoneinfo import ZoneInfo
 
@@ -31,18 +31,7 @@ __all__ = [
     "SessionIdPath",
     "get_as_of",
     "get_period",
-    "parse_instant",
 ]
-
-# Far beyond any clinical record, and far enough from datetime's limits that shifting a
-# period by days or changing time zones can never overflow.
-_EARLIEST: Final = datetime(1900, 1, 1, tzinfo=UTC)
-_LATEST: Final = datetime(3000, 1, 1, tzinfo=UTC)
-
-_INSTANT_HELP = (
-    "ISO 8601 date or instant, e.g. 2026-11-24 or 2026-11-24T17:00:00-07:00; "
-    "a date or a time without offset is read as UTC"
-)
 
 # Identifiers are 1-64 characters (clinic ids without '/'). NUL is refused too: no
 # database can store it, so no recorded clinic or patient can have it.
@@ -63,25 +52,6 @@ SessionIdPath = Annotated[
 PatientIdQuery = Annotated[
     str | None, Query(pattern=_IDENTIFIER_PATTERN, description="Only this patient.")
 ]
-
-
-def parse_instant(text: str, *, name: str) -> datetime:
-    """An aware UTC instant from ISO 8601 text, or a 422 naming the parameter ``name``."""
-    shown = text if len(text) <= 40 else text[:40] + "..."
-    try:
-        instant = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidRequest.about(name, f"{shown!r} is not an {_INSTANT_HELP}") from None
-    out_of_range = InvalidRequest.about(name, f"{shown!r} is outside the years 1900 to 2999")
-    if instant.tzinfo is None:
-        instant = instant.replace(tzinfo=UTC)
-    try:
-        instant = instant.astimezone(UTC)
-    except OverflowError:
-        raise out_of_range from None
-    if not _EARLIEST <= instant < _LATEST:
-        raise out_of_range
-    return instant
 
 
 def get_period(
