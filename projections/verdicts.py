@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from events import Protocol
 from projections.compliance import (
@@ -16,10 +16,12 @@ from projections.compliance import (
 )
 from projections.history import PatientHistory, SessionHistory
 
-__all__ = ["PROTOCOL_RECORDED", "judge"]
+__all__ = ["PROTOCOL_RECORDED", "PROTOCOL_RECORDED_TITLE", "judge"]
 
 PROTOCOL_RECORDED = "session.protocol_recorded"
 """The rule a session breaks when it ends without a ``session.scheduled`` naming its protocol."""
+
+PROTOCOL_RECORDED_TITLE = "Protocol recorded"
 
 
 def judge(
@@ -28,6 +30,7 @@ def judge(
     patient: PatientHistory | None,
     profile_for: Callable[[Protocol], Profile],
     as_of: datetime,
+    zone: tzinfo | None = None,
 ) -> SessionVerdict:
     """The session's verdict at ``as_of`` by its own protocol's profile.
 
@@ -37,7 +40,11 @@ def judge(
     current = session.as_of(as_of)
     if current.protocol is not None:
         return evaluate(
-            session=session, patient=patient, profile=profile_for(current.protocol), as_of=as_of
+            session=session,
+            patient=patient,
+            profile=profile_for(current.protocol),
+            as_of=as_of,
+            zone=zone,
         )
     ended = current.ended
     return SessionVerdict(

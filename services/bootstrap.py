@@ -130,7 +130,10 @@ def wire_http(
         engine=engine,
         store=SqlEventStore(engine=engine),
         queries=ComplianceQueries(
-            engine=engine, clock=clock, profiles=ClinicProfiles.from_file(settings.profiles_file)
+            engine=engine,
+            clock=clock,
+            profiles=ClinicProfiles.from_file(settings.profiles_file),
+            zones=ClinicZones.from_settings(settings),
         ),
         tokens=SqlTokenStore(engine=engine),
         publisher=publisher,

@@ -14,6 +14,7 @@ from typing import Final
 from zoneinfo import ZoneInfo
 
 __all__ = [
+    "AS_OF_FORMS",
     "DEFAULT_DAYS",
     "FORMS",
     "LONGEST_DAYS",
@@ -21,6 +22,7 @@ __all__ = [
     "Period",
     "PeriodError",
     "day_start",
+    "parse_as_of",
     "parse_bound",
     "parse_day",
     "resolve_period",
@@ -141,6 +143,32 @@ def parse_bound(text: str, *, parameter: str) -> Bound:
     if not _EARLIEST <= instant < _LATEST:
         raise _outside(shown, parameter)
     return instant
+
+
+AS_OF_FORMS: Final = (
+    "a date and time, e.g. 2026-11-24T17:00 or 2026-11-24 17:00 on the clinic's clock, or "
+    "with an offset, e.g. 2026-11-24T17:00:00-07:00; a date alone is that day's midnight at "
+    "the clinic"
+)
+"""What ``parse_as_of`` accepts, for help texts and messages."""
+
+
+def parse_as_of(text: str, *, zone: ZoneInfo, parameter: str = "as_of") -> datetime:
+    """The instant ``text`` names, as an aware UTC datetime, else PeriodError.
+
+    ``text`` is what a ``datetime-local`` picker sends (``2026-11-24T17:00``) or ISO 8601
+    text; without an offset it is read on the clinic's clock (``zone``), because that is the
+    clock every page shows. A wall time a DST change skips or repeats is read with the
+    offset in force before the change (``fold=0``), as ``day_start`` does.
+    """
+    try:
+        datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise PeriodError(parameter, f"{_shown(text)!r} is not {AS_OF_FORMS}") from None
+    bound = parse_bound(text, parameter=parameter)
+    if isinstance(bound, datetime):
+        return _instant(bound, zone)
+    return day_start(bound, zone)
 
 
 def parse_day(text: str, *, parameter: str) -> date:

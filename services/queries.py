@@ -22,6 +22,7 @@ from projections.timeline import Timeline, build_timeline
 from projections.verdicts import judge
 from services.adapters.sql.read_model_tables import proj_patients, proj_sessions
 from services.adapters.sql.tables import event_log
+from services.clinic_zones import ClinicZones
 from services.clock import Clock
 from services.profiles import ClinicProfiles
 
@@ -47,11 +48,18 @@ class ComplianceQueries:
     """Answers a compliance officer's questions as of any instant (default: now)."""
 
     def __init__(
-        self, *, engine: AsyncEngine, clock: Clock, profiles: ClinicProfiles | None = None
+        self,
+        *,
+        engine: AsyncEngine,
+        clock: Clock,
+        profiles: ClinicProfiles | None = None,
+        zones: ClinicZones | None = None,
     ) -> None:
         self._engine = engine
         self._clock = clock
         self._profiles = profiles or ClinicProfiles()
+        # None: sentences keep each session's own clock (as before clinics had zones).
+        self._zones = zones
 
     @property
     def profiles(self) -> ClinicProfiles:
@@ -183,6 +191,8 @@ class ComplianceQueries:
             patient=patient,
             profile_for=lambda protocol: self._profiles.for_clinic(session.clinic_id, protocol),
             as_of=as_of,
+            # Sentences tell times on the clinic's clock, as every page around them does.
+            zone=self._zones.for_clinic(session.clinic_id) if self._zones else None,
         )
 
     async def clinic_and_patient_of(self, session_id: str) -> tuple[str, str] | None:

@@ -5,7 +5,7 @@ instant, applies amendments, and runs each rule the profile enables. Profiles sh
 commented TOML files (``profiles/<protocol>.toml``) and are loaded with ``load_profile``.
 """
 
-from projections.compliance.catalogue import RULE_DESCRIPTIONS, RULE_PROTOCOLS
+from projections.compliance.catalogue import RULE_DESCRIPTIONS, RULE_PROTOCOLS, RULE_TITLES
 from projections.compliance.engine import evaluate, session_status
 from projections.compliance.facts import SessionFacts
 from projections.compliance.outcome import Outcome, RuleResult, SessionStatus, SessionVerdict
@@ -16,6 +16,7 @@ __all__ = [
     "RULES",
     "RULE_DESCRIPTIONS",
     "RULE_PROTOCOLS",
+    "RULE_TITLES",
     "Outcome",
     "Profile",
     "RuleCheck",

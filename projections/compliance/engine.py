@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from projections.amendments import amend_streams
 from projections.compliance.catalogue import RULE_PROTOCOLS
@@ -24,6 +24,7 @@ def evaluate(
     profile: Profile,
     as_of: datetime,
     follow_ups: Iterable[Recorded] = (),
+    zone: tzinfo | None = None,
 ) -> SessionVerdict:
     """Judge ``session`` by ``profile`` using only what was recorded by ``as_of``.
 
@@ -41,6 +42,8 @@ def evaluate(
     and patient; nothing else in ``patient`` or ``follow_ups`` is taken for this session's.
 
     Deadlines are judged at ``as_of``; clinical times are each event's ``occurred_at``.
+    ``zone`` is the clock the sentences tell times on (the clinic's, so that they match
+    the pages around them); without it, the session's own (see ``SessionFacts.gather``).
     """
     if as_of.tzinfo is None or as_of.utcoffset() is None:
         raise ValueError("as_of must be timezone-aware")
@@ -72,6 +75,7 @@ def evaluate(
         session_events=own,
         patient_events=theirs,
         follow_ups=others,
+        zone=zone,
     )
     results = tuple(_judge(rule_id, facts=facts) for rule_id in profile.enabled)
     return SessionVerdict(

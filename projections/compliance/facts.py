@@ -56,12 +56,25 @@ def _session_clock(session_events: Iterable[Recorded], *, otherwise: datetime) -
 def _on_clock(recorded: Recorded, zone: tzinfo) -> Recorded:
     # The same instants, on another clock: only the UTC offset of the printed times changes.
     event = recorded.event
-    if event.occurred_at.utcoffset() != zone.utcoffset(None):
-        event = event.model_copy(update={"occurred_at": event.occurred_at.astimezone(zone)})
+    moved = _fixed(event.occurred_at, zone)
+    if moved.utcoffset() != event.occurred_at.utcoffset():
+        event = event.model_copy(update={"occurred_at": moved})
     # Built, not dataclasses.replace'd: this runs for every event of every judged session.
     return Recorded(
-        event=event, position=recorded.position, recorded_at=recorded.recorded_at.astimezone(zone)
+        event=event, position=recorded.position, recorded_at=_fixed(recorded.recorded_at, zone)
     )
+
+
+def _fixed(instant: datetime, zone: tzinfo) -> datetime:
+    """``instant`` on ``zone``'s clock, with the offset in force then as a fixed offset.
+
+    Rules add spans to these times ("7 days after the session's end"); with a DST zone
+    attached, Python would add them on the wall clock and a deadline across a DST change
+    would move by an hour. A fixed offset keeps every span exact.
+    """
+    local = instant.astimezone(zone)
+    offset = local.utcoffset()
+    return local if offset is None else local.replace(tzinfo=timezone(offset))
 
 
 def has_blood_pressure(check: VitalsRecorded) -> bool:
@@ -107,15 +120,17 @@ class SessionFacts:
         session_events: tuple[Recorded, ...],
         patient_events: tuple[Recorded, ...],
         follow_ups: tuple[Recorded, ...],
+        zone: tzinfo | None = None,
     ) -> SessionFacts:
         # Sources (EHR, pumps, monitors, the server's recorded_at) may write times in
         # different UTC offsets; a sentence like "from the first dose at 14:10 to discharge
-        # at 11:00" must not mix them. Every time of the session is told on the clock the
-        # session was booked in (see _session_clock); comparisons are unaffected.
-        zone = _session_clock(
+        # at 11:00" must not mix them. Every time of the
+        # session is told on one clock: the clinic's when the caller knows it, else the one
+        # the session was booked in (see _session_clock); comparisons are unaffected.
+        zone = zone or _session_clock(
             (r for r in session_events if r.event.session_id == session_id), otherwise=as_of
         )
-        as_of = as_of.astimezone(zone)
+        as_of = _fixed(as_of, zone)
         session_events, patient_events, follow_ups = (
             tuple(_on_clock(r, zone) for r in stream)
             for stream in (session_events, patient_events, follow_ups)

@@ -42,6 +42,8 @@ class RuleResult:
     """Event ids supporting the outcome (e.g. the dose and the reading that was too high)."""
     detail: str
     """One sentence for a compliance officer, naming the clock times and values."""
+    due: datetime | None = None
+    """For a pending result waiting on a deadline: the instant it fails if nothing comes."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

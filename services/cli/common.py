@@ -6,15 +6,18 @@ import contextlib
 import logging
 import re
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.markup import escape
 
 from services.adapters.sql import create_engine, upgrade_schema
 from services.cli.errors import CliError
+from services.clinic_zones import ClinicZones
 from services.clock import SystemClock
 from services.config import Settings
+from services.period import PeriodError, parse_as_of
 from services.profiles import ClinicProfiles
 from services.projecting import Projector
 from services.queries import ComplianceQueries
@@ -60,20 +63,18 @@ def configure_logging(level: str) -> None:
     logging.getLogger("bagit").setLevel(logging.WARNING)
 
 
-def parse_instant(text: str | None, *, option: str) -> datetime | None:
-    """An ISO 8601 date or timestamp; a date or a naive time is read as UTC."""
+def parse_instant(text: str | None, *, option: str, zone: ZoneInfo) -> datetime | None:
+    """As the API and the dashboard read ``as_of`` (``services.period.parse_as_of``): a time
+    without offset is on the clinic's clock (``zone``)."""
     if text is None:
         return None
     try:
-        instant = datetime.fromisoformat(text)
-    except ValueError:
+        return parse_as_of(text, zone=zone, parameter=option)
+    except PeriodError as problem:
         raise CliError(
-            f"{option}: {text!r} is not a date or timestamp",
-            hint="use ISO 8601, e.g. 2026-11-24 or 2026-11-24T17:00:00-07:00",
+            f"{option}: {problem.message}",
+            hint="e.g. 2026-11-24T17:00 (at the clinic) or 2026-11-24T17:00:00-07:00",
         ) from None
-    if instant.tzinfo is None:
-        instant = instant.replace(tzinfo=UTC)
-    return instant
 
 
 @contextlib.asynccontextmanager
@@ -87,6 +88,7 @@ async def queries(settings: Settings) -> AsyncIterator[ComplianceQueries]:
             engine=engine,
             clock=SystemClock(),
             profiles=ClinicProfiles.from_file(settings.profiles_file),
+            zones=ClinicZones.from_settings(settings),
         )
     finally:
         await engine.dispose()

@@ -143,13 +143,21 @@ def _cells(*values: object) -> list[str]:
 @friendly_errors
 def session_report(session_id: str, as_of: AsOf = None, as_json: AsJson = False) -> None:
     """A session's verdict, rule by rule, and its timeline."""
-    instant = parse_instant(as_of, option="--as-of")
+    zones = ClinicZones.from_settings(load_settings())
+    # Refused before the log is read; the session's clinic (its clock) is known only after.
+    parse_instant(as_of, option="--as-of", zone=zones.for_clinic(None))
 
     async def both(cli: CliReads) -> SessionView:
         outcome = await cli.reads.session(
             read_request(f"kapaudit report session {session_id}", as_of=as_of),
             session_id=session_id,
-            load=lambda owner: cli.queries.view(owner.session_id, as_of=instant),
+            load=lambda owner: cli.queries.view(
+                owner.session_id,
+                # On the clock of the session's clinic, known once its owner is.
+                as_of=parse_instant(
+                    as_of, option="--as-of", zone=zones.for_clinic(owner.clinic_id)
+                ),
+            ),
         )
         return shown(
             outcome,
@@ -205,7 +213,7 @@ def clinic_report(
 ) -> None:
     """A clinic's compliance over a period: rates, failures by rule, failing sessions."""
     period = clinic_period(clinic_id, start, end)
-    instant = parse_instant(as_of, option="--as-of")
+    instant = parse_instant(as_of, option="--as-of", zone=period.zone)
 
     report = _clinic_read(
         f"kapaudit report clinic {clinic_id}",
@@ -275,7 +283,7 @@ def sessions_report(
 ) -> None:
     """A clinic's sessions starting in a period, by start, with status and failed rules."""
     period = clinic_period(clinic_id, start, end)
-    instant = parse_instant(as_of, option="--as-of")
+    instant = parse_instant(as_of, option="--as-of", zone=period.zone)
 
     judged = _clinic_read(
         f"kapaudit report sessions {clinic_id}",
@@ -331,7 +339,7 @@ def ledger_report(
 ) -> None:
     """The controlled-substance ledger: every administration and waste, totals by lot."""
     period = clinic_period(clinic_id, start, end)
-    instant = parse_instant(as_of, option="--as-of")
+    instant = parse_instant(as_of, option="--as-of", zone=period.zone)
 
     ledger = _clinic_read(
         f"kapaudit report ledger {clinic_id}",

@@ -78,8 +78,8 @@ async def test_an_officer_of_another_clinic_is_refused_the_demo_clinics_pages(
     await sign_in(page, demo, demo.stranger)
     for path, title in (
         # A session page must not tell another clinic's session from a missing one.
-        ("/sessions/sess-demo-05", "Not permitted"),
-        ("/sessions/no-such-session", "Not permitted"),
+        ("/sessions/sess-demo-05", "Not found or not permitted"),
+        ("/sessions/no-such-session", "Not found or not permitted"),
         ("/clinics/clinic-demo/ledger", "Not one of your clinics"),
         ("/overview?clinic=clinic-demo", "Not one of your clinics"),
     ):

@@ -22,7 +22,7 @@ from services.clock import FixedClock
 from services.http import create_app
 from services.queries import ComplianceQueries
 from tests.http.serving import closed_port
-from tests.http.support import NOW, http_context, issue_tokens, seed
+from tests.http.support import NOW, ZONES, http_context, issue_tokens, seed
 
 
 class RecordingAuditor(AccessAuditor):
@@ -74,7 +74,7 @@ async def dashboard(engine: AsyncEngine) -> AsyncIterator[Dashboard]:
     await seed(engine)
     tokens = await issue_tokens(engine)
     auditor = RecordingAuditor()
-    queries = CountingQueries(engine=engine, clock=FixedClock(at=NOW))
+    queries = CountingQueries(engine=engine, clock=FixedClock(at=NOW), zones=ZONES)
     # Nothing is published: the broker is only there for the wiring, pointing nowhere.
     broker = make_broker(bootstrap_servers=f"127.0.0.1:{closed_port()}")
     context = replace(http_context(engine=engine, broker=broker), auditor=auditor, queries=queries)

@@ -87,6 +87,10 @@ async def issue_tokens(engine: AsyncEngine) -> dict[str, str]:
     return issued
 
 
+ZONES: Final = ClinicZones(clinics={CLINIC: "America/Denver"})
+"""As ``ClinicZones.from_settings`` places the demo clinic."""
+
+
 def http_context(*, engine: AsyncEngine, broker: KafkaBroker) -> HttpContext:
     """The wiring of ``services.bootstrap.wire_http``, with the clock standing at ``NOW``."""
     clock = FixedClock(at=NOW)
@@ -98,12 +102,12 @@ def http_context(*, engine: AsyncEngine, broker: KafkaBroker) -> HttpContext:
     return HttpContext(
         engine=engine,
         store=SqlEventStore(engine=engine),
-        queries=ComplianceQueries(engine=engine, clock=clock),
+        queries=ComplianceQueries(engine=engine, clock=clock, zones=ZONES),
         tokens=SqlTokenStore(engine=engine),
         publisher=publisher,
         auditor=AccessAuditor(publisher=publisher, clock=clock),
         clock=clock,
-        zones=ClinicZones(clinics={CLINIC: "America/Denver"}),
+        zones=ZONES,
         broker_ready=broker_ready,
     )
 

@@ -140,3 +140,21 @@ async def test_the_access_report_filters_by_outcome_and_leaves_out_the_excluded_
         ("mallory", "denied")
     ]
     assert denied["outcome"] == "denied"
+
+
+async def test_a_bad_as_of_of_the_report_is_refused_with_422_naming_it(api: Api) -> None:
+    response = await api.client.get(
+        REPORT, params={"as_of": "12/01/2026"}, headers=api.auth("officer")
+    )
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["path"] == "as_of"
+
+
+async def test_an_as_of_without_offset_is_read_on_the_clinics_clock(api: Api) -> None:
+    # The demo clinic is in Denver: 08:00 there is 15:00 UTC.
+    local = (await _get(api, REPORT, as_of="2026-11-24T08:00")).json()
+    explicit = (await _get(api, REPORT, as_of="2026-11-24T08:00:00-07:00")).json()
+
+    assert local["as_of"] == explicit["as_of"]
+    assert local["by_status"] == explicit["by_status"]

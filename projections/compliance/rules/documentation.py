@@ -45,6 +45,7 @@ def _by_deadline(
             since,
             detail=f"No {what} yet (as of {stamp(facts.as_of)}); it is due by {stamp(deadline)}, "
             f"{window}.",
+            due=deadline,
         )
     late = submissions[0] if submissions else None
     after = (

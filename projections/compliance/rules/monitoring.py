@@ -154,6 +154,7 @@ def adverse_event_followed_by_check(*, facts: SessionFacts) -> RuleResult:
             *waiting,
             detail=f"The {_named(waiting[0])} has no monitoring check yet; its {minutes} window "
             f"closes at {clock(waiting[0].occurred_at + window)}.",
+            due=waiting[0].occurred_at + window,
         )
     event, check = followed[0]
     more = f" (all {len(followed)} such events were checked in time)" if len(followed) > 1 else ""

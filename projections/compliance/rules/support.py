@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol as TypingProtocol
 
 from events import EventEnvelope
@@ -31,18 +32,28 @@ class Judge:
     def failed(self, *evidence: EventEnvelope | None, detail: str) -> RuleResult:
         return self._result(Outcome.FAIL, evidence, detail)
 
-    def pending(self, *evidence: EventEnvelope | None, detail: str) -> RuleResult:
-        return self._result(Outcome.PENDING, evidence, detail)
+    def pending(
+        self, *evidence: EventEnvelope | None, detail: str, due: datetime | None = None
+    ) -> RuleResult:
+        """``due``: the deadline the result waits on, when there is one."""
+        return self._result(Outcome.PENDING, evidence, detail, due=due)
 
     def not_applicable(self, *evidence: EventEnvelope | None, detail: str) -> RuleResult:
         return self._result(Outcome.NOT_APPLICABLE, evidence, detail)
 
     def _result(
-        self, outcome: Outcome, evidence: tuple[EventEnvelope | None, ...], detail: str
+        self,
+        outcome: Outcome,
+        evidence: tuple[EventEnvelope | None, ...],
+        detail: str,
+        *,
+        due: datetime | None = None,
     ) -> RuleResult:
         # None is accepted so that rules can pass optional events straight through.
         ids = dict.fromkeys(str(event.event_id) for event in evidence if event is not None)
-        return RuleResult(rule_id=self.rule_id, outcome=outcome, evidence=tuple(ids), detail=detail)
+        return RuleResult(
+            rule_id=self.rule_id, outcome=outcome, evidence=tuple(ids), detail=detail, due=due
+        )
 
 
 def without_dose(judge: Judge, *, facts: SessionFacts) -> RuleResult:

@@ -146,5 +146,6 @@ def bp_at_40_min(*, facts: SessionFacts) -> RuleResult:
             dose,
             detail=f"No blood pressure yet {window}; the window is still open at "
             f"{clock(facts.as_of)}.",
+            due=closes,
         )
     return _AT_40.failed(dose, detail=f"No blood pressure was recorded {window}.")

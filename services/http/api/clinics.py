@@ -65,8 +65,8 @@ async def compliance_report(
 ) -> Response:
     """JSON: the report's figures and failing sessions. CSV: one row per session (id,
     start, protocol, patient, status, failed rules)."""
+    instant = as_of.at(context.zones.for_clinic(clinic_id)) or context.clock.now()
     if wants_csv(request.headers.get("accept")):
-        instant = as_of or context.clock.now()
 
         async def rows(chosen: Period) -> list[JudgedSession]:
             return [
@@ -91,7 +91,7 @@ async def compliance_report(
         clinic_id,
         period=period,
         load=lambda chosen: context.queries.clinic_report(
-            clinic_id, start=chosen.start, end=chosen.end, as_of=as_of
+            clinic_id, start=chosen.start, end=chosen.end, as_of=instant
         ),
         # Counts disclose no one; the failing sessions name their patients.
         disclosed=lambda report: (s.patient_id for s in report.failing_sessions),
@@ -114,11 +114,12 @@ async def controlled_substances(
 ) -> Response:
     """Lines whose clinical time lies in the period, as recorded by ``as_of``, with totals
     by lot and medication (JSON) or one row per line (CSV)."""
+    instant = as_of.at(context.zones.for_clinic(clinic_id))
     ledger = await reads.clinic(
         clinic_id,
         period=period,
         load=lambda chosen: context.queries.ledger(
-            clinic_id, start=chosen.start, end=chosen.end, as_of=as_of
+            clinic_id, start=chosen.start, end=chosen.end, as_of=instant
         ),
         disclosed=lambda ledger: (line.patient_id for line in ledger.lines),
     )

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Final
+from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Path, Query, Request
 
 from services.http.api.problems import InvalidRequest
 from services.http.deps import Context
-from services.period import FORMS, Period, PeriodError, parse_bound, resolve_period
+from services.period import (
+    AS_OF_FORMS,
+    FORMS,
+    Period,
+    PeriodError,
+    parse_as_of,
+    parse_bound,
+    resolve_period,
+)
 
 __all__ = [
     "AsOf",
+    "AsOfText",
     "ClinicIdPath",
     "ClinicIdQuery",
     "PatientIdQuery",
@@ -20,18 +31,7 @@ __all__ = [
     "SessionIdPath",
     "get_as_of",
     "get_period",
-    "parse_instant",
 ]
-
-# Far beyond any clinical record, and far enough from datetime's limits that shifting a
-# period by days or changing time zones can never overflow.
-_EARLIEST: Final = datetime(1900, 1, 1, tzinfo=UTC)
-_LATEST: Final = datetime(3000, 1, 1, tzinfo=UTC)
-
-_INSTANT_HELP = (
-    "ISO 8601 date or instant, e.g. 2026-11-24 or 2026-11-24T17:00:00-07:00; "
-    "a date or a time without offset is read as UTC"
-)
 
 # Identifiers are 1-64 characters (clinic ids without '/'). NUL is refused too: no
 # database can store it, so no recorded clinic or patient can have it.
@@ -52,25 +52,6 @@ SessionIdPath = Annotated[
 PatientIdQuery = Annotated[
     str | None, Query(pattern=_IDENTIFIER_PATTERN, description="Only this patient.")
 ]
-
-
-def parse_instant(text: str, *, name: str) -> datetime:
-    """An aware UTC instant from ISO 8601 text, or a 422 naming the parameter ``name``."""
-    shown = text if len(text) <= 40 else text[:40] + "..."
-    try:
-        instant = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidRequest.about(name, f"{shown!r} is not an {_INSTANT_HELP}") from None
-    out_of_range = InvalidRequest.about(name, f"{shown!r} is outside the years 1900 to 2999")
-    if instant.tzinfo is None:
-        instant = instant.replace(tzinfo=UTC)
-    try:
-        instant = instant.astimezone(UTC)
-    except OverflowError:
-        raise out_of_range from None
-    if not _EARLIEST <= instant < _LATEST:
-        raise out_of_range
-    return instant
 
 
 def get_period(
@@ -116,16 +97,36 @@ def get_period(
 RequestedPeriod = Annotated[Period, Depends(get_period)]
 
 
+@dataclass(frozen=True, slots=True)
+class AsOfText:
+    """An ``as_of`` already known to be readable, waiting for the clinic whose clock a time
+    without offset is on: for a session that is known only once its owner is read."""
+
+    text: str | None
+
+    def at(self, zone: ZoneInfo) -> datetime | None:
+        """The instant (UTC), None when none was asked for (the caller's now)."""
+        if self.text is None:
+            return None
+        return parse_as_of(self.text, zone=zone)
+
+
 def get_as_of(
     as_of: Annotated[
         str | None,
         Query(
-            description=f"Judge the record as it stood at this instant; {_INSTANT_HELP}. "
+            description=f"Judge the record as it stood at this instant: {AS_OF_FORMS}. "
             "Default: now."
         ),
     ] = None,
-) -> datetime | None:
-    return parse_instant(as_of, name="as_of") if as_of is not None else None
+) -> AsOfText:
+    if as_of is not None:
+        try:
+            # Any zone shows whether the text reads at all; the clinic's is applied later.
+            parse_as_of(as_of, zone=ZoneInfo("UTC"))
+        except PeriodError as problem:
+            raise InvalidRequest.about(problem.parameter, problem.message) from None
+    return AsOfText(as_of)
 
 
-AsOf = Annotated[datetime | None, Depends(get_as_of)]
+AsOf = Annotated[AsOfText, Depends(get_as_of)]

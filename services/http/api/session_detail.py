@@ -36,7 +36,10 @@ async def session_timeline(
 ) -> JSONResponse:
     """The timeline as it stood at ``as_of``: only events recorded by then."""
     timeline = await reads.session(
-        session_id, load=lambda _owner: context.queries.timeline(session_id, as_of=as_of)
+        session_id,
+        load=lambda owner: context.queries.timeline(
+            session_id, as_of=as_of.at(context.zones.for_clinic(owner.clinic_id))
+        ),
     )
     return JSONResponse(jsonable(timeline))
 
@@ -55,7 +58,10 @@ async def session_compliance(
 ) -> SessionCompliance:
     """Judged on the events recorded by ``as_of``, with deadlines judged at ``as_of``."""
     verdict = await reads.session(
-        session_id, load=lambda _owner: context.queries.verdict(session_id, as_of=as_of)
+        session_id,
+        load=lambda owner: context.queries.verdict(
+            session_id, as_of=as_of.at(context.zones.for_clinic(owner.clinic_id))
+        ),
     )
     return SessionCompliance(
         session_id=verdict.session_id,

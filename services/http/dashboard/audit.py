@@ -60,10 +60,15 @@ class PageReads:
                 f"No session {session_id!r} is in the log.",
                 principal=self.principal,
             )
+        # A missing session and another clinic's are refused alike (ids must not be
+        # probed), so the page names both: a mistyped id must not read as a scoping fault.
         raise PageError(
             status.HTTP_403_FORBIDDEN,
-            "Not permitted",
-            f"The token {self.principal.name!r} may not read this session.",
+            "Not found or not permitted",
+            f"No session with this id is in the log that the token {self.principal.name!r} "
+            "may read: check the session id for a typo, or sign in with a token scoped to its "
+            "clinic. Which of the two it is is not said, so that session ids cannot be probed "
+            "(and the page is the same whatever id was asked for).",
             principal=self.principal,
         )
 

@@ -131,11 +131,13 @@ class Series:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Line:
-    """A horizontal line across a panel: a threshold or a grid line."""
+    """A horizontal line across a panel (a grid line), or from its left edge to ``x2`` (a
+    threshold that applies only to the start of the session; None: across)."""
 
     y: float
     label: str
     css: str
+    x2: float | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -189,8 +191,14 @@ def vitals_chart(
     *,
     systolic_max: int | None = None,
     diastolic_max: int | None = None,
+    limits_until: datetime | None = None,
 ) -> VitalsChart | None:
-    """Blood pressure and heart rate above, SpO2 below, sharing one time axis; None without data."""
+    """Blood pressure and heart rate above, SpO2 below, sharing one time axis; None without data.
+
+    The BP limits are pre-dose limits: drawn from the start up to ``limits_until`` (the last
+    dose), so that readings after it above the line do not look like missed breaches.
+    Without a dose there is nothing they stop at: drawn across.
+    """
     if not readings:
         return None
     moments = [r.at for r in readings] + [m.at for m in markers]
@@ -203,7 +211,13 @@ def vitals_chart(
     pressure_top = _TOP
     spo2_top = pressure_top + _PRESSURE_HEIGHT + _GAP
     panels = (
-        _pressure_panel(readings, at, top=pressure_top, limits=(systolic_max, diastolic_max)),
+        _pressure_panel(
+            readings,
+            at,
+            top=pressure_top,
+            limits=(systolic_max, diastolic_max),
+            limits_end=at(limits_until) if limits_until is not None else None,
+        ),
         _spo2_panel(readings, at, top=spo2_top),
     )
     bottom = spo2_top + _SPO2_HEIGHT
@@ -236,6 +250,7 @@ def _pressure_panel(
     *,
     top: float,
     limits: tuple[int | None, int | None],
+    limits_end: float | None,
 ) -> Panel:
     values = [
         v for r in readings for v in (r.systolic, r.diastolic, r.heart_rate) if v is not None
@@ -262,7 +277,7 @@ def _pressure_panel(
 
     systolic_max, diastolic_max = limits
     thresholds = tuple(
-        Line(y=y(limit), label=f"{name} max {limit}", css=css)
+        Line(y=y(limit), label=f"pre-dose {name} max {limit}", css=css, x2=limits_end)
         for name, limit, css in (
             ("systolic", systolic_max, "threshold-systolic"),
             ("diastolic", diastolic_max, "threshold-diastolic"),

@@ -13,8 +13,8 @@ from services.http.dashboard.scope import (
     FromDay,
     check_clinic,
     check_identifier,
-    parse_as_of,
     parse_period,
+    read_as_of,
 )
 from services.http.deps import Context
 
@@ -35,17 +35,17 @@ async def ledger_page(
 ) -> Response:
     check_clinic(clinic_id)
     period = parse_period(from_day, to, context=context, clinic_id=clinic_id)
-    instant = parse_as_of(as_of)
+    choice = read_as_of(as_of, zone=period.zone, now=context.clock.now())
     ledger = await reads.clinic(
         clinic_id,
         period=period,
         load=lambda chosen: context.queries.ledger(
-            clinic_id, start=chosen.start, end=chosen.end, as_of=instant
+            clinic_id, start=chosen.start, end=chosen.end, as_of=choice.instant
         ),
         disclosed=lambda ledger: (line.patient_id for line in ledger.lines),
     )
     frame = await chrome(
-        reads.principal, context, clinic=clinic_id, period=period, section="ledger"
+        reads.principal, context, clinic=clinic_id, period=period, section="ledger", as_of=choice
     )
     return render(
         request,

@@ -164,6 +164,8 @@ async def _page(
         "exports": records,
         "refresh": REFRESH_SECONDS if under_way else None,
         "everyone": principal.role is Role.ADMIN,
+        # Each export's times on its own clinic's clock, as that clinic's pages show them.
+        "clinic_zone": context.zones.for_clinic,
     }
     return render(request, "exports.html", context_vars, status_code=code)
 

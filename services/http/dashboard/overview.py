@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from projections.compliance import SessionStatus, SessionVerdict
+from projections.compliance import Outcome, SessionStatus, SessionVerdict
 from projections.reports import ClinicReport, build_clinic_report
 from services.http.context import HttpContext
 from services.http.dashboard.audit import PageRead
@@ -20,8 +20,8 @@ from services.http.dashboard.scope import (
     FromDay,
     Reader,
     choose_clinic,
-    parse_as_of,
     parse_period,
+    read_as_of,
 )
 from services.http.dashboard.templating import link
 from services.http.deps import Context
@@ -40,6 +40,8 @@ class SessionRow:
     patient_id: str
     status: str
     failed_rules: tuple[str, ...]
+    pending_rules: tuple[tuple[str, datetime | None], ...] = ()
+    """(rule id, due) of each pending rule; due is None when no deadline is known."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -87,6 +89,9 @@ async def clinic_verdicts(
             patient_id=verdict.patient_id,
             status=verdict.status.value,
             failed_rules=tuple(r.rule_id for r in verdict.failed_rules),
+            pending_rules=tuple(
+                (r.rule_id, r.due) for r in verdict.rules if r.outcome is Outcome.PENDING
+            ),
         )
         for verdict, start in pairs
     ]
@@ -123,10 +128,13 @@ async def overview(
     sort: str = "start",
     as_of: str = "",
 ) -> Response:
-    instant = parse_as_of(as_of) or context.clock.now()
     chosen = await choose_clinic(principal, context, clinic)
     period = parse_period(from_day, to, context=context, clinic_id=chosen)
-    frame = await chrome(principal, context, clinic=chosen, period=period, section="overview")
+    choice = read_as_of(as_of, zone=period.zone, now=context.clock.now())
+    instant = choice.instant
+    frame = await chrome(
+        principal, context, clinic=chosen, period=period, section="overview", as_of=choice
+    )
     if chosen is None:
         return render(request, "overview.html", {**frame, "report": None, "title": "Overview"})
 
@@ -144,12 +152,11 @@ async def overview(
     )
     report, rows, shown = loaded.report, loaded.rows, loaded.shown
     params = {
-        **period_params(chosen, period),
+        **period_params(chosen, period, choice),
         "status": status,
         "protocol": protocol,
         "rule": rule,
         "sort": sort,
-        "as_of": as_of,
     }
     return render(
         request,
@@ -169,6 +176,5 @@ async def overview(
                 report.failures_by_rule,
                 href=lambda rule_id: link("/overview", params, rule=rule_id) + "#sessions",
             ),
-            "as_of_text": as_of,
         },
     )

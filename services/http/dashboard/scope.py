@@ -2,30 +2,32 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Query, status
 
 from services.auth import Principal, Role
-from services.http.api.params import parse_instant
-from services.http.api.problems import InvalidRequest
+from services.clinic_time import clinic_time
 from services.http.context import HttpContext
 from services.http.dashboard.pages import PageError
 from services.http.dashboard.reads import clinics_with_sessions
 from services.http.deps import CurrentPrincipal
-from services.period import Period, PeriodError, parse_day, resolve_period
+from services.period import Period, PeriodError, parse_as_of, parse_day, resolve_period
 from services.reading import storable_identifier
 
 __all__ = [
+    "AsOfChoice",
     "FromDay",
     "Reader",
     "check_clinic",
     "check_identifier",
     "choose_clinic",
     "get_reader",
-    "parse_as_of",
     "parse_period",
+    "read_as_of",
     "readable_clinics",
 ]
 
@@ -99,12 +101,52 @@ def parse_period(
         raise _bad_address(str(problem)) from None
 
 
-def parse_as_of(text: str) -> datetime | None:
-    """An ISO 8601 date or timestamp; a date or a naive time is read as UTC (as in the CLI).
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AsOfChoice:
+    """The as-of picker's value: what was typed, the instant judged at, and what went wrong."""
 
-    The API's rules: an instant in the years 1900 to 2999.
+    text: str
+    """As typed (kept in the page's links, like the period)."""
+    instant: datetime
+    """The instant the page is judged at: the one asked for, else now."""
+    now: datetime
+    asked: bool
+    """False when no as-of (or an unreadable one) was given: the page is judged now."""
+    error: str | None
+    """Why ``text`` could not be read, naming the field; the page says so beside the form."""
+    zone: ZoneInfo
+
+    @property
+    def in_future(self) -> bool:
+        return self.asked and self.instant > self.now
+
+    @property
+    def picker_value(self) -> str:
+        """The instant as a ``datetime-local`` value on the clinic's clock (empty: now)."""
+        if not self.asked:
+            return ""
+        return self.instant.astimezone(self.zone).strftime("%Y-%m-%dT%H:%M")
+
+    @property
+    def shown(self) -> str:
+        return clinic_time(self.instant, self.zone)
+
+
+def read_as_of(text: str, *, zone: ZoneInfo, now: datetime) -> AsOfChoice:
+    """The as-of picker's value read on the clinic's clock (``services.period.parse_as_of``).
+
+    Unreadable text is not an error page: the page is judged now and says why, beside the
+    form and with its navigation, so the officer can correct it in place.
     """
-    return _instant(text, "as_of") if text else None
+    if not text.strip():
+        return AsOfChoice(text="", instant=now, now=now, asked=False, error=None, zone=zone)
+    try:
+        instant = parse_as_of(text, zone=zone)
+    except PeriodError as problem:
+        return AsOfChoice(
+            text=text, instant=now, now=now, asked=False, error=str(problem), zone=zone
+        )
+    return AsOfChoice(text=text, instant=instant, now=now, asked=True, error=None, zone=zone)
 
 
 def check_identifier(text: str, *, name: str, longest: int = 64) -> None:
@@ -114,13 +156,6 @@ def check_identifier(text: str, *, name: str, longest: int = 64) -> None:
         raise _bad_address(
             f"{name}: {_shown(text)} is not an identifier (1 to {longest} characters, no NUL)"
         )
-
-
-def _instant(text: str, name: str) -> datetime:
-    try:
-        return parse_instant(text, name=name)
-    except InvalidRequest as invalid:
-        raise _bad_address(str(invalid)) from None
 
 
 def _shown(text: str) -> str:

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from fastapi import APIRouter, Request, Response
 
 from events import DoseAdministered, PatientDischarged, VitalsRecorded
 from projections import SessionHistory, apply_amendments
 from projections.timeline import Timeline
+from services.clinic_time import clinic_time
 from services.http.context import HttpContext
 from services.http.dashboard.audit import PageRead
 from services.http.dashboard.charts import Reading, TimeMarker, VitalsChart, vitals_chart
 from services.http.dashboard.chrome import chrome
 from services.http.dashboard.pages import PageRoute, render
-from services.http.dashboard.scope import FromDay, parse_as_of, parse_period
+from services.http.dashboard.scope import AsOfChoice, FromDay, parse_period, read_as_of
 from services.http.deps import Context
 from services.period import Period
 from services.queries import SessionView
@@ -27,10 +28,11 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 
 def chart_of(
-    history: SessionHistory, context: HttpContext, *, as_of: datetime
+    history: SessionHistory, context: HttpContext, *, as_of: datetime, zone: tzinfo
 ) -> VitalsChart | None:
     """The vitals chart as the record stood at ``as_of``, corrections applied, with the BP
-    limits of the session's protocol profile (the ones ``vitals.baseline_bp_in_range`` uses)."""
+    limits of the session's protocol profile (the ones ``vitals.baseline_bp_in_range`` uses);
+    its times on ``zone``'s clock, as the rest of the page."""
     current = history.as_of(as_of)
     readings: list[Reading] = []
     markers: list[TimeMarker] = []
@@ -40,7 +42,7 @@ def chart_of(
             p = event.payload
             readings.append(
                 Reading(
-                    at=event.occurred_at,
+                    at=event.occurred_at.astimezone(zone),
                     event_id=str(event.event_id),
                     systolic=p.systolic_mmhg,
                     diastolic=p.diastolic_mmhg,
@@ -50,9 +52,10 @@ def chart_of(
             )
         elif isinstance(event, DoseAdministered):
             d = event.payload
+            given = event.occurred_at.astimezone(zone)
             markers.append(
                 TimeMarker(
-                    at=event.occurred_at,
+                    at=given,
                     label=f"dose {d.dose_mg:g} mg",
                     kind="dose",
                     event_id=str(event.event_id),
@@ -61,7 +64,7 @@ def chart_of(
             if d.infusion_minutes:
                 markers.append(
                     TimeMarker(
-                        at=event.occurred_at + timedelta(minutes=d.infusion_minutes),
+                        at=given + timedelta(minutes=d.infusion_minutes),
                         label="infusion end",
                         kind="infusion-end",
                         event_id=str(event.event_id),
@@ -70,7 +73,7 @@ def chart_of(
         elif isinstance(event, PatientDischarged):
             markers.append(
                 TimeMarker(
-                    at=event.occurred_at,
+                    at=event.occurred_at.astimezone(zone),
                     label="discharge",
                     kind="discharge",
                     event_id=str(event.event_id),
@@ -80,12 +83,23 @@ def chart_of(
     if current.protocol is not None:
         profile = context.queries.profiles.for_clinic(history.clinic_id, current.protocol)
         limits = (profile.baseline_max_systolic_mmhg, profile.baseline_max_diastolic_mmhg)
-    return vitals_chart(readings, markers, systolic_max=limits[0], diastolic_max=limits[1])
+    doses = [m.at for m in markers if m.kind == "dose"]
+    return vitals_chart(
+        readings,
+        markers,
+        systolic_max=limits[0],
+        diastolic_max=limits[1],
+        # The limit is judged on the last reading before each dose, never after the last.
+        limits_until=max(doses, default=None),
+    )
 
 
-def evidence_labels(timeline: Timeline) -> dict[str, str]:
-    """Event id -> "HH:MM event type", the text of a rule's links to its evidence."""
-    return {e.event_id: f"{e.occurred_at:%H:%M} {e.event_type}" for e in timeline.entries}
+def evidence_labels(timeline: Timeline, zone: tzinfo) -> dict[str, str]:
+    """Event id -> "2026-11-24 08:05 UTC-07:00 event type", the text of a rule's links to its
+    evidence: the time as the timeline row it points to shows it."""
+    return {
+        e.event_id: f"{clinic_time(e.occurred_at, zone)} {e.event_type}" for e in timeline.entries
+    }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -93,6 +107,9 @@ class _Shown:
     period: Period
     view: SessionView
     chart: VitalsChart | None
+    as_of: AsOfChoice
+    first_recorded: datetime | None
+    """When the log first held anything of this session (its earliest ``recorded_at``)."""
 
 
 @router.get("/sessions/{session_id}")
@@ -105,21 +122,31 @@ async def session_page(
     from_day: FromDay = "",
     to: str = "",
 ) -> Response:
-    instant = parse_as_of(as_of) or context.clock.now()
-
     async def load(owner: SessionOwner) -> _Shown:
-        # Only for the links back to the clinic's pages: the period of its clinic's days.
+        # The period only for the links back to the clinic's pages; the as-of is typed on
+        # the clinic's clock, known once the owner is.
         period = parse_period(from_day, to, context=context, clinic_id=owner.clinic_id)
-        view = await context.queries.view(session_id, as_of=instant)
+        choice = read_as_of(as_of, zone=period.zone, now=context.clock.now())
+        view = await context.queries.view(session_id, as_of=choice.instant)
         return _Shown(
-            period=period, view=view, chart=chart_of(view.history, context, as_of=instant)
+            period=period,
+            view=view,
+            chart=chart_of(view.history, context, as_of=choice.instant, zone=period.zone),
+            as_of=choice,
+            first_recorded=min((r.recorded_at for r in view.history.events), default=None),
         )
 
     shown = await reads.session(session_id, load=load)
     verdict, timeline = shown.view.verdict, shown.view.timeline
     frame = await chrome(
-        reads.principal, context, clinic=verdict.clinic_id, period=shown.period, section="session"
+        reads.principal,
+        context,
+        clinic=verdict.clinic_id,
+        period=shown.period,
+        section="session",
+        as_of=shown.as_of,
     )
+    first = shown.first_recorded
     return render(
         request,
         "session.html",
@@ -129,7 +156,9 @@ async def session_page(
             "verdict": verdict,
             "timeline": timeline,
             "chart": shown.chart,
-            "evidence": evidence_labels(timeline),
-            "as_of_text": as_of,
+            "evidence": evidence_labels(timeline, shown.period.zone),
+            # Judged before the log held anything of it: there is no verdict to show.
+            "nothing_recorded": first is None or first > shown.as_of.instant,
+            "first_recorded": first,
         },
     )

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, tzinfo
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import jinja2
+from jinja2.runtime import Context
 from starlette.templating import Jinja2Templates
 
-from projections.compliance import RULE_DESCRIPTIONS
+from projections.compliance import RULE_DESCRIPTIONS, RULE_TITLES
+from projections.verdicts import PROTOCOL_RECORDED, PROTOCOL_RECORDED_TITLE
+from services.clinic_time import clinic_time
 
 __all__ = ["STATIC_DIR", "TEMPLATES", "TEMPLATE_DIR", "link"]
 
@@ -34,25 +37,11 @@ def link(path: str, params: Mapping[str, object] | None = None, **overrides: obj
     return f"{path}?{urlencode(query)}" if query else path
 
 
-def _clock(instant: datetime | None) -> str:
-    # Times stay on the clock of the system that reported them (the clinic's), as in the CLI.
-    return instant.strftime("%H:%M") if instant else ""
-
-
-def _offset(instant: datetime | None) -> str:
-    """``UTC`` or ``UTC-07:00``: the offset the reporting system gave the time."""
-    offset = instant.utcoffset() if instant else None
-    if offset is None:
-        return ""
-    if not offset:
-        return "UTC"
-    text = instant.strftime("%z") if instant else ""
-    return f"UTC{text[:3]}:{text[3:]}"
-
-
-def _when(instant: datetime | None) -> str:
-    # The offset is part of the record (events keep the publisher's), so it is always shown.
-    return f"{instant:%Y-%m-%d %H:%M} {_offset(instant)}".rstrip() if instant else ""
+@jinja2.pass_context
+def _when(context: Context, instant: datetime | None, zone: tzinfo | None = None) -> str:
+    """``2026-11-24 08:05 UTC-07:00``: on ``zone``, else the page's clinic's (``zone`` of
+    the page, set by ``chrome``), so that every time of a page is on one clock."""
+    return clinic_time(instant, zone or context.get("zone"))
 
 
 def _percent(rate: float | None) -> str:
@@ -77,16 +66,20 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     filters: dict[str, Any] = {
-        "clock": _clock,
         "when": _when,
-        "offset": _offset,
         "percent": _percent,
         "number": _number,
         "label": _label,
         "protocol_name": lambda value: _PROTOCOL_NAMES.get(value or "", value or "unknown"),
     }
     environment.filters.update(filters)
-    environment.globals.update({"link": link, "rule_descriptions": RULE_DESCRIPTIONS})
+    environment.globals.update(
+        {
+            "link": link,
+            "rule_descriptions": RULE_DESCRIPTIONS,
+            "rule_titles": {**RULE_TITLES, PROTOCOL_RECORDED: PROTOCOL_RECORDED_TITLE},
+        }
+    )
     return environment
 
 
