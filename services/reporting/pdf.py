@@ -9,8 +9,19 @@ __all__ = ["PdfUnavailableError", "render_pdf"]
 
 
 class PdfUnavailableError(RuntimeError):
-    """WeasyPrint could not load its system libraries; the message says which and how
-    to install them, in one line."""
+    """WeasyPrint could not load its system libraries. ``str()`` is one line: what
+    failed, then ``hint``, how to install them."""
+
+    hint = (
+        "install Pango and a font, e.g. `apt-get install libpango-1.0-0 libpangoft2-1.0-0 "
+        "fonts-dejavu-core`, or ask for HTML and print that"
+    )
+
+    def __init__(self, reason: str) -> None:
+        self.message = (
+            f"cannot make a PDF: WeasyPrint could not load its system libraries ({reason})"
+        )
+        super().__init__(f"{self.message}; {self.hint}")
 
 
 def render_pdf(document: ReportDocument, *, paper: Paper = "letter") -> bytes:
@@ -21,10 +32,6 @@ def render_pdf(document: ReportDocument, *, paper: Paper = "letter") -> bytes:
         import weasyprint
     except OSError as missing:
         reason = str(missing).splitlines()[0] if str(missing) else type(missing).__name__
-        raise PdfUnavailableError(
-            f"cannot make a PDF: WeasyPrint could not load its system libraries ({reason}); "
-            "install Pango, e.g. `apt-get install libpango-1.0-0 libpangoft2-1.0-0 "
-            "fonts-dejavu-core`, or ask for HTML and print that"
-        ) from None
+        raise PdfUnavailableError(reason) from None
     pdf: bytes = weasyprint.HTML(string=html).write_pdf()
     return pdf
