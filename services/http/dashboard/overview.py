@@ -26,6 +26,7 @@ from services.http.dashboard.scope import (
 from services.http.dashboard.templating import link
 from services.http.deps import Context
 from services.period import Period
+from services.reporting import ReportFilter
 
 __all__ = ["SORT_KEYS", "SessionRow", "clinic_verdicts", "router", "select_rows"]
 
@@ -40,6 +41,8 @@ class SessionRow:
     patient_id: str
     status: str
     failed_rules: tuple[str, ...]
+    reasons: tuple[str, ...] = ()
+    """Each failed rule's sentence, in ``failed_rules``' order: printed under the ids."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -87,6 +90,7 @@ async def clinic_verdicts(
             patient_id=verdict.patient_id,
             status=verdict.status.value,
             failed_rules=tuple(r.rule_id for r in verdict.failed_rules),
+            reasons=tuple(r.detail for r in verdict.failed_rules),
         )
         for verdict, start in pairs
     ]
@@ -170,5 +174,10 @@ async def overview(
                 href=lambda rule_id: link("/overview", params, rule=rule_id) + "#sessions",
             ),
             "as_of_text": as_of,
+            # The downloads carry what the page shows: period, filters, judging instant.
+            "downloads": {
+                key: value for key, value in params.items() if key not in ("clinic", "sort")
+            },
+            "selection": ReportFilter(status=status, protocol=protocol, rule=rule),
         },
     )
