@@ -39,6 +39,11 @@ RUN groupadd --gid 10001 kapaudit \
         --home-dir /var/lib/kapaudit --no-create-home --shell /usr/sbin/nologin kapaudit \
     && install -d -o kapaudit -g kapaudit -m 0750 /var/lib/kapaudit /var/lib/kapaudit/exports
 
+# WeasyPrint renders the monthly report's PDF with Pango; DejaVu gives it a font.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 # Owned by root: the service user can run the code but not change it.
 COPY --from=build /opt/kapaudit /opt/kapaudit
 

@@ -26,7 +26,14 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -q
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium
 
-test: $(STAMP) $(CHROMIUM)
+# WeasyPrint (the report's PDF) loads Pango through ctypes; fonts make its text visible.
+PANGO := /usr/lib/$(shell uname -m)-linux-gnu/libpango-1.0.so.0
+
+$(PANGO):
+	$(SUDO) apt-get update -q
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+
+test: $(STAMP) $(CHROMIUM) $(PANGO)
 	$(BIN)/pytest -q
 
 lint: $(STAMP)

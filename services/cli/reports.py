@@ -9,6 +9,8 @@ import json
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -25,6 +27,14 @@ from services.clock import SystemClock
 from services.jsonable import jsonable
 from services.period import Period, PeriodError, parse_bound, resolve_period
 from services.queries import ComplianceQueries, SessionView
+from services.reporting import (
+    PdfUnavailableError,
+    ReportDocument,
+    load_report_document,
+    render_csv,
+    render_html,
+    render_pdf,
+)
 
 __all__ = ["From", "To", "clinic_period", "report_app"]
 
@@ -202,6 +212,28 @@ def session_report(session_id: str, as_of: AsOf = None, as_json: AsJson = False)
     console.print(events)
 
 
+class ReportFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+    HTML = "html"
+    PDF = "pdf"
+
+
+Format = Annotated[
+    ReportFormat | None,
+    typer.Option(
+        "--format",
+        help="table (default), json, or the printable report as csv, html or pdf "
+        "(pdf goes to --out, else to a file named after the clinic and period here).",
+    ),
+]
+Out = Annotated[
+    Path | None,
+    typer.Option("--out", help="Write csv, html or pdf to this file (never overwritten)."),
+]
+
+
 @report_app.command("clinic")
 @friendly_errors
 def clinic_report(
@@ -210,10 +242,29 @@ def clinic_report(
     end: To = None,
     as_of: AsOf = None,
     as_json: AsJson = False,
+    output: Format = None,
+    out: Out = None,
 ) -> None:
     """A clinic's compliance over a period: rates, failures by rule, failing sessions."""
+    chosen = output or (ReportFormat.JSON if as_json else ReportFormat.TABLE)
+    if as_json and output not in (None, ReportFormat.JSON):
+        raise CliError("--json and --format disagree", hint="pass one of them")
+    if out is not None and chosen in (ReportFormat.TABLE, ReportFormat.JSON):
+        raise CliError("--out is for csv, html and pdf", hint="add --format pdf, say")
     period = clinic_period(clinic_id, start, end)
     instant = parse_instant(as_of, option="--as-of", zone=period.zone)
+    if chosen in (ReportFormat.CSV, ReportFormat.HTML, ReportFormat.PDF):
+        if out is not None and out.exists():
+            raise CliError(f"{out} exists", hint="choose another --out, or remove that file")
+        _printable_report(
+            clinic_id,
+            period,
+            options={"from": start, "to": end, "as_of": as_of, "format": chosen.value},
+            as_of=instant,
+            form=chosen,
+            out=out,
+        )
+        return
 
     report = _clinic_read(
         f"kapaudit report clinic {clinic_id}",
@@ -226,7 +277,7 @@ def clinic_report(
         # Counts disclose no one; the failing sessions name their patients.
         disclosed=lambda report: (s.patient_id for s in report.failing_sessions),
     )
-    if as_json:
+    if chosen is ReportFormat.JSON:
         typer.echo(json.dumps(_with_period(jsonable(report), period)))
         return
     rate = f"{report.compliance_rate:.0%}" if report.compliance_rate is not None else "n/a"
@@ -270,6 +321,46 @@ def clinic_report(
             f"{week.compliance_rate:.0%}" if week.compliance_rate is not None else "n/a",
         )
     console.print(weeks)
+
+
+def _printable_report(
+    clinic_id: str,
+    period: Period,
+    *,
+    options: dict[str, str | None],
+    as_of: datetime | None,
+    form: ReportFormat,
+    out: Path | None,
+) -> None:
+    """The monthly report as a file (or csv and html on standard output); the patients it
+    names are recorded in the access log before it is written."""
+    judged_at = as_of or SystemClock().now()
+    document: ReportDocument = _clinic_read(
+        f"kapaudit report clinic {clinic_id}",
+        options,
+        clinic_id=clinic_id,
+        period=period,
+        load=lambda q, chosen: load_report_document(q, clinic_id, chosen, as_of=judged_at),
+        # The CSV lists every session; the printed report names the failing and pending.
+        disclosed=lambda doc: doc.named_patients(every_session=form is ReportFormat.CSV),
+    )
+    if form is ReportFormat.PDF:
+        try:
+            content: bytes = render_pdf(document)
+        except PdfUnavailableError as error:
+            raise CliError(error.message, hint=error.hint) from None
+        # A PDF on a terminal is noise: without --out it gets the download's file name.
+        target = out or Path(document.file_name("pdf"))
+        if target.exists():
+            raise CliError(f"{target} exists", hint="pass --out FILE, or remove that file")
+    else:
+        text = render_csv(document) if form is ReportFormat.CSV else render_html(document)
+        if out is None:
+            typer.echo(text, nl=False)
+            return
+        content, target = text.encode("utf-8"), out
+    target.write_bytes(content)
+    console.print(f"[green]wrote[/] {printable(target)}", soft_wrap=True)
 
 
 @report_app.command("sessions")

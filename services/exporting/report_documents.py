@@ -29,6 +29,7 @@ from pathlib import Path
 
 from events import IntegrationNoteRecorded, Protocol
 from projections import PatientHistory, Recorded, SessionHistory
+from projections.compliance import Outcome
 from projections.history import evolve_patient, evolve_session
 from projections.reports import build_clinic_report
 from projections.verdicts import judge
@@ -48,6 +49,7 @@ from services.offline.bundle_format import (
     REMS_FILE,
 )
 from services.profiles import ClinicProfiles
+from services.reporting import thresholds_applied
 
 __all__ = ["ClinicReportDocuments", "StreamOrderError"]
 
@@ -109,7 +111,17 @@ class ClinicReportDocuments:
         self._write(COMPLIANCE_CSV_FILE, report_csv(sessions))
         self._write(
             COMPLIANCE_HTML_FILE,
-            compliance_report_html(scope=scope, report=report, sessions=sessions, counts=counts),
+            compliance_report_html(
+                scope=scope,
+                report=report,
+                sessions=sessions,
+                counts=counts,
+                thresholds=thresholds_applied(
+                    self._profiles,
+                    scope.clinic_id,
+                    {s.verdict.protocol for s in sessions if s.verdict.protocol is not None},
+                ),
+            ),
         )
         self._write(REMS_FILE, rems_forms_csv(self._rems))
         self._write(CONTROLLED_SUBSTANCES_FILE, controlled_substances_csv(self._substances))
@@ -167,9 +179,12 @@ class ClinicReportDocuments:
             profile_for=lambda protocol: self._profiles.for_clinic(history.clinic_id, protocol),
             as_of=as_of,
         )
-        # Only failed results are kept: the CSV and the page show nothing else, and a
-        # year's sessions must not hold every rule's sentence in memory.
-        slim = dataclasses.replace(verdict, rules=verdict.failed_rules)
+        # Only failed and pending results are kept: the CSV and the page show nothing
+        # else, and a year's sessions must not hold every rule's sentence in memory.
+        slim = dataclasses.replace(
+            verdict,
+            rules=tuple(r for r in verdict.rules if r.outcome in (Outcome.FAIL, Outcome.PENDING)),
+        )
         self._sessions.append(JudgedSession(verdict=slim, session_start=start))
         form = rems_form_row(
             session=history,

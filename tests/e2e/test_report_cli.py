@@ -5,6 +5,8 @@ broker, and every command is pointed at it unless a test says otherwise."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import subprocess
@@ -14,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pypdfium2
 import pytest
 
 from events import ACCESS_TOPIC
@@ -371,3 +374,117 @@ async def test_the_access_report_filters_by_outcome_and_leaves_out_one_reader(
         "ben",
         "mallory",
     ]
+
+
+def _demo_days(demo_log: str) -> tuple[str, str]:
+    listed = json.loads(
+        _kapaudit("report", "sessions", "clinic-demo", "--json", url=demo_log).stdout
+    )
+    days = sorted(
+        datetime.fromisoformat(row["session_start"]).astimezone(CLINIC_ZONE).date()
+        for row in listed["sessions"]
+    )
+    return str(days[0]), str(days[-1])
+
+
+def test_the_clinic_report_as_csv_gives_each_failing_session_its_reasons_in_words(
+    demo_log: str,
+) -> None:
+    result = _kapaudit("report", "clinic", "clinic-demo", "--format", "csv", url=demo_log)
+
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(rows) == 24
+    failing = {row["session_id"]: row["failure_reasons"] for row in rows if row["failed_rules"]}
+    assert set(failing) == set(PLANTED_LAPSES)
+    for session, rule in PLANTED_LAPSES.items():
+        reason = failing[session]
+        assert reason.startswith(f"{rule}: ")
+        assert len(reason) > len(rule) + 20, "a sentence, not just the rule id"
+
+
+def test_the_clinic_report_as_html_names_the_period_and_the_judging_instant(
+    demo_log: str,
+) -> None:
+    first, last = _demo_days(demo_log)
+    result = _kapaudit(
+        "report",
+        "clinic",
+        "clinic-demo",
+        "--from",
+        first,
+        "--to",
+        last,
+        "--format",
+        "html",
+        url=demo_log,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("<!DOCTYPE html>")
+    assert f"Period {first} to {last} (America/Denver)" in result.stdout
+    assert "Judged at" in result.stdout
+    assert all(session in result.stdout for session in PLANTED_LAPSES)
+
+
+def test_the_clinic_report_as_pdf_goes_to_a_file_named_after_clinic_and_period(
+    demo_log: str, tmp_path: Path
+) -> None:
+    first, last = _demo_days(demo_log)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "services.cli.main",
+            "report",
+            "clinic",
+            "clinic-demo",
+            "--from",
+            first,
+            "--to",
+            last,
+            "--format",
+            "pdf",
+        ],
+        cwd=tmp_path,
+        env={**os.environ, "KAPAUDIT_DATABASE_URL": demo_log, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    written = tmp_path / f"clinic-demo-compliance-report-{first}-to-{last}.pdf"
+    assert written.name in result.stdout
+    pdf = pypdfium2.PdfDocument(written.read_bytes())
+    text = "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+    assert len(pdf) >= 2
+    assert all(session in text for session in PLANTED_LAPSES)
+
+
+def test_a_pdf_report_never_overwrites_a_file(demo_log: str, tmp_path: Path) -> None:
+    out = tmp_path / "report.pdf"
+    out.write_bytes(b"keep me")
+
+    result = _kapaudit(
+        "report", "clinic", "clinic-demo", "--format", "pdf", "--out", str(out), url=demo_log
+    )
+
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"error: {out} exists")
+    assert out.read_bytes() == b"keep me"
+
+
+async def test_a_csv_report_records_every_listed_patient_before_it_prints(
+    demo_log: str, broker: EmbeddedBroker
+) -> None:
+    before = await _seen(broker)
+
+    result = _kapaudit("report", "clinic", "clinic-demo", "--format", "csv", url=demo_log)
+
+    assert result.returncode == 0, result.stderr
+    listed = {row["patient_id"] for row in csv.DictReader(io.StringIO(result.stdout))}
+    reads = await _cli_reads(broker, "kapaudit report clinic clinic-demo", since=before)
+    assert listed
+    assert {read["patient_id"] for read in reads} == listed

@@ -7,15 +7,18 @@ import io
 from datetime import timedelta
 
 import httpx
+import pypdfium2
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from events import ACCESS_TOPIC
 from services.adapters.sql import SqlEventStore
 from services.csv_tables import LEDGER_COLUMNS, REPORT_COLUMNS
 from services.demo import PLANTED_LAPSES
+from services.http.api.csv_export import PERIOD_HEADER
 from tests.factories import document, valid
 from tests.http.serving import Api
-from tests.http.support import CLINIC, NOW
+from tests.http.support import CLINIC, NOW, published_events
 
 REPORT = f"/v1/clinics/{CLINIC}/compliance-report"
 LEDGER = f"/v1/clinics/{CLINIC}/controlled-substances"
@@ -158,3 +161,48 @@ async def test_an_as_of_without_offset_is_read_on_the_clinics_clock(api: Api) ->
 
     assert local["as_of"] == explicit["as_of"]
     assert local["by_status"] == explicit["by_status"]
+
+
+async def test_the_report_as_pdf_is_a_pdf_download_named_after_the_period(api: Api) -> None:
+    response = await _get(api, REPORT, headers={"Accept": "application/pdf"})
+
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF-")
+    disposition = response.headers["content-disposition"]
+    assert disposition.startswith('attachment; filename="clinic-demo-compliance-report-')
+    assert response.headers[PERIOD_HEADER].endswith("Z)")
+    pages = pypdfium2.PdfDocument(response.content)
+    text = "".join(pages[i].get_textpage().get_text_range() for i in range(len(pages)))
+    assert 2 <= len(pages) <= 8, "a demo day's report is a few pages, not a ream"
+    assert all(session in text for session in PLANTED_LAPSES)
+
+
+async def test_the_report_as_html_allows_only_its_own_style(api: Api) -> None:
+    response = await _get(api, REPORT, format="html")
+
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert response.text.startswith("<!DOCTYPE html>")
+    policy = response.headers["content-security-policy"]
+    assert policy.startswith("default-src 'none'; style-src 'sha256-")
+    assert "Failing sessions (" in response.text
+    assert PERIOD_HEADER in response.headers
+
+
+async def test_a_format_parameter_wins_over_the_accept_header(api: Api) -> None:
+    response = await _get(api, REPORT, headers=CSV, format="json")
+
+    assert response.headers["content-type"] == "application/json"
+
+
+async def test_the_pdf_report_records_a_read_of_each_patient_it_names(api: Api) -> None:
+    report = (await _get(api, REPORT)).json()
+    await _get(api, REPORT, format="pdf")
+
+    reads = [
+        event
+        for event in await published_events(api.bootstrap_servers, topics=(ACCESS_TOPIC,))
+        if event["payload"]["query"].get("format") == "pdf"
+    ]
+    failing = {s["patient_id"] for s in report["failing_sessions"]}
+    assert failing <= {event["patient_id"] for event in reads}
+    assert {event["payload"]["channel"] for event in reads} == {"api"}

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -16,12 +17,14 @@ from services.http.api.csv_export import PERIOD_HEADER, csv_response, wants_csv
 from services.http.api.ledger_models import ControlledSubstanceLedger
 from services.http.api.models import error_responses
 from services.http.api.params import AsOf, ClinicIdPath, PatientIdQuery, RequestedPeriod
+from services.http.api.report_formats import FormatQuery, chosen_format, printable_response
 from services.http.api.report_models import ComplianceReport
 from services.http.api.routing import ApiRoute
 from services.http.deps import Context
 from services.jsonable import jsonable
 from services.judging import JudgedSession, session_start
 from services.period import Period
+from services.reporting import PdfUnavailableError, load_report_document
 
 __all__ = ["router"]
 
@@ -30,18 +33,34 @@ router = APIRouter(route_class=ApiRoute, tags=["clinics"])
 _ERRORS = error_responses(401, 403, 422, 503)
 
 
-def _json_or_csv(model: type[BaseModel]) -> dict[int | str, dict[str, Any]]:
+def _json_or_csv(
+    model: type[BaseModel], *, printable: bool = False
+) -> dict[int | str, dict[str, Any]]:
     # Documentation only: the body stays what ``jsonable`` writes, and the OpenAPI fuzz
     # test holds every such body to ``model``.
+    extra = (
+        " The printable report as `text/html` or `application/pdf` (by Accept, or "
+        "`format=html|pdf`), with `Content-Disposition`."
+        if printable
+        else ""
+    )
+    media: dict[str, Any] = (
+        {
+            "text/html": {"schema": {"type": "string"}},
+            "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+        }
+        if printable
+        else {}
+    )
     return {
         200: {
             "model": model,
-            "description": "JSON, or CSV when the request sends `Accept: text/csv`.",
-            "content": {"text/csv": {"schema": {"type": "string"}}},
+            "description": "JSON, or CSV when the request sends `Accept: text/csv`." + extra,
+            "content": {"text/csv": {"schema": {"type": "string"}}, **media},
             "headers": {
                 PERIOD_HEADER: {
                     "schema": {"type": "string"},
-                    "description": "CSV only: the exact period, as the JSON's "
+                    "description": "CSV, HTML and PDF: the exact period, as the JSON's "
                     "`period.description`.",
                 }
             },
@@ -53,7 +72,7 @@ def _json_or_csv(model: type[BaseModel]) -> dict[int | str, dict[str, Any]]:
 @router.get(
     "/clinics/{clinic_id}/compliance-report",
     summary="Compliance over a period: rates, failures by rule, failing sessions",
-    responses=_json_or_csv(ComplianceReport),
+    responses=_json_or_csv(ComplianceReport, printable=True),
 )
 async def compliance_report(
     request: Request,
@@ -62,11 +81,31 @@ async def compliance_report(
     as_of: AsOf,
     reads: AuditedRead,
     context: Context,
+    format_: FormatQuery = None,
 ) -> Response:
     """JSON: the report's figures and failing sessions. CSV: one row per session (id,
-    start, protocol, patient, status, failed rules)."""
+    start, protocol, patient, status, failed rules). HTML or PDF: the printable monthly
+    report (``docs/COMPLIANCE.md``), its failing and undecided sessions' patients
+    recorded as read."""
     instant = as_of.at(context.zones.for_clinic(clinic_id)) or context.clock.now()
-    if wants_csv(request.headers.get("accept")):
+    form = chosen_format(format_, request.headers.get("accept"))
+    if form in ("html", "pdf"):
+        document = await reads.clinic(
+            clinic_id,
+            period=period,
+            load=lambda chosen: load_report_document(
+                context.queries, clinic_id, chosen, as_of=instant
+            ),
+            disclosed=lambda document: document.named_patients(every_session=False),
+        )
+        try:
+            # Laying out a month's PDF takes a while: off the event loop.
+            return await asyncio.to_thread(printable_response, document, form, period=period)
+        except PdfUnavailableError as error:
+            raise HTTPException(
+                status_code=status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(error)
+            ) from None
+    if form == "csv":
 
         async def rows(chosen: Period) -> list[JudgedSession]:
             return [

@@ -6,11 +6,18 @@ JavaScript).
 
 from fastapi import APIRouter
 
-from services.http.dashboard import clinic_pages, exports_page, overview, session_page, sign_in
+from services.http.dashboard import (
+    clinic_pages,
+    exports_page,
+    overview,
+    report_download,
+    session_page,
+    sign_in,
+)
 from services.http.dashboard.templating import STATIC_DIR
 
 __all__ = ["STATIC_DIR", "router"]
 
 router = APIRouter(include_in_schema=False)
-for _pages in (sign_in, overview, session_page, clinic_pages, exports_page):
+for _pages in (sign_in, overview, session_page, clinic_pages, exports_page, report_download):
     router.include_router(_pages.router)

@@ -26,6 +26,7 @@ from services.http.dashboard.scope import (
 from services.http.dashboard.templating import link
 from services.http.deps import Context
 from services.period import Period
+from services.reporting import ReportFilter
 
 __all__ = ["SORT_KEYS", "SessionRow", "clinic_verdicts", "router", "select_rows"]
 
@@ -42,6 +43,8 @@ class SessionRow:
     failed_rules: tuple[str, ...]
     pending_rules: tuple[tuple[str, datetime | None], ...] = ()
     """(rule id, due) of each pending rule; due is None when no deadline is known."""
+    reasons: tuple[str, ...] = ()
+    """Each failed rule's sentence, in ``failed_rules``' order: printed under the ids."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -92,6 +95,7 @@ async def clinic_verdicts(
             pending_rules=tuple(
                 (r.rule_id, r.due) for r in verdict.rules if r.outcome is Outcome.PENDING
             ),
+            reasons=tuple(r.detail for r in verdict.failed_rules),
         )
         for verdict, start in pairs
     ]
@@ -176,5 +180,11 @@ async def overview(
                 report.failures_by_rule,
                 href=lambda rule_id: link("/overview", params, rule=rule_id) + "#sessions",
             ),
+            "as_of_text": as_of,
+            # The downloads carry what the page shows: period, filters, judging instant.
+            "downloads": {
+                key: value for key, value in params.items() if key not in ("clinic", "sort")
+            },
+            "selection": ReportFilter(status=status, protocol=protocol, rule=rule),
         },
     )
