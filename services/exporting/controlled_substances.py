@@ -9,6 +9,7 @@ ledger is: a dose given in the period is listed even when its session began the 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Final
 from zoneinfo import ZoneInfo
@@ -19,7 +20,12 @@ from projections.amendments import apply_amendments
 from projections.ledger import build_ledger
 from services.csv_tables import csv_table
 
-__all__ = ["CONTROLLED_SUBSTANCE_COLUMNS", "controlled_substance_rows", "controlled_substances_csv"]
+__all__ = [
+    "CONTROLLED_SUBSTANCE_COLUMNS",
+    "controlled_substance_order",
+    "controlled_substance_rows",
+    "controlled_substances_csv",
+]
 
 CONTROLLED_SUBSTANCE_COLUMNS: Final = (
     "occurred_at",
@@ -106,6 +112,11 @@ def controlled_substance_rows(
             )
         )
     return rows
+
+
+def controlled_substance_order(row: Sequence[object]) -> tuple[datetime, str]:
+    """Clinical order: time, then event id, as the ledger sorts."""
+    return _clinical_order(tuple(row))
 
 
 def _clinical_order(row: Row) -> tuple[datetime, str]:

@@ -24,7 +24,7 @@ kapaudit's events do not carry the patient's concomitant medications; those colu
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo
@@ -43,7 +43,13 @@ from projections.amendments import amend_streams
 from projections.compliance import Profile, SessionFacts
 from services.csv_tables import csv_table
 
-__all__ = ["NOT_RECORDED", "REMS_COLUMNS", "rems_form_row", "rems_forms_csv"]
+__all__ = [
+    "NOT_RECORDED",
+    "REMS_COLUMNS",
+    "rems_form_order",
+    "rems_form_row",
+    "rems_forms_csv",
+]
 
 NOT_RECORDED: Final = "not recorded"
 
@@ -198,6 +204,11 @@ def rems_forms_csv(rows: list[Row]) -> str:
     """The forms by first administration, then session id."""
     ordered: list[Row] = sorted(rows, key=_form_order)
     return csv_table(REMS_COLUMNS, ordered)
+
+
+def rems_form_order(row: Sequence[object]) -> tuple[bool, datetime, str]:
+    """By first administration, then session id."""
+    return _form_order(tuple(row))
 
 
 def _form_order(row: Row) -> tuple[bool, datetime, str]:

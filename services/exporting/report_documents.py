@@ -33,14 +33,15 @@ from projections.compliance import Outcome
 from projections.history import evolve_patient, evolve_session
 from projections.reports import build_clinic_report
 from projections.verdicts import judge
-from services.csv_tables import report_csv
+from services.csv_tables import SortedCsv, report_csv
 from services.exporting.compliance_html import compliance_report_html
 from services.exporting.controlled_substances import (
+    CONTROLLED_SUBSTANCE_COLUMNS,
+    controlled_substance_order,
     controlled_substance_rows,
-    controlled_substances_csv,
 )
 from services.exporting.documents import DocumentCounts, ExportScope
-from services.exporting.rems_forms import rems_form_row, rems_forms_csv
+from services.exporting.rems_forms import REMS_COLUMNS, rems_form_order, rems_form_row
 from services.judging import JudgedSession, session_start
 from services.offline.bundle_format import (
     COMPLIANCE_CSV_FILE,
@@ -78,8 +79,10 @@ class ClinicReportDocuments:
         self._notes_for: dict[str, list[Recorded]] = {}
         """Notes filed in one session's stream for another session not yet arrived."""
         self._sessions: list[JudgedSession] = []
-        self._rems: list[tuple[object, ...]] = []
-        self._substances: list[tuple[object, ...]] = []
+        self._rems = SortedCsv(columns=REMS_COLUMNS, key=rems_form_order)
+        self._substances = SortedCsv(
+            columns=CONTROLLED_SUBSTANCE_COLUMNS, key=controlled_substance_order
+        )
 
     def add_stream(self, stream_id: str, entries: Sequence[Recorded]) -> None:
         clinic_id, kind, key = stream_id.split("/", 2)
@@ -123,8 +126,14 @@ class ClinicReportDocuments:
                 ),
             ),
         )
-        self._write(REMS_FILE, rems_forms_csv(self._rems))
-        self._write(CONTROLLED_SUBSTANCES_FILE, controlled_substances_csv(self._substances))
+        for relative, table in (
+            (REMS_FILE, self._rems),
+            (CONTROLLED_SUBSTANCES_FILE, self._substances),
+        ):
+            path = self._bag / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("w", encoding="utf-8", newline="") as out:
+                table.write(out)
         return DocumentCounts(counts=counts)
 
     def _add_patient(self, patient_id: str, entries: Sequence[Recorded]) -> None:
@@ -161,11 +170,10 @@ class ClinicReportDocuments:
             return
         self._judged_patients.add(history.patient_id)
         zone = scope.period.zone
-        self._substances.extend(
-            controlled_substance_rows(
-                history, start=scope.period.start, end=scope.period.end, as_of=as_of, zone=zone
-            )
-        )
+        for row in controlled_substance_rows(
+            history, start=scope.period.start, end=scope.period.end, as_of=as_of, zone=zone
+        ):
+            self._substances.add(row)
         start = session_start(current)
         if not current.events or start is None:
             return
@@ -194,7 +202,7 @@ class ClinicReportDocuments:
             zone=zone,
         )
         if form is not None:
-            self._rems.append(form)
+            self._rems.add(form)
 
     def _enter(self, patient_id: str) -> None:
         """Forget the previous patient's history when the next patient's streams begin."""
