@@ -24,6 +24,7 @@ as if kapaudit had recorded it live (the rules judge how late records were enter
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
@@ -108,7 +109,7 @@ def demo_month(
     today = now.astimezone(CLINIC_ZONE).date()
     first_day = today - timedelta(days=days - 1)
     rng = random.Random(f"{_SEED}/{clinic_id}/{today.isoformat()}")
-    panel = _panel(rng, first_day=first_day, today=today)
+    panel = _panel(rng, first_day=first_day, today=today, clinic_id=clinic_id)
     plans = _allocate(rng, panel, first_day=first_day, today=today, now=now)
     planted = _plant_lapses(rng, plans, panel=panel, now=now)
     plans = [_with_twist(rng, dated) if dated.plan.lapse is None else dated for dated in plans]
@@ -166,7 +167,7 @@ _MON, _TUE, _WED, _THU, _FRI, _SAT = range(6)
 _LATE_CONSENT_COURSE: Final = 24
 
 
-def _panel(rng: random.Random, *, first_day: date, today: date) -> list[_Patient]:
+def _panel(rng: random.Random, *, first_day: date, today: date, clinic_id: str) -> list[_Patient]:
     # Weeks are counted from the Monday of the month's first week; a course that started
     # weeks before the month has a negative start week.
     monday = first_day - timedelta(days=first_day.weekday())
@@ -242,7 +243,9 @@ def _panel(rng: random.Random, *, first_day: date, today: date) -> list[_Patient
         weight = rng.randint(54, 104) if protocol is Protocol.IV_KETAMINE else None
         panel.append(
             _Patient(
-                patient_id=f"pt-{rng.getrandbits(24):06x}",
+                # Stable from one day to the next, unlike the sessions: a store that holds
+                # an earlier month knows these patients.
+                patient_id=f"pt-{_hex(f'{_SEED}/{clinic_id}/{index}', 6)}",
                 protocol=protocol,
                 dates=tuple(d for d in sorted(dates) if d <= today),
                 intake_days_before=rng.randint(5, 16) if new else rng.randint(10, 40),
@@ -256,6 +259,10 @@ def _panel(rng: random.Random, *, first_day: date, today: date) -> list[_Patient
             )
         )
     return [p for p in panel if any(first_day <= d <= today for d in p.dates)]
+
+
+def _hex(seed: str, count: int) -> str:
+    return hashlib.sha256(seed.encode("utf-8")).hexdigest()[:count]
 
 
 def _usual_dose(rng: random.Random, protocol: Protocol, weight_kg: int | None) -> float:
