@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Protocol
 
-__all__ = ["Clock", "FixedClock", "SystemClock"]
+__all__ = ["Clock", "FixedClock", "ReplayClock", "SystemClock"]
 
 
 class Clock(Protocol):
@@ -36,3 +36,31 @@ class FixedClock:
         if at.tzinfo is None:
             raise ValueError("FixedClock needs a timezone-aware instant")
         self._at = at
+
+
+class ReplayClock:
+    """The wall clock, except while a replay holds it at a past instant.
+
+    The demo month is replayed through the recorder with the clock held at the moments a
+    live recorder would have written each batch, so that its records read as entered on
+    time; once released, the clock is the wall clock again. Held instants only move forward:
+    the log's recording times never run backwards.
+    """
+
+    def __init__(self) -> None:
+        self._held: datetime | None = None
+
+    def now(self) -> datetime:
+        return self._held if self._held is not None else datetime.now(UTC)
+
+    def hold(self, at: datetime) -> None:
+        if at.tzinfo is None:
+            raise ValueError("ReplayClock needs a timezone-aware instant")
+        if self._held is not None and at < self._held:
+            raise ValueError("a replay's clock never runs backwards")
+        if at > datetime.now(UTC):
+            raise ValueError("a replay's clock never runs ahead of the wall clock")
+        self._held = at
+
+    def release(self) -> None:
+        self._held = None

@@ -42,6 +42,7 @@ from services.cli.proofs import prove_app
 from services.cli.reports import report_app
 from services.cli.tokens import tokens_app
 from services.cli.verify_export import verify_export
+from services.clock import ReplayClock
 from services.config import Settings
 from services.runtime import Stack, running_stack
 from services.signing_keys import DEFAULT_KEY_FILE, create_key_file, trusted_verifiers
@@ -77,7 +78,10 @@ app.command("verify-export")(verify_export)
 @friendly_errors
 def up(
     demo: Annotated[
-        bool, typer.Option("--demo", help="Also publish a demo clinic day through Kafka.")
+        bool,
+        typer.Option(
+            "--demo", help="Also publish the demo clinic's last four weeks through Kafka."
+        ),
     ] = False,
 ) -> None:
     """Start the broker (embedded unless configured), the store and the recorder until Ctrl-C."""
@@ -141,13 +145,18 @@ def _external(settings: Settings) -> Settings:
 
 
 async def _up(settings: Settings, *, demo: bool, parts: _Parts = _EVERYTHING) -> None:
+    clock = ReplayClock()
     with _interruptions() as stop:
         async with running_stack(
-            settings, record=parts.record, project=parts.project, serve_http=parts.serve_http
+            settings,
+            record=parts.record,
+            project=parts.project,
+            serve_http=parts.serve_http,
+            clock=clock if demo else None,
         ) as stack:
             _print_banner(stack)
             if demo:
-                await _publish_demo(stack)
+                await _publish_demo(stack, clock)
                 await _print_demo_tokens(stack)
             if stack.http_url:
                 url = escape(stack.http_url)
@@ -174,30 +183,50 @@ def _print_banner(stack: Stack) -> None:
     console.print(f"store: {escape(store)}")
 
 
-async def _publish_demo(stack: Stack) -> None:
-    from services.demo import PLANTED_LAPSES, demo_day_events
+async def _publish_demo(stack: Stack, clock: ReplayClock) -> None:
+    from services.demo import demo_month
 
-    documents = demo_day_events(now=datetime.now(UTC))
-    # The demo's sessions have fixed ids (the planted lapses are documented by id),
-    # so a second demo day in the same store would collide with the first.
-    if await stack.store.stream_exists(_stream_of(documents[0])):
-        console.print(
-            "The demo day is already in the log from an earlier run; "
-            f"remove {escape(str(stack.settings.data_dir))}/ to record a fresh one."
-        )
-        return
-    before = await stack.store.count()
+    month = demo_month(now=datetime.now(UTC))
+    documents = month.documents
+    # The panel's patients keep their ids from day to day, but their sessions move with the
+    # month's window: a second month in the same store would collide with the first.
+    patients = {document["patient_id"]: document for document in reversed(documents)}
+    for document in patients.values():
+        if await stack.store.stream_exists(_stream_of(document)):
+            console.print(
+                "The demo month is already in the log from an earlier run; "
+                f"remove {escape(str(stack.settings.data_dir))}/ to record a fresh one."
+            )
+            return
+    before = count = await stack.store.count()
+    # Batch by batch, each recorded before the next: the recorder writes each at the time
+    # a live recorder would have, so the month's records read as entered on time.
     async with EventPublisher(broker=stack.broker) as publisher:
-        await publish_with_progress(publisher, documents, console=console)
-    expected = before + len(documents)
-    with counting_progress("recording the demo day", total=expected, console=console) as tick:
-        while (count := await stack.store.count()) < expected:
-            tick(count)
-            await asyncio.sleep(0.2)
-        tick(count)
-    console.print(f"Demo day recorded: {len(documents)} events; the log holds {count}.")
-    for session_id, rule_id in sorted(PLANTED_LAPSES.items()):
+        with counting_progress(
+            "recording the demo month", total=len(documents), console=console
+        ) as tick:
+            published = 0
+            try:
+                for batch in month.batches:
+                    clock.hold(batch.record_at)
+                    await publisher.publish_many(list(batch.documents))
+                    published += len(batch.documents)
+                    while (count := await stack.store.count()) < before + published:
+                        tick(count - before)
+                        await asyncio.sleep(0.05)
+                    tick(published)
+            finally:
+                clock.release()
+    console.print(
+        f"Demo month recorded: {len(documents)} events, {len(month.session_ids)} sessions "
+        f"from {month.first_day:%b %d} to today; the log holds {count}."
+    )
+    for session_id, rule_id in month.planted_lapses.items():
         console.print(f"  planted lapse: session {session_id} breaks {rule_id}")
+    console.print(
+        "  the last days' sessions are pending: their integration notes and REMS forms "
+        "are not due yet"
+    )
 
 
 async def _print_demo_tokens(stack: Stack) -> None:

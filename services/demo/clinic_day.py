@@ -93,6 +93,11 @@ class Lapse(StrEnum):
     EARLY_DISCHARGE = "observation.minimum_duration"
     UNWITNESSED_WASTE = "controlled_substance.waste_witnessed"
     ELEVATED_BASELINE_BP = "vitals.baseline_bp_in_range"
+    MISSED_CHECK = "vitals.monitoring_interval"
+    LATE_REMS_FORM = "rems.monitoring_form_within_7_days"
+    LATE_RECORD = "documentation.contemporaneous"
+    """Documented at the time but entered into the system days later (the month's replay
+    records it late; the documents themselves are as in a compliant session)."""
 
 
 class Twist(StrEnum):
@@ -513,6 +518,10 @@ def _iv_course(plan: SessionPlan) -> _Course:
 
 def _im_course(plan: SessionPlan) -> _Course:
     course = _every_10_minutes(doses=((0, plan.dose_mg),), end_of_dosing=0, discharge=80)
+    if plan.lapse is Lapse.MISSED_CHECK:
+        # The nurse was pulled away at the peak: 20 minutes between checks, not 10.
+        checks = tuple(offset for offset in course.checks if offset != 40)
+        return replace(course, checks=checks, bp_checks=frozenset(checks))
     if plan.twist is Twist.NAUSEA:
         # Nausea at the peak; the nurse re-checks 4 minutes after giving an antiemetic.
         checks = tuple(sorted({*course.checks, 26}))
@@ -686,6 +695,9 @@ def _add_follow_ups(stream: _Stream, plan: SessionPlan, *, day: date, ended_at: 
             if plan.rems_form_same_day
             else _at_clinic(follow_up_day, time(17, 30))
         )
+        if plan.lapse is Lapse.LATE_REMS_FORM:
+            # Forgotten until the next week's REMS paperwork round: past the 7-day window.
+            submitted_at = _at_clinic(day + timedelta(days=9), time(17, 30))
         stream.add(
             "rems.monitoring_form_submitted",
             at=submitted_at,
