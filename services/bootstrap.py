@@ -29,7 +29,6 @@ from services.exporting.queue import ExportQueue
 from services.exporting.service import Exports
 from services.exporting.writers import document_writers
 from services.http.context import HttpContext
-from services.profiles import ClinicProfiles
 from services.queries import ComplianceQueries
 from services.reading import AuditedReads
 from services.recording import Recorder
@@ -129,9 +128,7 @@ def wire_http(
     return HttpContext(
         engine=engine,
         store=SqlEventStore(engine=engine),
-        queries=ComplianceQueries(
-            engine=engine, clock=clock, profiles=ClinicProfiles.from_file(settings.profiles_file)
-        ),
+        queries=ComplianceQueries(engine=engine, clock=clock),
         tokens=SqlTokenStore(engine=engine),
         publisher=publisher,
         auditor=AccessAuditor(publisher=publisher, clock=clock),
@@ -175,8 +172,8 @@ def wire_exports(
     (default: the FHIR bundle and the reports, judged with the configured clinic
     profiles)."""
     clock = clock or SystemClock()
-    profiles = ClinicProfiles.from_file(settings.profiles_file)
-    fhir, reports = writers or document_writers(profiles=profiles)
+    fhir, reports = writers or document_writers()
+    queries = ComplianceQueries(engine=engine, clock=clock)
     key_file = settings.signing_key_file
     return Exports(
         ledger=SqlExportLedger(engine=engine),
@@ -187,9 +184,7 @@ def wire_exports(
         disclosures=AuditedDisclosures(
             reads=AuditedReads(
                 access_log=AccessAuditor(publisher=EventPublisher(broker=broker), clock=clock),
-                session_owners=ComplianceQueries(
-                    engine=engine, clock=clock, profiles=profiles
-                ).clinic_and_patient_of,
+                session_owners=queries.clinic_and_patient_of,
                 deadline=disclosure_deadline,
             )
         ),
@@ -197,4 +192,5 @@ def wire_exports(
         reports=reports,
         clock=clock,
         origin=settings.log_origin,
+        profiles=lambda clinic_id: queries.profile_history([clinic_id]),
     )

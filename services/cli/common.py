@@ -15,7 +15,6 @@ from services.adapters.sql import create_engine, upgrade_schema
 from services.cli.errors import CliError
 from services.clock import SystemClock
 from services.config import Settings
-from services.profiles import ClinicProfiles
 from services.projecting import Projector
 from services.queries import ComplianceQueries
 
@@ -83,10 +82,6 @@ async def queries(settings: Settings) -> AsyncIterator[ComplianceQueries]:
     try:
         await upgrade_schema(engine)
         await Projector(engine=engine, batch_size=settings.projector_batch_size).catch_up()
-        yield ComplianceQueries(
-            engine=engine,
-            clock=SystemClock(),
-            profiles=ClinicProfiles.from_file(settings.profiles_file),
-        )
+        yield ComplianceQueries(engine=engine, clock=SystemClock())
     finally:
         await engine.dispose()

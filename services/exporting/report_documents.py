@@ -1,8 +1,8 @@
 """``data/reports/``: the four report files, folded from whole streams as they arrive.
 
-Each session stream is folded into its history, judged with the clinic's profiles (the
-same ``judge`` the API uses) and turned into report rows at once; the history is then
-dropped, so memory holds rows, not events. The periods' rules:
+Each session stream is folded into its history, judged with the clinic's profile versions
+in force at the export's instant (the same ``judge`` the API uses) and turned into report
+rows at once; the history is then dropped, so memory holds rows, not events. The periods' rules:
 
 - the compliance report and the REMS forms list the sessions that **start** in the period
   (booked start, else first event: the API's report selects them so), judged as of the
@@ -47,7 +47,6 @@ from services.offline.bundle_format import (
     CONTROLLED_SUBSTANCES_FILE,
     REMS_FILE,
 )
-from services.profiles import ClinicProfiles
 
 __all__ = ["ClinicReportDocuments", "StreamOrderError"]
 
@@ -62,10 +61,9 @@ class ClinicReportDocuments:
     """Writes the compliance report (CSV, HTML), the REMS forms and the controlled-substance
     log under ``bag`` on ``close``, from the streams ``add_stream`` was given."""
 
-    def __init__(self, *, bag: Path, scope: ExportScope, profiles: ClinicProfiles) -> None:
+    def __init__(self, *, bag: Path, scope: ExportScope) -> None:
         self._bag = bag
         self._scope = scope
-        self._profiles = profiles
         self._patient_id: str | None = None
         """The patient whose streams are passing; only their history is held."""
         self._patient: PatientHistory | None = None
@@ -164,7 +162,9 @@ class ClinicReportDocuments:
         verdict = judge(
             session=history,
             patient=patient,
-            profile_for=lambda protocol: self._profiles.for_clinic(history.clinic_id, protocol),
+            profile_for=lambda protocol: scope.profiles.profile_at(
+                history.clinic_id, protocol, as_of=as_of
+            ),
             as_of=as_of,
         )
         # Only failed results are kept: the CSV and the page show nothing else, and a
@@ -174,7 +174,7 @@ class ClinicReportDocuments:
         form = rems_form_row(
             session=history,
             patient=patient,
-            profile=self._profiles.for_clinic(history.clinic_id, _SPRAVATO),
+            profile=scope.profiles.profile_at(history.clinic_id, _SPRAVATO, as_of=as_of),
             as_of=as_of,
             zone=zone,
         )

@@ -70,4 +70,5 @@ async def session_compliance(
             )
             for r in verdict.rules
         ],
+        profile_version=verdict.profile_version,
     )

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Request, Response
 
 from events import DoseAdministered, PatientDischarged, VitalsRecorded
 from projections import SessionHistory, apply_amendments
+from projections.compliance import Profile
 from projections.timeline import Timeline
-from services.http.context import HttpContext
 from services.http.dashboard.audit import PageRead
 from services.http.dashboard.charts import Reading, TimeMarker, VitalsChart, vitals_chart
 from services.http.dashboard.chrome import chrome
@@ -27,10 +27,11 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 
 def chart_of(
-    history: SessionHistory, context: HttpContext, *, as_of: datetime
+    history: SessionHistory, profile: Profile | None, *, as_of: datetime
 ) -> VitalsChart | None:
     """The vitals chart as the record stood at ``as_of``, corrections applied, with the BP
-    limits of the session's protocol profile (the ones ``vitals.baseline_bp_in_range`` uses)."""
+    limits of the session's protocol profile in force then (the ones
+    ``vitals.baseline_bp_in_range`` uses)."""
     current = history.as_of(as_of)
     readings: list[Reading] = []
     markers: list[TimeMarker] = []
@@ -77,8 +78,7 @@ def chart_of(
                 )
             )
     limits: tuple[int | None, int | None] = (None, None)
-    if current.protocol is not None:
-        profile = context.queries.profiles.for_clinic(history.clinic_id, current.protocol)
+    if profile is not None:
         limits = (profile.baseline_max_systolic_mmhg, profile.baseline_max_diastolic_mmhg)
     return vitals_chart(readings, markers, systolic_max=limits[0], diastolic_max=limits[1])
 
@@ -112,7 +112,7 @@ async def session_page(
         period = parse_period(from_day, to, context=context, clinic_id=owner.clinic_id)
         view = await context.queries.view(session_id, as_of=instant)
         return _Shown(
-            period=period, view=view, chart=chart_of(view.history, context, as_of=instant)
+            period=period, view=view, chart=chart_of(view.history, view.profile, as_of=instant)
         )
 
     shown = await reads.session(session_id, load=load)
