@@ -146,6 +146,8 @@ async def _up(settings: Settings, *, demo: bool, parts: _Parts = _EVERYTHING) ->
             settings, record=parts.record, project=parts.project, serve_http=parts.serve_http
         ) as stack:
             _print_banner(stack)
+            if parts.record and stack.settings.profiles_file is not None:
+                await _seed_profiles(stack, stack.settings.profiles_file)
             if demo:
                 await _publish_demo(stack)
                 await _print_demo_tokens(stack)
@@ -172,6 +174,24 @@ def _print_banner(stack: Stack) -> None:
     # The URL may carry a password; the banner ends up in terminals and service logs.
     store = make_url(stack.settings.resolved_database_url()).render_as_string(hide_password=True)
     console.print(f"store: {escape(store)}")
+
+
+async def _seed_profiles(stack: Stack, path: Path) -> None:
+    from services.profiles import ClinicProfiles, seed_profiles
+
+    async with EventPublisher(broker=stack.broker) as publisher:
+        seeded = await seed_profiles(
+            ClinicProfiles.from_file(path),
+            source_file=path,
+            store=stack.store,
+            publisher=publisher,
+            now=datetime.now(UTC),
+        )
+    for event in seeded:
+        console.print(
+            f"profile of {escape(event.clinic_id)} {event.payload.protocol} seeded from "
+            f"{escape(path.name)} as a profile.changed (author profiles-file)"
+        )
 
 
 async def _publish_demo(stack: Stack) -> None:
