@@ -36,6 +36,7 @@ from services.cli.common import console, load_settings
 from services.cli.errors import CliError, friendly_errors
 from services.cli.exports import export
 from services.cli.keys import checkpoint, keys_app
+from services.cli.profiles import profile_app
 from services.cli.progress import counting_progress, publish_with_progress
 from services.cli.projections import projections_app
 from services.cli.proofs import prove_app
@@ -65,6 +66,7 @@ app.add_typer(schemas_app, name="schemas")
 app.add_typer(demo_app, name="demo")
 app.add_typer(report_app, name="report")
 app.add_typer(projections_app, name="projections")
+app.add_typer(profile_app, name="profile")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(keys_app, name="keys")
 app.add_typer(prove_app, name="prove")
