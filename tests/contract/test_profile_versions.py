@@ -82,3 +82,28 @@ async def test_a_clinic_report_names_the_profile_versions_its_verdicts_used(
 
     assert report.profile_versions == {"iv-ketamine": 0}
     assert [s.profile_version for s in report.failing_sessions] == [0]
+
+
+async def test_an_export_selection_leaves_a_profile_change_in_its_period_out(
+    engine: AsyncEngine,
+) -> None:
+    from services.adapters.sql.export_source import SqlExportSource
+    from services.exporting.ports import ExportSelection
+
+    store = SqlEventStore(engine=engine)
+    await _record(store, _session_with_a_20_minute_gap(), START + timedelta(hours=1))
+    await _record(store, [at(document("profile.changed"), START)], START + timedelta(hours=2))
+    last = await store.count()
+
+    source = SqlExportSource(engine=engine)
+    selection = ExportSelection(
+        clinic_id="clinic-demo",
+        start=START - timedelta(days=1),
+        end=START + timedelta(days=1),
+        patient_id=None,
+        size=last,
+        last_position=last,
+    )
+    streams = [stream async for stream, _ in source.clinical_streams(selection)]
+
+    assert streams == ["clinic-demo/session/s-1"]
