@@ -68,7 +68,6 @@ from services.log.compact_range import CompactRange
 from services.log.merkle import NodeId, leaf_hash
 from services.log.note import Signer, generate_key
 from services.period import Period
-from services.profiles import ClinicProfiles
 
 ORIGIN = "bench.local/log"
 CLINIC = "clinic-bench"
@@ -221,7 +220,7 @@ async def export(url: str, out: Path, key: str, period: Period) -> dict[str, Any
     signer = Signer.parse(key)
     clock = SystemClock()
     store = SqlCheckpointStore(engine=engine)
-    fhir, reports = document_writers(profiles=ClinicProfiles())
+    fhir, reports = document_writers()
     exports = Exports(
         ledger=SqlExportLedger(engine=engine),
         source=SqlExportSource(engine=engine),

@@ -17,6 +17,7 @@ from events.adverse import AdverseEventReported, AdverseEventReportedPayload
 from events.amendment import RecordAmended, RecordAmendedPayload
 from events.canonical import canonical_bytes, canonical_json
 from events.catalogue import (
+    CLINIC_LEVEL_EVENT_TYPES,
     EVENT_TYPES,
     PATIENT_LEVEL_EVENT_TYPES,
     SESSION_EVENT_ADAPTER,
@@ -76,6 +77,12 @@ from events.primitives import (
     Sha256Hex,
     Text,
 )
+from events.profiles import (
+    CLINIC_LEVEL_PATIENT,
+    ProfileChanged,
+    ProfileChangedPayload,
+    ProfileSettings,
+)
 from events.rems import (
     RemsMonitoringFormSubmitted,
     RemsMonitoringFormSubmittedPayload,
@@ -112,6 +119,8 @@ from events.vitals import MEASUREMENT_FIELDS, VitalsRecorded, VitalsRecordedPayl
 
 __all__ = [
     "ACCESS_TOPIC",
+    "CLINIC_LEVEL_EVENT_TYPES",
+    "CLINIC_LEVEL_PATIENT",
     "CURRENT_SCHEMA_VERSION",
     "DEFAULT_PARTITIONS",
     "DLQ_TOPIC",
@@ -164,6 +173,9 @@ __all__ = [
     "PatientDischarged",
     "PatientDischargedPayload",
     "PatientLevelEvent",
+    "ProfileChanged",
+    "ProfileChangedPayload",
+    "ProfileSettings",
     "Protocol",
     "RecordAmended",
     "RecordAmendedPayload",

@@ -14,11 +14,13 @@ from events.discharge import PatientDischarged
 from events.dosing import DoseAdministered, DoseWasted
 from events.envelope import PatientLevelEvent
 from events.integration import IntegrationNoteRecorded
+from events.profiles import ProfileChanged
 from events.rems import RemsMonitoringFormSubmitted, RemsPatientEnrolled
 from events.session import SessionEnded, SessionScheduled, SessionStarted
 from events.vitals import VitalsRecorded
 
 __all__ = [
+    "CLINIC_LEVEL_EVENT_TYPES",
     "EVENT_TYPES",
     "PATIENT_LEVEL_EVENT_TYPES",
     "SESSION_EVENT_ADAPTER",
@@ -40,7 +42,8 @@ SessionEvent: TypeAlias = Annotated[
     | IntegrationNoteRecorded
     | RemsMonitoringFormSubmitted
     | RecordAmended
-    | AccessRecorded,
+    | AccessRecorded
+    | ProfileChanged,
     Field(discriminator="event_type"),
 ]
 """Any event of contract v1, discriminated by `event_type`."""
@@ -61,6 +64,7 @@ _EVENT_CLASSES: Final = (
     RemsMonitoringFormSubmitted,
     RecordAmended,
     AccessRecorded,
+    ProfileChanged,
 )
 
 EVENT_TYPES: Final[Mapping[str, type[SessionEvent]]] = MappingProxyType(
@@ -72,6 +76,9 @@ PATIENT_LEVEL_EVENT_TYPES: Final[frozenset[str]] = frozenset(
     event_type for event_type, cls in EVENT_TYPES.items() if issubclass(cls, PatientLevelEvent)
 )
 """Event types about the patient rather than a session: chained and keyed per patient."""
+
+CLINIC_LEVEL_EVENT_TYPES: Final[frozenset[str]] = frozenset({"profile.changed"})
+"""Event types about the clinic itself: no patient, no session; chained per clinic."""
 
 SESSION_EVENT_ADAPTER: Final[TypeAdapter[SessionEvent]] = TypeAdapter(SessionEvent)
 """Validator and schema generator for the `SessionEvent` union."""

@@ -222,6 +222,23 @@ EXAMPLES: Final[Mapping[str, dict[str, Any]]] = MappingProxyType(
             "source": "kapaudit/0.1.0",
             "schema_version": 2,
         },
+        "profile.changed": {
+            **_event(
+                event_id="6f0b3c1e-2a47-4d8e-9b1f-0a7c5e3d0016",
+                event_type="profile.changed",
+                occurred_at="2025-03-01T08:00:00-05:00",
+                actor=("dr-okafor", "physician"),
+                session_id=None,
+                payload={
+                    "protocol": "iv-ketamine",
+                    "settings": {"monitoring_max_gap_minutes": 10},
+                    "author": "dr-okafor",
+                    "reason": "Medical director: vitals every 10 min during infusions from March.",
+                },
+            ),
+            "patient_id": "-",
+            "source": "kapaudit/0.1.0",
+        },
     }
 )
 """event_type -> a valid example document, in catalogue order."""

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any, Final
 
-from events.catalogue import EVENT_TYPES, PATIENT_LEVEL_EVENT_TYPES
+from events.catalogue import CLINIC_LEVEL_EVENT_TYPES, EVENT_TYPES, PATIENT_LEVEL_EVENT_TYPES
 from events.examples import EXAMPLES
 from events.routing import ACCESS_TOPIC
 
@@ -47,6 +47,12 @@ def _render_event_type(event_type: str) -> str:
             "send it. `session_id` may be null or omitted; chained per patient in "
             "`<clinic_id>/access/<patient_id>`, apart from the clinical chains, and keyed per "
             "patient."
+        )
+    elif event_type in CLINIC_LEVEL_EVENT_TYPES:
+        scope = (
+            "Clinic-level: about no patient and no session (`patient_id` is always `-`, "
+            "`session_id` null or omitted); chained and keyed per clinic and protocol in "
+            "`<clinic_id>/profile/<protocol>`."
         )
     elif event_type in PATIENT_LEVEL_EVENT_TYPES:
         scope = "Patient-level: `session_id` may be null or omitted; chained and keyed per patient."

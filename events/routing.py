@@ -6,6 +6,7 @@ from events.access import AccessRecorded
 from events.catalogue import SessionEvent
 from events.envelope import PatientLevelEvent
 from events.errors import EventRejected, FieldError, RejectionReason
+from events.profiles import ProfileChanged
 
 __all__ = [
     "ACCESS_TOPIC",
@@ -67,7 +68,12 @@ def partition_key(event: SessionEvent) -> bytes:
     (and for amendments of them, which carry no session).
 
     Events with the same key land on one partition, so a session's events stay in order.
+
+    A profile change is keyed by its clinic's profile stream, so that the changes of one
+    protocol's profile arrive in the order they were published.
     """
+    if isinstance(event, ProfileChanged):
+        return stream_id(event).encode("utf-8")
     if isinstance(event, PatientLevelEvent | AccessRecorded) or event.session_id is None:
         return event.patient_id.encode("utf-8")
     return event.session_id.encode("utf-8")
@@ -76,7 +82,11 @@ def partition_key(event: SessionEvent) -> bytes:
 def stream_id(event: SessionEvent) -> str:
     """The hash chain the event extends: one per session, and one per patient for
     patient-level events (even when they carry a session_id) and for amendments that carry
-    no session."""
+    no session; a clinic's profile changes are one stream per protocol,
+    ``<clinic_id>/profile/<protocol>``."""
+    if isinstance(event, ProfileChanged):
+        # No patient and no session: versions of one protocol's profile form their own chain.
+        return f"{event.clinic_id}/profile/{event.payload.protocol}"
     if isinstance(event, AccessRecorded):
         # Kept apart from the clinical chains: a patient's accounting of reads is one stream.
         return f"{event.clinic_id}/access/{event.patient_id}"

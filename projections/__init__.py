@@ -14,16 +14,21 @@ from projections.history import (
     patient_keys,
     session_keys,
 )
-from projections.projection import PATIENTS, PROJECTIONS, SESSIONS, Projection, fold
+from projections.profiles import ProfileHistory, ProfileVersion, ProtocolProfile
+from projections.projection import PATIENTS, PROFILES, PROJECTIONS, SESSIONS, Projection, fold
 from projections.recorded import Recorded
 
 __all__ = [
     "PATIENTS",
+    "PROFILES",
     "PROJECTIONS",
     "SESSIONS",
     "Amended",
     "PatientHistory",
+    "ProfileHistory",
+    "ProfileVersion",
     "Projection",
+    "ProtocolProfile",
     "Recorded",
     "SessionHistory",
     "apply_amendments",

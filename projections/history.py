@@ -15,6 +15,7 @@ from events import (
     PATIENT_LEVEL_EVENT_TYPES,
     AccessRecorded,
     IntegrationNoteRecorded,
+    ProfileChanged,
     Protocol,
     RecordAmended,
     SessionEvent,
@@ -144,8 +145,9 @@ def session_keys(recorded: Recorded) -> tuple[str, ...]:
     note recorded in a later therapy session, also the session it integrates (as first
     recorded; a correction of that is found through the patient's history)."""
     event = recorded.event
-    if isinstance(event, AccessRecorded):
-        # Reads are the access report's business, not part of the clinical record.
+    if isinstance(event, AccessRecorded | ProfileChanged):
+        # Reads are the access report's business, not part of the clinical record; profile
+        # changes are the clinic's, kept in the profile history.
         return ()
     if event.event_type in PATIENT_LEVEL_EVENT_TYPES or event.session_id is None:
         return ()
@@ -159,7 +161,7 @@ def session_keys(recorded: Recorded) -> tuple[str, ...]:
 def patient_keys(recorded: Recorded) -> tuple[str, ...]:
     """``clinic_id/patient_id`` of the patient history this event extends, if any."""
     event = recorded.event
-    if isinstance(event, AccessRecorded):
+    if isinstance(event, AccessRecorded | ProfileChanged):
         return ()
     if is_patient_level(event) or _places_a_note(event):
         return (patient_key_of(clinic_id=event.clinic_id, patient_id=event.patient_id),)
@@ -168,6 +170,8 @@ def patient_keys(recorded: Recorded) -> tuple[str, ...]:
 
 def is_patient_level(event: SessionEvent) -> bool:
     """A consent, a REMS enrollment or an amendment of one: about the patient, no session."""
+    if isinstance(event, ProfileChanged):
+        return False
     return event.event_type in PATIENT_LEVEL_EVENT_TYPES or event.session_id is None
 
 

@@ -14,9 +14,10 @@ from projections.history import (
     patient_keys,
     session_keys,
 )
+from projections.profiles import ProtocolProfile, evolve_profile, profile_keys
 from projections.recorded import Recorded
 
-__all__ = ["PATIENTS", "PROJECTIONS", "SESSIONS", "Projection", "fold"]
+__all__ = ["PATIENTS", "PROFILES", "PROJECTIONS", "SESSIONS", "Projection", "fold"]
 
 K = TypeVar("K", bound=Hashable)
 S = TypeVar("S")
@@ -91,5 +92,16 @@ PATIENTS: Projection[str, PatientHistory] = Projection(
     from_document=PatientHistory.from_document,
 )
 
-PROJECTIONS: Mapping[str, Projection[Any, Any]] = {p.name: p for p in (SESSIONS, PATIENTS)}
+PROFILES: Projection[str, ProtocolProfile] = Projection(
+    name="profiles",
+    version=1,
+    keys=profile_keys,
+    evolve=evolve_profile,
+    to_document=ProtocolProfile.to_document,
+    from_document=ProtocolProfile.from_document,
+)
+
+PROJECTIONS: Mapping[str, Projection[Any, Any]] = {
+    p.name: p for p in (SESSIONS, PATIENTS, PROFILES)
+}
 """Every projection by name (what ``kapaudit projections rebuild NAME`` accepts)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from projections.compliance import SessionStatus, SessionVerdict
@@ -19,6 +19,8 @@ class FailingSession:
     protocol: str | None
     session_start: datetime | None
     failed_rules: tuple[str, ...]
+    profile_version: int | None = None
+    """The clinic's profile version of the protocol the session was judged with."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -44,6 +46,9 @@ class ClinicReport:
     failures_by_rule: dict[str, int]
     failing_sessions: tuple[FailingSession, ...]
     weeks: tuple[WeekTrend, ...]
+    profile_versions: dict[str, int] = field(default_factory=dict)
+    """protocol -> the clinic's profile version its sessions were judged with (0: the
+    shipped defaults)."""
 
 
 def compliance_rate(statuses: Iterable[SessionStatus]) -> float | None:
@@ -84,6 +89,7 @@ def build_clinic_report(
                     protocol=verdict.protocol.value if verdict.protocol else None,
                     session_start=session_start,
                     failed_rules=failed,
+                    profile_version=verdict.profile_version,
                 )
             )
         if session_start is not None:
@@ -100,6 +106,11 @@ def build_clinic_report(
         compliance_rate=compliance_rate(v.status for v, _ in pairs),
         failures_by_rule=dict(sorted(failures.items(), key=lambda item: (-item[1], item[0]))),
         failing_sessions=tuple(failing),
+        profile_versions={
+            v.protocol.value: v.profile_version
+            for v, _ in sorted(pairs, key=lambda pair: str(pair[0].protocol))
+            if v.protocol is not None and v.profile_version is not None
+        },
         weeks=tuple(
             WeekTrend(
                 week_start=week,

@@ -29,7 +29,6 @@ from services.exporting.queue import ExportQueue
 from services.exporting.service import Exports
 from services.exporting.writers import document_writers
 from services.http.context import HttpContext
-from services.profiles import ClinicProfiles
 from services.queries import ComplianceQueries
 from services.reading import AuditedReads
 from services.recording import Recorder
@@ -130,10 +129,7 @@ def wire_http(
         engine=engine,
         store=SqlEventStore(engine=engine),
         queries=ComplianceQueries(
-            engine=engine,
-            clock=clock,
-            profiles=ClinicProfiles.from_file(settings.profiles_file),
-            zones=ClinicZones.from_settings(settings),
+            engine=engine, clock=clock, zones=ClinicZones.from_settings(settings)
         ),
         tokens=SqlTokenStore(engine=engine),
         publisher=publisher,
@@ -178,8 +174,8 @@ def wire_exports(
     (default: the FHIR bundle and the reports, judged with the configured clinic
     profiles)."""
     clock = clock or SystemClock()
-    profiles = ClinicProfiles.from_file(settings.profiles_file)
-    fhir, reports = writers or document_writers(profiles=profiles)
+    fhir, reports = writers or document_writers()
+    queries = ComplianceQueries(engine=engine, clock=clock)
     key_file = settings.signing_key_file
     return Exports(
         ledger=SqlExportLedger(engine=engine),
@@ -190,9 +186,7 @@ def wire_exports(
         disclosures=AuditedDisclosures(
             reads=AuditedReads(
                 access_log=AccessAuditor(publisher=EventPublisher(broker=broker), clock=clock),
-                session_owners=ComplianceQueries(
-                    engine=engine, clock=clock, profiles=profiles
-                ).clinic_and_patient_of,
+                session_owners=queries.clinic_and_patient_of,
                 deadline=disclosure_deadline,
             )
         ),
@@ -200,4 +194,5 @@ def wire_exports(
         reports=reports,
         clock=clock,
         origin=settings.log_origin,
+        profiles=lambda clinic_id: queries.profile_history([clinic_id]),
     )

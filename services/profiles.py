@@ -1,16 +1,34 @@
-"""Protocol profiles with each clinic's overrides, from ``KAPAUDIT_PROFILES_FILE``."""
+"""``KAPAUDIT_PROFILES_FILE``: a clinic's first profile versions, seeded into the log.
+
+The file used to override the shipped profiles silently, and only where it was set; now
+its settings are published once as ``profile.changed`` (version 1, author
+``profiles-file``) for each clinic and protocol whose profile has no version in the log.
+"""
 
 from __future__ import annotations
 
+import json
 import tomllib
-from collections.abc import Mapping
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime
+from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
+from typing import Protocol as Protocol_
 
-from events import Protocol
+from events import (
+    CLINIC_LEVEL_PATIENT,
+    ActorRole,
+    ProfileChanged,
+    Protocol,
+    SessionEvent,
+    parse_event,
+    stream_id,
+)
 from projections.compliance import Profile, load_profile
 
-__all__ = ["ClinicProfiles"]
+__all__ = ["SEED_AUTHOR", "ClinicProfiles", "profile_changed", "seed_profiles"]
 
 
 class ClinicProfiles:
@@ -43,3 +61,87 @@ class ClinicProfiles:
     def for_clinic(self, clinic_id: str, protocol: Protocol) -> Profile:
         settings = self._overrides.get(clinic_id, {}).get(protocol.value)
         return load_profile(protocol, overrides=settings)
+
+    def entries(self) -> Iterator[tuple[str, Protocol, Mapping[str, Any]]]:
+        """Each clinic and protocol the file sets, with its settings, in the file's order."""
+        for clinic_id, by_protocol in self._overrides.items():
+            for protocol, settings in by_protocol.items():
+                yield clinic_id, Protocol(protocol), settings
+
+
+class _Streams(Protocol_):
+    async def stream_exists(self, stream_id: str) -> bool: ...
+
+
+class _Publisher(Protocol_):
+    async def publish_many(self, events: Iterable[SessionEvent]) -> int: ...
+
+
+async def seed_profiles(
+    profiles: ClinicProfiles,
+    *,
+    source_file: Path,
+    store: _Streams,
+    publisher: _Publisher,
+    now: datetime,
+) -> list[ProfileChanged]:
+    """Publish each clinic's settings from ``KAPAUDIT_PROFILES_FILE`` as version 1 of its
+    profile, where the log holds no ``profile.changed`` of that clinic and protocol yet.
+
+    The file only seeds: once a profile has a version in the log, editing the file changes
+    nothing, so a limit never changes without an author and a reason on record.
+    """
+    seeds: list[ProfileChanged] = []
+    for clinic_id, protocol, settings in profiles.entries():
+        seed = profile_changed(
+            clinic_id=clinic_id,
+            protocol=protocol,
+            settings=settings,
+            author=SEED_AUTHOR,
+            reason=f"Seeded from the profiles file {source_file.name}",
+            occurred_at=now,
+        )
+        if not await store.stream_exists(stream_id(seed)):
+            seeds.append(seed)
+    if seeds:
+        await publisher.publish_many(seeds)
+    return seeds
+
+
+SEED_AUTHOR: Final = "profiles-file"
+"""The author of a profile version seeded from ``KAPAUDIT_PROFILES_FILE``."""
+
+
+def profile_changed(
+    *,
+    clinic_id: str,
+    protocol: Protocol,
+    settings: Mapping[str, Any],
+    author: str,
+    reason: str,
+    occurred_at: datetime,
+    actor_role: ActorRole = ActorRole.SYSTEM,
+) -> ProfileChanged:
+    """A ``profile.changed`` published by kapaudit itself (CLI, API, seeding); raises
+    ``EventRejected`` naming the field for a value outside the contract, and ValueError
+    naming the setting for a profile that would not be coherent."""
+    load_profile(protocol, overrides=settings)
+    document = {
+        "event_id": str(uuid.uuid4()),
+        "event_type": "profile.changed",
+        "schema_version": 1,
+        "occurred_at": occurred_at.isoformat(),
+        "clinic_id": clinic_id,
+        "patient_id": CLINIC_LEVEL_PATIENT,
+        "actor": {"id": author, "role": actor_role.value},
+        "source": f"kapaudit/{version('kapaudit')}",
+        "payload": {
+            "protocol": protocol.value,
+            "settings": dict(settings),
+            "author": author,
+            "reason": reason,
+        },
+    }
+    event = parse_event(json.dumps(document).encode("utf-8"))
+    assert isinstance(event, ProfileChanged)
+    return event

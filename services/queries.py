@@ -12,19 +12,26 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from events import EventRejected, read_stored_event
-from projections import PatientHistory, Recorded, SessionHistory, patient_key_of
+from events import EventRejected, Protocol, read_stored_event
+from projections import (
+    PatientHistory,
+    ProfileHistory,
+    ProfileVersion,
+    ProtocolProfile,
+    Recorded,
+    SessionHistory,
+    patient_key_of,
+)
 from projections.access import AccessReport, build_access_report
-from projections.compliance import SessionVerdict
+from projections.compliance import Profile, SessionVerdict
 from projections.ledger import Ledger, build_ledger
 from projections.reports import ClinicReport, build_clinic_report
 from projections.timeline import Timeline, build_timeline
 from projections.verdicts import judge
-from services.adapters.sql.read_model_tables import proj_patients, proj_sessions
+from services.adapters.sql.read_model_tables import proj_patients, proj_profiles, proj_sessions
 from services.adapters.sql.tables import event_log
 from services.clinic_zones import ClinicZones
 from services.clock import Clock
-from services.profiles import ClinicProfiles
 
 __all__ = ["ComplianceQueries", "SessionNotFoundError", "SessionView"]
 
@@ -42,29 +49,36 @@ class SessionView:
     history: SessionHistory
     verdict: SessionVerdict
     timeline: Timeline
+    profile: Profile | None = None
+    """The session's protocol profile in force at the instant; None without a protocol."""
 
 
 class ComplianceQueries:
     """Answers a compliance officer's questions as of any instant (default: now)."""
 
     def __init__(
-        self,
-        *,
-        engine: AsyncEngine,
-        clock: Clock,
-        profiles: ClinicProfiles | None = None,
-        zones: ClinicZones | None = None,
+        self, *, engine: AsyncEngine, clock: Clock, zones: ClinicZones | None = None
     ) -> None:
         self._engine = engine
         self._clock = clock
-        self._profiles = profiles or ClinicProfiles()
         # None: sentences keep each session's own clock (as before clinics had zones).
         self._zones = zones
 
-    @property
-    def profiles(self) -> ClinicProfiles:
-        """The profiles verdicts are judged by (shipped defaults and clinic overrides)."""
-        return self._profiles
+    async def profile_history(self, clinic_ids: Iterable[str]) -> ProfileHistory:
+        """Every profile version of these clinics, from the log's ``profile.changed``
+        (a clinic and protocol without any has only the shipped defaults, version 0)."""
+        ids = sorted(set(clinic_ids))
+        query = select(proj_profiles.c.history_json).where(proj_profiles.c.clinic_id.in_(ids))
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(query)).scalars().all()
+        return ProfileHistory(ProtocolProfile.from_document(json.loads(row)) for row in rows)
+
+    async def profile_in_force(
+        self, clinic_id: str, protocol: Protocol, *, as_of: datetime | None = None
+    ) -> ProfileVersion:
+        """The version of the clinic's profile of ``protocol`` in force at ``as_of``."""
+        history = await self.profile_history([clinic_id])
+        return history.in_force(clinic_id, protocol, as_of=as_of or self._clock.now())
 
     async def timeline(self, session_id: str, *, as_of: datetime | None = None) -> Timeline:
         session, patient = await self.session_and_patient(session_id)
@@ -74,15 +88,23 @@ class ComplianceQueries:
         """The session's history, verdict and timeline, from one read of its histories."""
         session, patient = await self.session_and_patient(session_id)
         instant = as_of or self._clock.now()
+        profiles = await self.profile_history([session.clinic_id])
+        protocol = session.as_of(instant).protocol
         return SessionView(
             history=session,
-            verdict=self._judge(session, patient, as_of=instant),
+            verdict=self._judge(session, patient, profiles, as_of=instant),
             timeline=build_timeline(session=session, patient=patient, as_of=instant),
+            profile=(
+                None
+                if protocol is None
+                else profiles.profile_at(session.clinic_id, protocol, as_of=instant)
+            ),
         )
 
     async def verdict(self, session_id: str, *, as_of: datetime | None = None) -> SessionVerdict:
         session, patient = await self.session_and_patient(session_id)
-        return self._judge(session, patient, as_of=as_of or self._clock.now())
+        profiles = await self.profile_history([session.clinic_id])
+        return self._judge(session, patient, profiles, as_of=as_of or self._clock.now())
 
     async def clinic_report(
         self, clinic_id: str, *, start: datetime, end: datetime, as_of: datetime | None = None
@@ -120,8 +142,9 @@ class ComplianceQueries:
             ids = {s.patient_id for s in sessions if s.clinic_id == clinic_id}
             for patient_id, history in (await self.patients(clinic_id, ids)).items():
                 patients[(clinic_id, patient_id)] = history
+        profiles = await self.profile_history(s.clinic_id for s in sessions)
         return [
-            self._judge(s, patients.get((s.clinic_id, s.patient_id)), as_of=instant)
+            self._judge(s, patients.get((s.clinic_id, s.patient_id)), profiles, as_of=instant)
             for s in sessions
         ]
 
@@ -184,12 +207,21 @@ class ComplianceQueries:
         )
 
     def _judge(
-        self, session: SessionHistory, patient: PatientHistory | None, *, as_of: datetime
+        self,
+        session: SessionHistory,
+        patient: PatientHistory | None,
+        profiles: ProfileHistory,
+        *,
+        as_of: datetime,
     ) -> SessionVerdict:
+        # The thresholds in force at ``as_of``, not today's: a verdict as of last month
+        # stays what it was when a limit changes afterwards.
         return judge(
             session=session,
             patient=patient,
-            profile_for=lambda protocol: self._profiles.for_clinic(session.clinic_id, protocol),
+            profile_for=lambda protocol: profiles.profile_at(
+                session.clinic_id, protocol, as_of=as_of
+            ),
             as_of=as_of,
             # Sentences tell times on the clinic's clock, as every page around them does.
             zone=self._zones.for_clinic(session.clinic_id) if self._zones else None,

@@ -86,6 +86,7 @@ def evaluate(
         status=session_status(ended=session.ended, results=results),
         as_of=as_of,
         rules=results,
+        profile_version=profile.version,
     )
 
 

@@ -58,6 +58,9 @@ class SessionVerdict:
     status: SessionStatus
     as_of: datetime
     rules: tuple[RuleResult, ...]
+    profile_version: int | None = None
+    """The clinic's profile version the rules were checked with (0: the shipped defaults);
+    None when no protocol, hence no profile, applied."""
 
     @property
     def failed_rules(self) -> tuple[RuleResult, ...]:

@@ -26,7 +26,7 @@ from pydantic import (
 from events import Protocol, Severity
 from projections.compliance.catalogue import RULE_CATALOGUE
 
-__all__ = ["Profile", "load_profile"]
+__all__ = ["SETTING_NAMES", "Profile", "load_profile", "shipped_sources"]
 
 # Strict ints: a threshold of "15" or 15.5 from a clinic's settings is a mistake to report,
 # not a value to coerce.
@@ -42,6 +42,9 @@ class Profile(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     protocol: Protocol
+    version: Annotated[StrictInt, Field(ge=0)] = 0
+    """The clinic's profile version: 0 for the shipped defaults, N after the clinic's Nth
+    ``profile.changed`` of this protocol. Not a setting: the log assigns it."""
     rules: tuple[str, ...] = Field(min_length=1)
     """Enabled rule ids; results come out in the catalogue's order."""
 
@@ -100,8 +103,11 @@ class Profile(BaseModel):
         return tuple(rule_id for rule_id in RULE_CATALOGUE if rule_id in self.rules)
 
 
-def load_profile(protocol: Protocol, *, overrides: Mapping[str, Any] | None = None) -> Profile:
-    """The shipped profile of ``protocol``, with a clinic's ``overrides`` replacing fields.
+def load_profile(
+    protocol: Protocol, *, overrides: Mapping[str, Any] | None = None, version: int = 0
+) -> Profile:
+    """The shipped profile of ``protocol``, with a clinic's ``overrides`` replacing fields,
+    labelled profile ``version``.
 
     Raises ValueError naming the key for an unknown override, and naming the field for an
     invalid value (in the shipped file or in the overrides).
@@ -112,7 +118,7 @@ def load_profile(protocol: Protocol, *, overrides: Mapping[str, Any] | None = No
         _check_overridable(key)
     settings.update(overrides or {})
     try:
-        return Profile.model_validate({**settings, "protocol": protocol})
+        return Profile.model_validate({**settings, "protocol": protocol, "version": version})
     except ValidationError as invalid:
         raise ValueError(f"invalid {protocol} profile: {_describe(invalid)}") from None
 
@@ -124,10 +130,50 @@ def _shipped_settings(protocol: Protocol) -> Mapping[str, Any]:
         return tomllib.load(file)
 
 
+SETTING_NAMES: tuple[str, ...] = tuple(
+    name for name in Profile.model_fields if name not in ("protocol", "version")
+)
+"""The settings a clinic may change, in the profile's order."""
+
+
+@functools.cache
+def shipped_sources(protocol: Protocol) -> Mapping[str, str]:
+    """Each shipped setting's source: the comment lines just above it in the shipped file
+    (for ``rules``, the file's header naming the protocol's sources)."""
+    resource = resources.files("projections.compliance") / "profiles" / f"{protocol}.toml"
+    lines = resource.read_text(encoding="utf-8").splitlines()
+    header = [line.lstrip("# ").strip() for line in _leading_comments(lines)]
+    sources: dict[str, str] = {}
+    comments: list[str] = []
+    for line in lines:
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            comments.append(stripped.lstrip("#").strip())
+            continue
+        key, equals, _ = stripped.partition("=")
+        if equals and key.strip() in SETTING_NAMES:
+            sources[key.strip()] = " ".join(comments)
+        if not stripped.startswith(("]", '"')) or not stripped:
+            comments = []
+    # The header's "Sources:" sentence and what follows it covers the list of rules.
+    sourced = " ".join(header)
+    sources["rules"] = sourced[sourced.find("Sources:") :] if "Sources:" in sourced else ""
+    return sources
+
+
+def _leading_comments(lines: list[str]) -> list[str]:
+    leading = []
+    for line in lines:
+        if not line.startswith("#"):
+            break
+        leading.append(line)
+    return leading
+
+
 def _check_overridable(key: str) -> None:
-    if key == "protocol":
-        raise ValueError("protocol cannot be overridden: load that protocol's profile instead")
-    settable = [name for name in Profile.model_fields if name != "protocol"]
+    if key in ("protocol", "version"):
+        raise ValueError(f"{key} cannot be overridden: it is not a setting")
+    settable = list(SETTING_NAMES)
     if key not in settable:
         close = difflib.get_close_matches(str(key), settable, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""

@@ -18,7 +18,6 @@ from services.clinic_zones import ClinicZones
 from services.clock import SystemClock
 from services.config import Settings
 from services.period import PeriodError, parse_as_of
-from services.profiles import ClinicProfiles
 from services.projecting import Projector
 from services.queries import ComplianceQueries
 
@@ -85,10 +84,7 @@ async def queries(settings: Settings) -> AsyncIterator[ComplianceQueries]:
         await upgrade_schema(engine)
         await Projector(engine=engine, batch_size=settings.projector_batch_size).catch_up()
         yield ComplianceQueries(
-            engine=engine,
-            clock=SystemClock(),
-            profiles=ClinicProfiles.from_file(settings.profiles_file),
-            zones=ClinicZones.from_settings(settings),
+            engine=engine, clock=SystemClock(), zones=ClinicZones.from_settings(settings)
         )
     finally:
         await engine.dispose()

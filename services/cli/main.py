@@ -36,6 +36,7 @@ from services.cli.common import console, load_settings
 from services.cli.errors import CliError, friendly_errors
 from services.cli.exports import export
 from services.cli.keys import checkpoint, keys_app
+from services.cli.profiles import profile_app
 from services.cli.progress import counting_progress, publish_with_progress
 from services.cli.projections import projections_app
 from services.cli.proofs import prove_app
@@ -66,6 +67,7 @@ app.add_typer(schemas_app, name="schemas")
 app.add_typer(demo_app, name="demo")
 app.add_typer(report_app, name="report")
 app.add_typer(projections_app, name="projections")
+app.add_typer(profile_app, name="profile")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(keys_app, name="keys")
 app.add_typer(prove_app, name="prove")
@@ -155,6 +157,8 @@ async def _up(settings: Settings, *, demo: bool, parts: _Parts = _EVERYTHING) ->
             clock=clock if demo else None,
         ) as stack:
             _print_banner(stack)
+            if parts.record and stack.settings.profiles_file is not None:
+                await _seed_profiles(stack, stack.settings.profiles_file)
             if demo:
                 await _publish_demo(stack, clock)
                 await _print_demo_tokens(stack)
@@ -181,6 +185,24 @@ def _print_banner(stack: Stack) -> None:
     # The URL may carry a password; the banner ends up in terminals and service logs.
     store = make_url(stack.settings.resolved_database_url()).render_as_string(hide_password=True)
     console.print(f"store: {escape(store)}")
+
+
+async def _seed_profiles(stack: Stack, path: Path) -> None:
+    from services.profiles import ClinicProfiles, seed_profiles
+
+    async with EventPublisher(broker=stack.broker) as publisher:
+        seeded = await seed_profiles(
+            ClinicProfiles.from_file(path),
+            source_file=path,
+            store=stack.store,
+            publisher=publisher,
+            now=datetime.now(UTC),
+        )
+    for event in seeded:
+        console.print(
+            f"profile of {escape(event.clinic_id)} {event.payload.protocol} seeded from "
+            f"{escape(path.name)} as a profile.changed (author profiles-file)"
+        )
 
 
 async def _publish_demo(stack: Stack, clock: ReplayClock) -> None:

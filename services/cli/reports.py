@@ -142,6 +142,8 @@ class SessionSummary:
     patient_id: str
     status: str
     failed_rules: list[str]
+    profile_version: int | None
+    """The clinic's profile version the session was judged with (0: shipped defaults)."""
 
 
 def _cells(*values: object) -> list[str]:
@@ -285,6 +287,10 @@ def clinic_report(
         f"[bold]{printable(clinic_id)}[/] {printable(period.describe())}: "
         f"{report.sessions} sessions, compliance rate {rate} (of decided sessions)"
     )
+    if report.profile_versions:
+        # Which thresholds the verdicts used: `kapaudit profile show` lists each version.
+        used = ", ".join(f"{p} v{v}" for p, v in report.profile_versions.items())
+        console.print(f"Profile versions in force: {printable(used)}")
     statuses = Table(title="Sessions by protocol and status")
     statuses.add_column("protocol")
     for status in SessionStatus:
@@ -394,6 +400,7 @@ def sessions_report(
             patient_id=verdict.patient_id,
             status=verdict.status.value,
             failed_rules=[result.rule_id for result in verdict.failed_rules],
+            profile_version=verdict.profile_version,
         )
         for history, verdict in judged
     ]
@@ -402,7 +409,7 @@ def sessions_report(
         return
     table = _table(
         f"Sessions of {printable(clinic_id)}, {printable(period.describe())}: {len(rows)}",
-        *("session", "start", "protocol", "patient", "status", "failed rules"),
+        *("session", "start", "protocol", "profile", "patient", "status", "failed rules"),
     )
     for row in rows:
         started = row.session_start
@@ -411,6 +418,7 @@ def sessions_report(
                 row.session_id,
                 started.isoformat(timespec="minutes") if started else "",
                 row.protocol or "unknown",
+                "" if row.profile_version is None else f"v{row.profile_version}",
                 row.patient_id,
                 row.status,
                 ", ".join(row.failed_rules),

@@ -15,10 +15,11 @@ Both write under the bag's ``data/`` directory (paths in
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from projections.profiles import ProfileHistory
 from projections.recorded import Recorded
 from services.offline.bundle_format import EntryLine
 from services.period import Period
@@ -36,6 +37,9 @@ class ExportScope:
     patient_id: str | None
     created_at: datetime
     """When the export was made (UTC): the documents' own date."""
+    profiles: ProfileHistory = field(default_factory=ProfileHistory)
+    """The clinic's profile versions; the reports judge with the one in force at
+    ``created_at``, as the API does as of that instant."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,8 +1,8 @@
 """``data/reports/``: the four report files, folded from whole streams as they arrive.
 
-Each session stream is folded into its history, judged with the clinic's profiles (the
-same ``judge`` the API uses) and turned into report rows at once; the history is then
-dropped, so memory holds rows, not events. The periods' rules:
+Each session stream is folded into its history, judged with the clinic's profile versions
+in force at the export's instant (the same ``judge`` the API uses) and turned into report
+rows at once; the history is then dropped, so memory holds rows, not events. The periods' rules:
 
 - the compliance report and the REMS forms list the sessions that **start** in the period
   (booked start, else first event: the API's report selects them so), judged as of the
@@ -49,7 +49,6 @@ from services.offline.bundle_format import (
     CONTROLLED_SUBSTANCES_FILE,
     REMS_FILE,
 )
-from services.profiles import ClinicProfiles
 from services.reporting import thresholds_applied
 
 __all__ = ["ClinicReportDocuments", "StreamOrderError"]
@@ -65,10 +64,9 @@ class ClinicReportDocuments:
     """Writes the compliance report (CSV, HTML), the REMS forms and the controlled-substance
     log under ``bag`` on ``close``, from the streams ``add_stream`` was given."""
 
-    def __init__(self, *, bag: Path, scope: ExportScope, profiles: ClinicProfiles) -> None:
+    def __init__(self, *, bag: Path, scope: ExportScope) -> None:
         self._bag = bag
         self._scope = scope
-        self._profiles = profiles
         self._patient_id: str | None = None
         """The patient whose streams are passing; only their history is held."""
         self._patient: PatientHistory | None = None
@@ -120,9 +118,10 @@ class ClinicReportDocuments:
                 sessions=sessions,
                 counts=counts,
                 thresholds=thresholds_applied(
-                    self._profiles,
+                    scope.profiles,
                     scope.clinic_id,
                     {s.verdict.protocol for s in sessions if s.verdict.protocol is not None},
+                    as_of=scope.created_at,
                 ),
             ),
         )
@@ -184,7 +183,9 @@ class ClinicReportDocuments:
         verdict = judge(
             session=history,
             patient=patient,
-            profile_for=lambda protocol: self._profiles.for_clinic(history.clinic_id, protocol),
+            profile_for=lambda protocol: scope.profiles.profile_at(
+                history.clinic_id, protocol, as_of=as_of
+            ),
             as_of=as_of,
         )
         # Only failed and pending results are kept: the CSV and the page show nothing
@@ -197,7 +198,7 @@ class ClinicReportDocuments:
         form = rems_form_row(
             session=history,
             patient=patient,
-            profile=self._profiles.for_clinic(history.clinic_id, _SPRAVATO),
+            profile=scope.profiles.profile_at(history.clinic_id, _SPRAVATO, as_of=as_of),
             as_of=as_of,
             zone=zone,
         )

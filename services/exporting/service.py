@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from projections import ProfileHistory
 from services.checkpointing import CheckpointWriter
 from services.clock import Clock
 from services.exporting.bag import BundleExistsError, WorkDirectory, seal_bag
@@ -115,6 +116,7 @@ class Exports:
         reports: ReportDocumentsFactory,
         clock: Clock,
         origin: str,
+        profiles: Callable[[str], Awaitable[ProfileHistory]] | None = None,
     ) -> None:
         self._ledger = ledger
         self._source = source
@@ -126,6 +128,8 @@ class Exports:
         self._reports = reports
         self._clock = clock
         self._origin = origin
+        self._profiles = profiles
+        """A clinic's profile versions; without, the reports use the shipped defaults."""
 
     async def start(self, request: ExportRequest) -> ExportRecord:
         """Check the request and file it as ``queued``; raises ``ExportError`` (or
@@ -276,6 +280,11 @@ class Exports:
             ),
             patient_id=record.patient_id,
             created_at=created_at,
+            profiles=(
+                ProfileHistory()
+                if self._profiles is None
+                else await self._profiles(record.clinic_id)
+            ),
         )
         tick = self._ticker(record.export_id, expected, progress)
         work.create()

@@ -43,7 +43,9 @@ async def load_report_document(
         report=report,
         sessions=judged,
         ledger=ledger,
-        thresholds=thresholds_applied(queries.profiles, clinic_id, protocols),
+        thresholds=thresholds_applied(
+            await queries.profile_history([clinic_id]), clinic_id, protocols, as_of=as_of
+        ),
         period=period,
         selection=selection,
     )

@@ -39,7 +39,7 @@ async def test_a_stored_event_the_contract_no_longer_accepts_is_skipped_and_kept
     await store.record(valid=[valid(after)], invalid=[], recorded_at=NOW)
 
     projector = Projector(engine=engine)
-    assert await projector.catch_up() == 2 * 3
+    assert await projector.catch_up() == 3 * 3  # three projections
     async with engine.connect() as connection:
         history = json.loads(
             (await connection.execute(select(proj_sessions.c.history_json))).scalar_one()
@@ -48,7 +48,11 @@ async def test_a_stored_event_the_contract_no_longer_accepts_is_skipped_and_kept
         before["event_id"],
         after["event_id"],
     ]
-    assert await _faults(engine) == [("patients", legacy_id), ("sessions", legacy_id)]
+    assert await _faults(engine) == [
+        ("patients", legacy_id),
+        ("profiles", legacy_id),
+        ("sessions", legacy_id),
+    ]
     # The log itself is untouched: the skipped event stays recorded and verified.
     assert (await verify_log(store.rows_by_stream())).intact
 
@@ -61,5 +65,9 @@ async def test_a_rebuild_passes_a_skipped_event_again_and_keeps_one_record_of_it
     await store.record(valid=[legacy], invalid=[], recorded_at=NOW)
     projector = Projector(engine=engine)
     await projector.catch_up()
-    assert await projector.rebuild() == 2
-    assert await _faults(engine) == [("patients", legacy_id), ("sessions", legacy_id)]
+    assert await projector.rebuild() == 3  # one event, three projections
+    assert await _faults(engine) == [
+        ("patients", legacy_id),
+        ("profiles", legacy_id),
+        ("sessions", legacy_id),
+    ]

@@ -30,7 +30,9 @@ async def test_the_compliance_answer_has_exactly_the_documented_fields(api: Api)
         "status",
         "as_of",
         "rules",
+        "profile_version",
     }
+    assert verdict["profile_version"] == 0  # no profile.changed: the shipped defaults
     assert {key for rule in verdict["rules"] for key in rule} == {
         "rule_id",
         "outcome",

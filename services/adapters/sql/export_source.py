@@ -24,6 +24,9 @@ from services.log.merkle import NodeId, assemble_proof, perfect_cover
 __all__ = ["SqlExportSource"]
 
 _ACCESS_TYPE = "access.recorded"
+# A clinic's profile streams (<clinic>/profile/<protocol>) are neither patient nor session
+# streams, which is all bundle format 1 has files for; an export leaves them out.
+_CLINIC_LEVEL_TYPES = ("access.recorded", "profile.changed")
 
 _ROW_COLUMNS = (
     merkle_leaves.c.leaf_index,
@@ -213,7 +216,7 @@ def _clinical_streams(selection: ExportSelection) -> CompoundSelect[Any]:
         event_log.c.clinic_id == selection.clinic_id,
         event_log.c.occurred_at >= selection.start,
         event_log.c.occurred_at < selection.end,
-        event_log.c.event_type != _ACCESS_TYPE,
+        event_log.c.event_type.not_in(_CLINIC_LEVEL_TYPES),
         _below(selection),
     )
     if selection.patient_id is not None:

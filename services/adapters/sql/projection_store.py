@@ -12,10 +12,20 @@ from sqlalchemy import Table, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from projections import PATIENTS, SESSIONS, PatientHistory, Projection, Recorded, SessionHistory
+from projections import (
+    PATIENTS,
+    PROFILES,
+    SESSIONS,
+    PatientHistory,
+    Projection,
+    ProtocolProfile,
+    Recorded,
+    SessionHistory,
+)
 from projections.projection import fold
 from services.adapters.sql.read_model_tables import (
     proj_patients,
+    proj_profiles,
     proj_sessions,
     projection_checkpoints,
 )
@@ -126,6 +136,15 @@ def _patient_columns(history: PatientHistory) -> dict[str, Any]:
     }
 
 
+def _profile_columns(profile: ProtocolProfile) -> dict[str, Any]:
+    return {
+        "clinic_id": profile.clinic_id,
+        "protocol": profile.protocol.value,
+        "version": profile.latest.version,
+        "last_position": profile.latest.position,
+    }
+
+
 STORED_PROJECTIONS: Mapping[str, StoredProjection] = {
     stored.name: stored
     for stored in (
@@ -140,6 +159,12 @@ STORED_PROJECTIONS: Mapping[str, StoredProjection] = {
             table=proj_patients,
             key_column="patient_key",
             columns=_patient_columns,
+        ),
+        StoredProjection(
+            projection=PROFILES,
+            table=proj_profiles,
+            key_column="profile_key",
+            columns=_profile_columns,
         ),
     )
 }

@@ -17,7 +17,13 @@ from sqlalchemy import (
 from services.adapters.sql.tables import metadata
 from services.adapters.sql.types import UtcDateTime
 
-__all__ = ["proj_patients", "proj_sessions", "projection_checkpoints", "projection_faults"]
+__all__ = [
+    "proj_patients",
+    "proj_profiles",
+    "proj_sessions",
+    "projection_checkpoints",
+    "projection_faults",
+]
 
 projection_checkpoints = Table(
     "projection_checkpoints",
@@ -52,6 +58,19 @@ proj_patients = Table(
     Column("last_position", BigInteger, nullable=False),
     Column("history_json", Text, nullable=False),
 )
+
+proj_profiles = Table(
+    "proj_profiles",
+    metadata,
+    Column("profile_key", String(100), primary_key=True),
+    Column("clinic_id", String(64), nullable=False),
+    Column("protocol", String(32), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("last_position", BigInteger, nullable=False),
+    Column("history_json", Text, nullable=False),
+    Index("ix_proj_profiles_clinic", "clinic_id"),
+)
+"""Each clinic's profile versions per protocol (``projections.ProtocolProfile``)."""
 
 projection_faults = Table(
     "projection_faults",

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.adapters.sql.auth_tables import api_tokens
 from services.adapters.sql.read_model_tables import (
     proj_patients,
+    proj_profiles,
     proj_sessions,
     projection_checkpoints,
     projection_faults,
@@ -83,6 +84,7 @@ ACCESS: Mapping[Component, Mapping[str, tuple[str, ...]]] = {
         event_log.name: _READ,
         proj_sessions.name: _READ_MODEL,
         proj_patients.name: _READ_MODEL,
+        proj_profiles.name: _READ_MODEL,
         # UPDATE also covers the SELECT ... FOR UPDATE that keeps two projectors apart.
         projection_checkpoints.name: ("SELECT", "INSERT", "UPDATE"),
         # Events a fold could not take are kept on record, never removed.
@@ -101,6 +103,7 @@ ACCESS: Mapping[Component, Mapping[str, tuple[str, ...]]] = {
         checkpoints.name: _APPEND,
         proj_sessions.name: _READ,
         proj_patients.name: _READ,
+        proj_profiles.name: _READ,
         # `kapaudit projections faults`, an operator's read.
         projection_faults.name: _READ,
         # Tokens are created and revoked by `kapaudit tokens`, run as the owner.

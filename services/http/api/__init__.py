@@ -11,6 +11,7 @@ from services.http.api import (
     clinics,
     exports,
     log_proofs,
+    profiles,
     publishing,
     session_detail,
     sessions,
@@ -32,5 +33,6 @@ for _part in (
     exports,
     verification,
     log_proofs,
+    profiles,
 ):
     router.include_router(_part.router)

@@ -78,6 +78,9 @@ class SessionSummary(_Out):
     status: SessionStatus
     session_start: Instant | None
     failed_rules: list[str]
+    profile_version: int | None
+    """The clinic's profile version the session was judged with (0: the shipped defaults;
+    null without a protocol)."""
 
 
 class PeriodOut(ExactOut):
@@ -133,6 +136,9 @@ class SessionCompliance(_Out):
     status: SessionStatus
     as_of: Instant
     rules: list[RuleOutcome]
+    profile_version: int | None
+    """The clinic's profile version in force at `as_of` that the rules were checked with
+    (0: the shipped defaults; null without a protocol)."""
 
 
 class BrokenLinkOut(_Out):

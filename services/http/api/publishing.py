@@ -6,6 +6,7 @@ from typing import Final
 
 from fastapi import APIRouter, HTTPException, Request, status
 
+from events import ProfileChanged
 from services.auth import Role
 from services.http.api.availability import BrokerTimeout, acknowledged
 from services.http.api.guards import not_permitted
@@ -73,6 +74,9 @@ async def publish_events(
         raise not_permitted("only publisher and admin tokens may publish")
     _require_json(request)
     events = read_events(await _body(request))
+    if principal.role is not Role.ADMIN and any(isinstance(e, ProfileChanged) for e in events):
+        # Thresholds decide every verdict; a clinic system's token must not move them.
+        raise not_permitted("only admin tokens may publish profile.changed")
     refused = sorted({e.clinic_id for e in events if not principal.may_publish(e.clinic_id)})
     if refused:
         raise not_permitted(f"this token may not publish events of clinic {refused[0]!r}")

@@ -39,6 +39,8 @@ class FailingSession(ExactOut):
     session_start: Instant | None
     """Null when the session was never booked and has no event yet."""
     failed_rules: list[str]
+    profile_version: int | None
+    """The clinic's profile version the session was judged with (0: shipped defaults)."""
 
 
 class WeekTrend(ExactOut):
@@ -68,3 +70,8 @@ class ComplianceReport(ExactOut):
     failing_sessions: list[FailingSession]
     weeks: list[WeekTrend]
     """One per ISO week with a session start, oldest first."""
+    profile_versions: dict[str, int] = Field(
+        json_schema_extra={"propertyNames": {"enum": [p.value for p in Protocol]}}
+    )
+    """Protocol -> the clinic's profile version its sessions were judged with, the one in
+    force at `as_of` (0: the shipped defaults; `GET /v1/clinics/{id}/profiles` lists them)."""

@@ -76,4 +76,5 @@ async def session_compliance(
             )
             for r in verdict.rules
         ],
+        profile_version=verdict.profile_version,
     )

@@ -107,4 +107,5 @@ def _summary(item: JudgedSession) -> SessionSummary:
         status=verdict.status,
         session_start=item.session_start,
         failed_rules=[result.rule_id for result in verdict.failed_rules],
+        profile_version=verdict.profile_version,
     )

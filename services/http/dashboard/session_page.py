@@ -9,9 +9,9 @@ from fastapi import APIRouter, Request, Response
 
 from events import DoseAdministered, PatientDischarged, VitalsRecorded
 from projections import SessionHistory, apply_amendments
+from projections.compliance import Profile
 from projections.timeline import Timeline
 from services.clinic_time import clinic_time
-from services.http.context import HttpContext
 from services.http.dashboard.audit import PageRead
 from services.http.dashboard.charts import Reading, TimeMarker, VitalsChart, vitals_chart
 from services.http.dashboard.chrome import chrome
@@ -28,11 +28,11 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 
 def chart_of(
-    history: SessionHistory, context: HttpContext, *, as_of: datetime, zone: tzinfo
+    history: SessionHistory, profile: Profile | None, *, as_of: datetime, zone: tzinfo
 ) -> VitalsChart | None:
     """The vitals chart as the record stood at ``as_of``, corrections applied, with the BP
-    limits of the session's protocol profile (the ones ``vitals.baseline_bp_in_range`` uses);
-    its times on ``zone``'s clock, as the rest of the page."""
+    limits of the session's protocol profile in force then (the ones
+    ``vitals.baseline_bp_in_range`` uses); its times on ``zone``'s clock, as the page's."""
     current = history.as_of(as_of)
     readings: list[Reading] = []
     markers: list[TimeMarker] = []
@@ -80,8 +80,7 @@ def chart_of(
                 )
             )
     limits: tuple[int | None, int | None] = (None, None)
-    if current.protocol is not None:
-        profile = context.queries.profiles.for_clinic(history.clinic_id, current.protocol)
+    if profile is not None:
         limits = (profile.baseline_max_systolic_mmhg, profile.baseline_max_diastolic_mmhg)
     doses = [m.at for m in markers if m.kind == "dose"]
     return vitals_chart(
@@ -131,7 +130,7 @@ async def session_page(
         return _Shown(
             period=period,
             view=view,
-            chart=chart_of(view.history, context, as_of=choice.instant, zone=period.zone),
+            chart=chart_of(view.history, view.profile, as_of=choice.instant, zone=period.zone),
             as_of=choice,
             first_recorded=min((r.recorded_at for r in view.history.events), default=None),
         )

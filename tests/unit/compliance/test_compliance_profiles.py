@@ -101,7 +101,7 @@ def test_every_setting_in_every_shipped_file_says_where_its_value_comes_from(
 def test_every_profile_setting_is_written_out_in_every_shipped_file(protocol: Protocol) -> None:
     written = set(tomllib.loads(_shipped_text(protocol)))
 
-    assert written == set(Profile.model_fields) - {"protocol"}
+    assert written == set(Profile.model_fields) - {"protocol", "version"}
 
 
 def test_the_package_data_ships_the_profile_files() -> None:
@@ -176,3 +176,10 @@ def test_the_catalogue_order_decides_the_order_rules_run_in() -> None:
     profile = load_profile(IM, overrides={"rules": backwards})
 
     assert list(profile.enabled) == [rule for rule in RULES if rule in backwards]
+
+
+def test_a_profile_change_event_can_name_exactly_the_settings_a_profile_has() -> None:
+    from events import ProfileSettings
+    from projections.compliance.profile import SETTING_NAMES
+
+    assert set(ProfileSettings.model_fields) == set(SETTING_NAMES)

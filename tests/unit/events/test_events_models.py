@@ -47,7 +47,8 @@ def test_the_catalogue_reaches_every_payload_and_the_actor() -> None:
     names = {model.__name__ for model in _ALL_MODELS}
 
     assert {"Actor", "DoseAdministeredPayload", "EmptyPayload", "RecordAmendedPayload"} <= names
-    assert len(names) == 15 + 14 + 1  # events, distinct payloads (two share EmptyPayload), actor
+    # events, distinct payloads (two share EmptyPayload), actor, a profile change's settings
+    assert len(names) == 16 + 15 + 1 + 1
 
 
 @pytest.mark.parametrize("model", _ALL_MODELS, ids=lambda model: model.__name__)

@@ -6,6 +6,7 @@ import pytest
 
 from events import (
     ACCESS_TOPIC,
+    CLINIC_LEVEL_EVENT_TYPES,
     DEFAULT_PARTITIONS,
     DLQ_TOPIC,
     PATIENT_LEVEL_EVENT_TYPES,
@@ -22,7 +23,9 @@ from events.examples import EXAMPLES
 
 Example = Callable[[str], dict[str, Any]]
 
-_SESSION_LEVEL = sorted(set(EXAMPLES) - PATIENT_LEVEL_EVENT_TYPES - {"access.recorded"})
+_SESSION_LEVEL = sorted(
+    set(EXAMPLES) - PATIENT_LEVEL_EVENT_TYPES - CLINIC_LEVEL_EVENT_TYPES - {"access.recorded"}
+)
 
 
 def _parse(document: dict[str, Any]) -> Any:
@@ -147,3 +150,52 @@ def test_an_event_on_a_topic_that_is_not_kapaudits_is_rejected_as_on_the_wrong_t
     with pytest.raises(EventRejected) as caught:
         check_topic(_parse(example("dose.administered")), "kap.session-events.v2")
     assert caught.value.reason is RejectionReason.WRONG_TOPIC
+
+
+def test_a_profile_change_is_chained_and_keyed_per_clinic_and_protocol(example: Example) -> None:
+    event = _parse(example("profile.changed"))
+    assert stream_id(event) == "clinic-demo/profile/iv-ketamine"
+    assert partition_key(event) == b"clinic-demo/profile/iv-ketamine"
+
+
+def test_a_profile_change_about_a_patient_is_rejected_naming_patient_id(example: Example) -> None:
+    document = example("profile.changed")
+    document["patient_id"] = "pt-5c1e9a"
+    with pytest.raises(EventRejected) as caught:
+        _parse(document)
+    assert [error.path for error in caught.value.errors] == ["patient_id"]
+
+
+def test_a_profile_change_with_a_value_out_of_range_is_rejected_naming_the_setting(
+    example: Example,
+) -> None:
+    document = example("profile.changed")
+    document["payload"]["settings"] = {"monitoring_max_gap_minutes": 0}
+    with pytest.raises(EventRejected) as caught:
+        _parse(document)
+    assert [e.path for e in caught.value.errors] == ["payload.settings.monitoring_max_gap_minutes"]
+
+
+@pytest.mark.parametrize(
+    ("settings", "path"),
+    [
+        ({"monitoring_max_gap_minuts": 10}, "payload.settings.monitoring_max_gap_minuts"),
+        ({}, "payload.settings"),
+    ],
+)
+def test_a_profile_change_naming_no_known_setting_is_rejected(
+    example: Example, settings: dict[str, Any], path: str
+) -> None:
+    document = example("profile.changed")
+    document["payload"]["settings"] = settings
+    with pytest.raises(EventRejected) as caught:
+        _parse(document)
+    assert [e.path for e in caught.value.errors] == [path]
+
+
+def test_a_profile_change_without_a_reason_is_rejected(example: Example) -> None:
+    document = example("profile.changed")
+    document["payload"]["reason"] = "  "
+    with pytest.raises(EventRejected) as caught:
+        _parse(document)
+    assert [e.path for e in caught.value.errors] == ["payload.reason"]

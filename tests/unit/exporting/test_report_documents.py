@@ -20,7 +20,6 @@ from services.offline.bundle_format import (
     CONTROLLED_SUBSTANCES_FILE,
     REMS_FILE,
 )
-from services.profiles import ClinicProfiles
 from tests.factories import document
 from tests.unit.exporting.exported_log import demo_scope, exported_log, streams
 
@@ -87,7 +86,7 @@ def _outside_the_period() -> list[dict[str, Any]]:
 def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     bag = tmp_path_factory.mktemp("bag")
     documents = [*demo_day_events(), *_outside_the_period()]
-    writer = ClinicReportDocuments(bag=bag, scope=demo_scope(), profiles=ClinicProfiles())
+    writer = ClinicReportDocuments(bag=bag, scope=demo_scope())
     for stream_id, entries in streams(exported_log(documents)).items():
         writer.add_stream(stream_id, entries)
     counts = writer.close()
@@ -249,7 +248,7 @@ def test_the_html_report_is_well_formed_self_contained_and_names_clinic_and_peri
 def test_a_patient_stream_after_one_of_its_sessions_is_refused(tmp_path: Path) -> None:
     by_stream = streams(exported_log(demo_day_events()))
     patient_stream = "clinic-demo/patient/pt-7f3a21"
-    writer = ClinicReportDocuments(bag=tmp_path, scope=demo_scope(), profiles=ClinicProfiles())
+    writer = ClinicReportDocuments(bag=tmp_path, scope=demo_scope())
     writer.add_stream(
         "clinic-demo/session/sess-demo-01", by_stream["clinic-demo/session/sess-demo-01"]
     )
@@ -267,7 +266,7 @@ def test_a_patient_whose_streams_come_apart_is_refused_not_judged_without_consen
     sessions = [s for s in by_stream if "/session/" in s]
     first_patient = by_stream[sessions[0]][0].event.patient_id
     other = next(s for s in sessions if by_stream[s][0].event.patient_id != first_patient)
-    writer = ClinicReportDocuments(bag=tmp_path, scope=demo_scope(), profiles=ClinicProfiles())
+    writer = ClinicReportDocuments(bag=tmp_path, scope=demo_scope())
     writer.add_stream(sessions[0], by_stream[sessions[0]])
     writer.add_stream(other, by_stream[other])
     with pytest.raises(StreamOrderError, match=first_patient):

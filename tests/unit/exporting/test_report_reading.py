@@ -15,7 +15,6 @@ from services.offline.bundle_format import (
     CONTROLLED_SUBSTANCES_FILE,
     REMS_FILE,
 )
-from services.profiles import ClinicProfiles
 from tests.unit.exporting.exported_log import demo_scope, exported_log, streams
 
 
@@ -26,7 +25,7 @@ def test_reports_from_stored_events_read_back_are_those_of_fully_parsed_events(
     written = {}
     for name, read_back in (("parsed", False), ("stored", True)):
         bag = tmp_path / name
-        writer = ClinicReportDocuments(bag=bag, scope=demo_scope(), profiles=ClinicProfiles())
+        writer = ClinicReportDocuments(bag=bag, scope=demo_scope())
         for stream_id, entries in by_stream.items():
             if read_back:
                 entries = [

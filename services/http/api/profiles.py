@@ -1,0 +1,84 @@
+"""``POST /v1/clinics/{clinic_id}/profiles/{protocol}``: an admin changes a clinic's
+thresholds, on the record, as a ``profile.changed`` published through the broker."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from events import EventRejected, Protocol
+from services.auth import Role
+from services.http.api.availability import BrokerTimeout, acknowledged
+from services.http.api.guards import not_permitted
+from services.http.api.models import Accepted, error_responses
+from services.http.api.params import ClinicIdPath
+from services.http.api.problems import InvalidRequest, Problem
+from services.http.api.routing import ApiRoute
+from services.http.deps import Context, CurrentPrincipal
+from services.profiles import profile_changed
+
+__all__ = ["router"]
+
+router = APIRouter(route_class=ApiRoute, tags=["profiles"])
+
+_UNACKNOWLEDGED = "the event broker did not acknowledge the change, so it is not accepted; retry"
+
+
+class ProfileChange(BaseModel):
+    """The settings that change, who decided and why; it takes effect when accepted."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    settings: dict[str, Any] = Field(
+        description="Setting name -> new value (docs/COMPLIANCE.md names every setting)."
+    )
+    author: str = Field(description="The staff member who decided the change.")
+    reason: str = Field(description="Why the thresholds change (required, not blank).")
+
+
+@router.post(
+    "/clinics/{clinic_id}/profiles/{protocol}",
+    summary="Change a clinic's thresholds of one protocol (admin only)",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=Accepted,
+    responses=error_responses(401, 403, 422, 503),
+)
+async def change_profile(
+    clinic_id: ClinicIdPath,
+    protocol: Protocol,
+    change: ProfileChange,
+    principal: CurrentPrincipal,
+    context: Context,
+    broker_wait: BrokerTimeout,
+) -> Accepted:
+    """Validate the settings against the profile and publish a `profile.changed`; the
+    next profile version is in force from now. 422 names each setting at fault."""
+    if principal.role is not Role.ADMIN:
+        raise not_permitted("only admin tokens may change a clinic's thresholds")
+    now: datetime = context.clock.now()
+    try:
+        event = profile_changed(
+            clinic_id=clinic_id,
+            protocol=protocol,
+            settings=change.settings,
+            author=change.author,
+            reason=change.reason,
+            occurred_at=now,
+        )
+    except EventRejected as rejected:
+        raise InvalidRequest(
+            [
+                Problem(index=None, path=e.path.removeprefix("payload."), message=e.message)
+                for e in rejected.errors
+            ]
+        ) from None
+    except ValueError as invalid:
+        # load_profile's message names the setting first: "...: <setting>: <why>".
+        raise InvalidRequest.about("settings", str(invalid)) from None
+    await acknowledged(
+        context.publisher.publish_many([event]), within=broker_wait, refusal=_UNACKNOWLEDGED
+    )
+    return Accepted(accepted=[str(event.event_id)])
