@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 from events import Protocol
 from projections.compliance import Outcome, RuleResult, SessionStatus, SessionVerdict
 from projections.ledger import build_ledger
+from projections.profiles import ProfileHistory
 from projections.reports import build_clinic_report
 from services.judging import JudgedSession
 from services.period import Period
-from services.profiles import ClinicProfiles
 from services.reporting import ReportDocument, ReportFilter, build_report_document
 from services.reporting.thresholds import thresholds_applied
 
@@ -73,7 +73,7 @@ def document(
     *,
     sessions: list[JudgedSession] | None = None,
     selection: ReportFilter | None = None,
-    profiles: ClinicProfiles | None = None,
+    profiles: ProfileHistory | None = None,
 ) -> ReportDocument:
     chosen = month() if sessions is None else sessions
     report = build_clinic_report(
@@ -90,7 +90,9 @@ def document(
         ledger=build_ledger(
             [], clinic_id="clinic-demo", start=PERIOD.start, end=PERIOD.end, as_of=JUDGED_AT
         ),
-        thresholds=thresholds_applied(profiles or ClinicProfiles(), "clinic-demo", protocols),
+        thresholds=thresholds_applied(
+            profiles or ProfileHistory(), "clinic-demo", protocols, as_of=JUDGED_AT
+        ),
         period=PERIOD,
         selection=selection,
     )

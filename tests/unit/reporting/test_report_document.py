@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from events import Protocol
-from services.profiles import ClinicProfiles
+from projections.profiles import ProfileHistory, evolve_profile, profile_key_of
+from projections.recorded import Recorded
 from services.reporting import ReportFilter
 from services.reporting.document import PENDING_MEANS
 from services.reporting.thresholds import SettingSource
+from tests.factories import document as event_document
+from tests.factories import event
 from tests.unit.reporting.samples import GAP_DETAIL, JUDGED_AT, NOTE_DETAIL, PERIOD, document
 
 
@@ -61,10 +64,18 @@ def test_a_filter_narrows_the_lists_but_not_the_figures_and_is_named() -> None:
 
 
 def test_the_thresholds_name_each_protocols_settings_and_which_the_clinic_set() -> None:
-    profiles = ClinicProfiles(
-        overrides={"clinic-demo": {"iv-ketamine": {"monitoring_max_gap_minutes": 10}}}
+    # Version 1 of the clinic's IV profile, in force before the report was judged.
+    change = event(
+        event_document(
+            "profile.changed",
+            clinic_id="clinic-demo",
+            occurred_at="2026-10-01T08:00:00-06:00",
+            payload={"protocol": "iv-ketamine", "settings": {"monitoring_max_gap_minutes": 10}},
+        )
     )
-    doc = document(profiles=profiles)
+    recorded = Recorded(event=change, position=1, recorded_at=change.occurred_at)
+    key = profile_key_of(clinic_id="clinic-demo", protocol="iv-ketamine")
+    doc = document(profiles=ProfileHistory([evolve_profile(None, recorded, key=key)]))
 
     by_protocol = {p.protocol: p for p in doc.thresholds}
     assert set(by_protocol) == {Protocol.IV_KETAMINE.value, Protocol.SPRAVATO_REMS.value}
@@ -74,7 +85,7 @@ def test_the_thresholds_name_each_protocols_settings_and_which_the_clinic_set() 
         SettingSource.CLINIC,
     )
     assert iv["observation_minimum_minutes"].source is SettingSource.SHIPPED
-    assert by_protocol["iv-ketamine"].version is None
+    assert (by_protocol["iv-ketamine"].version, by_protocol["spravato-rems"].version) == ("1", "0")
 
 
 def test_the_instants_are_the_periods_on_the_clinics_clock_and_the_judging_one() -> None:
