@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from events import DLQ_TOPIC
+from services.adapters.sql.projection_store import STORED_PROJECTIONS
 from services.adapters.sql.read_model_tables import projection_checkpoints
 from services.adapters.sql.tables import event_log
 from services.config import Settings
@@ -101,4 +102,8 @@ async def projections_caught_up(engine: AsyncEngine, *, events: int) -> bool:
         checkpoints = list(
             (await connection.execute(select(projection_checkpoints.c.position))).scalars()
         )
-    return count >= events and len(checkpoints) == 2 and min(checkpoints) >= (last or 0)
+    return (
+        count >= events
+        and len(checkpoints) == len(STORED_PROJECTIONS)
+        and min(checkpoints) >= (last or 0)
+    )
