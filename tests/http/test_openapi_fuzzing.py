@@ -102,7 +102,8 @@ async def test_generated_requests_get_no_server_error_and_valid_ones_get_the_doc
 
     operations = {operation for operation, _ in seen}
     statuses = {status for _, status in seen}
-    assert len(operations) == 17
+    assert len(operations) == 18
+    assert "POST /v1/clinics/{clinic_id}/profiles/{protocol}" in operations
     assert {200, 422} <= statuses
     assert ("GET /v1/sessions", 200) in seen
     assert ("GET /v1/sessions/{session_id}/compliance", 200) in seen

@@ -40,6 +40,7 @@ async def test_the_last_seven_days_list_every_session_of_the_demo_day_with_its_s
         "status",
         "session_start",
         "failed_rules",
+        "profile_version",
     }
     starts = [datetime.fromisoformat(item["session_start"]) for item in page["items"]]
     assert starts == sorted(starts)
