@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.access import AccessAuditor
 from services.adapters.kafka import (
+    AfterCommit,
     EventPublisher,
     KafkaCheckpointPublisher,
     KafkaDeadLetterSink,
@@ -77,9 +78,11 @@ def wire_recorder(
     broker: KafkaBroker,
     engine: AsyncEngine,
     clock: Clock | None = None,
+    after_commit: AfterCommit | None = None,
 ) -> Recorder:
     """Build the recorder on the SQL store and Kafka dead letters, and subscribe it; it
-    signs checkpoints as due when a signing key is configured."""
+    signs checkpoints as due when a signing key is configured. ``after_commit`` is the
+    fault suite's hook (see ``register_recorder``)."""
     clock = clock or SystemClock()
     writer = wire_checkpoints(settings=settings, engine=engine, broker=broker, clock=clock)
     if writer is None:
@@ -105,6 +108,7 @@ def wire_recorder(
         group_id=settings.recorder_group_id,
         batch_size=settings.recorder_batch_size,
         batch_timeout_ms=settings.recorder_batch_timeout_ms,
+        after_commit=after_commit,
     )
     return recorder
 

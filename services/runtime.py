@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.adapters.kafka import ensure_topics, make_broker
+from services.adapters.kafka import AfterCommit, ensure_topics, make_broker
 from services.adapters.sql import SqlEventStore, create_engine, upgrade_schema
 from services.adapters.tansu import EmbeddedBroker
 from services.bootstrap import wire_export_queue, wire_http, wire_recorder
@@ -50,8 +50,10 @@ async def running_stack(
     project: bool = True,
     serve_http: bool = True,
     clock: Clock | None = None,
+    after_commit: AfterCommit | None = None,
 ) -> AsyncIterator[Stack]:
-    """Start what ``settings`` asks for, yield it, and stop it all in reverse order."""
+    """Start what ``settings`` asks for, yield it, and stop it all in reverse order.
+    ``after_commit`` is for the fault suite only (see ``register_recorder``)."""
     async with contextlib.AsyncExitStack() as stack:
         bootstrap = settings.kafka_bootstrap_servers
         if bootstrap is None:
@@ -75,7 +77,13 @@ async def running_stack(
         )
         recorder = None
         if record:
-            recorder = wire_recorder(settings=settings, broker=broker, engine=engine, clock=clock)
+            recorder = wire_recorder(
+                settings=settings,
+                broker=broker,
+                engine=engine,
+                clock=clock,
+                after_commit=after_commit,
+            )
         await broker.start()
         stack.push_async_callback(broker.stop)
         if recorder is not None:

@@ -4,11 +4,12 @@ from services.adapters.kafka.broker import make_broker
 from services.adapters.kafka.checkpoints import CHECKPOINT_TOPIC, KafkaCheckpointPublisher
 from services.adapters.kafka.dead_letters import KafkaDeadLetterSink
 from services.adapters.kafka.publisher import EventPublisher
-from services.adapters.kafka.recorder_subscriber import register_recorder
+from services.adapters.kafka.recorder_subscriber import AfterCommit, register_recorder
 from services.adapters.kafka.topics import ensure_topics
 
 __all__ = [
     "CHECKPOINT_TOPIC",
+    "AfterCommit",
     "EventPublisher",
     "KafkaCheckpointPublisher",
     "KafkaDeadLetterSink",

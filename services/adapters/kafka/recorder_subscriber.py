@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from faststream import AckPolicy
@@ -12,9 +13,13 @@ from faststream.kafka.annotations import KafkaMessage
 from faststream.message import StreamMessage
 
 from events import ACCESS_TOPIC, TOPIC
-from services.recording import IncomingMessage, KafkaCoordinates, Recorder
+from services.recording import BatchOutcome, IncomingMessage, KafkaCoordinates, Recorder
 
-__all__ = ["register_recorder"]
+__all__ = ["AfterCommit", "register_recorder"]
+
+AfterCommit = Callable[[BatchOutcome], Awaitable[None]]
+"""Called once a batch is durable and before its offsets are committed: the worst moment
+to die. Only the fault suite passes one (to kill the process there on purpose)."""
 
 _log = logging.getLogger("kapaudit.recorder")
 
@@ -33,6 +38,7 @@ def register_recorder(
     batch_size: int,
     batch_timeout_ms: int,
     retry_delay_s: float = 1.0,
+    after_commit: AfterCommit | None = None,
 ) -> None:
     """Subscribe the recorder to the event and access topics in ``group_id``.
 
@@ -82,6 +88,8 @@ def register_recorder(
             await msg.nack()
             await asyncio.sleep(retry_delay_s)
             return
+        if after_commit is not None:
+            await after_commit(outcome)
         await msg.ack()
         _log.info(
             "recorded %d, duplicates %d, rejected %d",
