@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from events import TOPIC
+from services.adapters.kafka import EventPublisher
 from services.adapters.sql import SqlEventStore
 from services.adapters.sql.projection_store import STORED_PROJECTIONS
 from services.adapters.sql.read_model_tables import projection_checkpoints
@@ -274,3 +275,29 @@ def now() -> datetime:
 
 def event_ids(documents: Sequence[dict[str, Any]]) -> set[str]:
     return {str(document["event_id"]) for document in documents}
+
+
+async def record_all(
+    kafka: EmbeddedBroker,
+    engine: AsyncEngine,
+    documents: Sequence[dict[str, Any]],
+    *,
+    env: dict[str, str],
+    expected: int | None = None,
+    name: str = "recorder",
+) -> None:
+    """Publish ``documents`` and run one recorder process until the log holds
+    ``expected`` entries (all of them by default)."""
+    recorder = kapaudit("record", env=env, name=name)
+    await recorder.start()
+    try:
+        async with EventPublisher(bootstrap_servers=kafka.bootstrap_servers) as publisher:
+            await publisher.publish_many(list(documents))
+        target = len(documents) if expected is None else expected
+
+        async def recorded() -> bool:
+            return await recorded_count(engine) >= target
+
+        await wait_for(recorded, within=600, what=f"{target} events to be recorded")
+    finally:
+        await recorder.stop()
