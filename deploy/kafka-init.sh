@@ -9,8 +9,9 @@
 #      cannot forge "who read which patient" records.
 set -euo pipefail
 
-bin=/opt/kafka/bin
-admin=/run/secrets/kafka_admin_client
+bin=${KAFKA_BIN:-/opt/kafka/bin}
+secrets=${SECRETS_DIR:-/run/secrets}
+admin=$secrets/kafka_admin_client
 bootstrap=${KAFKA_BOOTSTRAP:?}
 expected=${KAFKA_EXPECTED_BROKERS:?}
 
@@ -20,7 +21,7 @@ for _ in $(seq 60); do
     --command-config "$admin" 2>/dev/null | grep -c ' (id: ' || true)
   [ "$registered" -ge "$expected" ] && break
   echo "kafka-init: $registered of $expected brokers registered; waiting"
-  sleep 5
+  sleep "${KAFKA_WAIT_SECONDS:-5}"
 done
 if [ "$registered" -lt "$expected" ]; then
   echo "kafka-init: only $registered of $expected brokers registered after 5 minutes" >&2
@@ -40,8 +41,8 @@ allow() { # principal, then kafka-acls.sh arguments
     --add --allow-principal "User:$principal" "$@"
 }
 
-scram_user kapaudit /run/secrets/kapaudit_kafka_password
-scram_user publisher /run/secrets/kafka_publisher_password
+scram_user kapaudit "$secrets/kapaudit_kafka_password"
+scram_user publisher "$secrets/kafka_publisher_password"
 
 # kapaudit: creates its topics (`kapaudit topics create`), records both event topics,
 # publishes reads to the access topic, dead letters and checkpoints.
