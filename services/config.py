@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
+from urllib.parse import parse_qs, urlsplit
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings"]
+__all__ = [
+    "DatabaseSslMode",
+    "KafkaSaslMechanism",
+    "KafkaSecurityProtocol",
+    "Settings",
+]
+
+KafkaSecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+KafkaSaslMechanism = Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"]
+DatabaseSslMode = Literal["disable", "require", "verify-ca", "verify-full"]
 
 
 class Settings(BaseSettings):
@@ -23,6 +34,17 @@ class Settings(BaseSettings):
     database_url: str | None = None
     """SQLAlchemy async URL of the store; unset means SQLite under ``data_dir``."""
 
+    database_sslmode: DatabaseSslMode | None = None
+    """TLS to PostgreSQL, as libpq's ``sslmode``: ``disable``, ``require`` (encrypted, server
+    not verified), ``verify-ca`` (certificate signed by ``database_ssl_root_cert``) or
+    ``verify-full`` (that, and the certificate names the host). Unset: asyncpg's default
+    (``prefer``: TLS when the server offers it, unverified) or the URL's ``?ssl=``.
+    SQLite ignores it."""
+
+    database_ssl_root_cert: Path | None = None
+    """PEM file of the CA(s) the PostgreSQL server's certificate must chain to; needed by
+    ``verify-ca`` and ``verify-full``. SQLite ignores it."""
+
     kafka_bootstrap_servers: str | None = None
     """Kafka bootstrap servers; unset means ``kapaudit up`` starts the embedded Tansu broker."""
 
@@ -37,6 +59,33 @@ class Settings(BaseSettings):
 
     kafka_idempotent_producer: bool = False
     """Turn on the idempotent producer (Apache Kafka supports it, the embedded Tansu does not)."""
+
+    kafka_security_protocol: KafkaSecurityProtocol = "PLAINTEXT"
+    """How every kapaudit Kafka client talks to the brokers: ``PLAINTEXT``, ``SSL`` (TLS;
+    with a client certificate, mTLS), ``SASL_PLAINTEXT`` or ``SASL_SSL``. Anything but
+    PLAINTEXT needs ``kafka_bootstrap_servers``: the embedded broker speaks plaintext only."""
+
+    kafka_ssl_cafile: Path | None = None
+    """PEM file of the CA(s) that signed the brokers' certificates (SSL, SASL_SSL); unset:
+    the system's trust store, which is enough for brokers with publicly trusted certificates."""
+
+    kafka_ssl_certfile: Path | None = None
+    """PEM client certificate (mTLS), given together with ``kafka_ssl_keyfile``."""
+
+    kafka_ssl_keyfile: Path | None = None
+    """The client certificate's private key, PEM, not encrypted: keep the file private
+    (a compose or Kubernetes secret)."""
+
+    kafka_sasl_mechanism: KafkaSaslMechanism | None = None
+    """SASL mechanism of SASL_PLAINTEXT and SASL_SSL: ``SCRAM-SHA-512``, ``SCRAM-SHA-256``
+    or ``PLAIN`` (which sends the password itself: only inside TLS, SASL_SSL)."""
+
+    kafka_sasl_username: str | None = None
+    """SASL user name (the Kafka principal ``User:<name>`` that ACLs grant to)."""
+
+    kafka_sasl_password_file: Path | None = None
+    """File holding the SASL password (one line; a trailing newline is ignored), so that
+    the secret is never an environment value."""
 
     recorder_group_id: str = "kapaudit-recorder"
     """Consumer group of the recorder."""
@@ -92,6 +141,89 @@ class Settings(BaseSettings):
     quickstart's terminal to what a newcomer needs; INFO brings back every detail
     (production's compose file sets it)."""
 
+    @field_validator("kafka_security_protocol", "kafka_sasl_mechanism", mode="before")
+    @classmethod
+    def _upper_case(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("database_sslmode", mode="before")
+    @classmethod
+    def _lower_case(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _consistent_transport_security(self) -> Settings:
+        problems = [*self._kafka_security_problems(), *self._database_tls_problems()]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def _kafka_security_problems(self) -> list[str]:
+        protocol = self.kafka_security_protocol
+        setting = f"KAPAUDIT_KAFKA_SECURITY_PROTOCOL={protocol}"
+        problems = []
+        if protocol != "PLAINTEXT" and self.kafka_bootstrap_servers is None:
+            problems.append(
+                f"{setting} needs KAPAUDIT_KAFKA_BOOTSTRAP_SERVERS: the embedded broker is "
+                "plaintext only"
+            )
+        tls_files = {
+            "KAPAUDIT_KAFKA_SSL_CAFILE": self.kafka_ssl_cafile,
+            "KAPAUDIT_KAFKA_SSL_CERTFILE": self.kafka_ssl_certfile,
+            "KAPAUDIT_KAFKA_SSL_KEYFILE": self.kafka_ssl_keyfile,
+        }
+        if protocol not in ("SSL", "SASL_SSL"):
+            if given := [name for name, value in tls_files.items() if value is not None]:
+                problems.append(f"{_are_set(given)}, but {setting} uses no TLS (SSL, SASL_SSL)")
+        elif (self.kafka_ssl_certfile is None) != (self.kafka_ssl_keyfile is None):
+            one, other = (
+                ("KAPAUDIT_KAFKA_SSL_CERTFILE", "KAPAUDIT_KAFKA_SSL_KEYFILE")
+                if self.kafka_ssl_keyfile is None
+                else ("KAPAUDIT_KAFKA_SSL_KEYFILE", "KAPAUDIT_KAFKA_SSL_CERTFILE")
+            )
+            problems.append(f"{one} is set without {other}: a client certificate needs both")
+        sasl = {
+            "KAPAUDIT_KAFKA_SASL_MECHANISM": self.kafka_sasl_mechanism,
+            "KAPAUDIT_KAFKA_SASL_USERNAME": self.kafka_sasl_username,
+            "KAPAUDIT_KAFKA_SASL_PASSWORD_FILE": self.kafka_sasl_password_file,
+        }
+        if protocol in ("SASL_PLAINTEXT", "SASL_SSL"):
+            if missing := [name for name, value in sasl.items() if value is None]:
+                problems.append(f"{setting} needs {_listed(missing)}")
+            if protocol == "SASL_PLAINTEXT" and self.kafka_sasl_mechanism == "PLAIN":
+                problems.append(
+                    f"KAPAUDIT_KAFKA_SASL_MECHANISM=PLAIN with {setting} would send the "
+                    "password unencrypted: use SASL_SSL, or a SCRAM mechanism"
+                )
+        elif given := [name for name, value in sasl.items() if value is not None]:
+            problems.append(
+                f"{_are_set(given)}, but {setting} uses no SASL (SASL_SSL, SASL_PLAINTEXT)"
+            )
+        return problems
+
+    def _database_tls_problems(self) -> list[str]:
+        mode = self.database_sslmode
+        problems = []
+        if mode in ("verify-ca", "verify-full") and self.database_ssl_root_cert is None:
+            problems.append(
+                f"KAPAUDIT_DATABASE_SSLMODE={mode} needs KAPAUDIT_DATABASE_SSL_ROOT_CERT "
+                "(the CA that signed the server's certificate)"
+            )
+        if mode not in ("verify-ca", "verify-full") and self.database_ssl_root_cert is not None:
+            problems.append(
+                "KAPAUDIT_DATABASE_SSL_ROOT_CERT is set but KAPAUDIT_DATABASE_SSLMODE is "
+                f"{mode or 'unset'}: use verify-ca or verify-full for the CA to be checked"
+            )
+        if mode is not None and self.database_url:
+            query = parse_qs(urlsplit(self.database_url).query)
+            for name in ("ssl", "sslmode"):
+                if name in query:
+                    problems.append(
+                        f"KAPAUDIT_DATABASE_SSLMODE and KAPAUDIT_DATABASE_URL's ?{name}= both "
+                        "set PostgreSQL's TLS: keep one"
+                    )
+        return problems
+
     def resolved_export_dir(self) -> Path:
         """The export directory: the configured one, or ``exports`` under ``data_dir``."""
         return self.export_dir if self.export_dir is not None else self.data_dir / "exports"
@@ -101,3 +233,12 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'kapaudit.db').as_posix()}"
+
+
+def _listed(names: list[str]) -> str:
+    """``A``, ``A and B``, ``A, B and C``."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _are_set(names: list[str]) -> str:
+    return f"{_listed(names)} {'is' if len(names) == 1 else 'are'} set"

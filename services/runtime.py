@@ -13,8 +13,8 @@ from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.adapters.kafka import AfterCommit, ensure_topics, make_broker
-from services.adapters.sql import SqlEventStore, create_engine, upgrade_schema
+from services.adapters.kafka import AfterCommit, ensure_topics, kafka_security, make_broker
+from services.adapters.sql import SqlEventStore, engine_from_settings, upgrade_schema
 from services.adapters.tansu import EmbeddedBroker
 from services.bootstrap import wire_export_queue, wire_http, wire_recorder
 from services.clock import Clock
@@ -64,16 +64,21 @@ async def running_stack(
             await stack.enter_async_context(embedded)
             bootstrap = embedded.bootstrap_servers
             _log.info("embedded Tansu broker listening on %s", bootstrap)
-        engine = create_engine(settings.resolved_database_url())
+        # Files first: a missing CA or password file fails before anything connects.
+        security = kafka_security(settings)
+        engine = engine_from_settings(settings)
         stack.push_async_callback(engine.dispose)
         await upgrade_schema(engine)
         await ensure_topics(
             bootstrap_servers=bootstrap,
             partitions=settings.kafka_partitions,
             replication_factor=settings.kafka_replication_factor,
+            security=security,
         )
         broker = make_broker(
-            bootstrap_servers=bootstrap, idempotent=settings.kafka_idempotent_producer
+            bootstrap_servers=bootstrap,
+            idempotent=settings.kafka_idempotent_producer,
+            security=security,
         )
         recorder = None
         if record:

@@ -18,7 +18,7 @@ from aiokafka.errors import KafkaConnectionError
 
 from events import AccessChannel
 from services.access import AccessAuditor
-from services.adapters.kafka import EventPublisher, make_broker
+from services.adapters.kafka import EventPublisher, kafka_security, make_broker
 from services.cli.common import load_settings, queries
 from services.cli.errors import CliError
 from services.clock import SystemClock
@@ -94,7 +94,11 @@ def shown(outcome: ReadOutcome[T], *, what: str, hint: str) -> T:
 @contextlib.asynccontextmanager
 async def _connected(settings: Settings) -> AsyncIterator[CliReads]:
     bootstrap = settings.kafka_bootstrap_servers or f"127.0.0.1:{settings.embedded_kafka_port}"
-    broker = make_broker(bootstrap_servers=bootstrap, idempotent=settings.kafka_idempotent_producer)
+    broker = make_broker(
+        bootstrap_servers=bootstrap,
+        idempotent=settings.kafka_idempotent_producer,
+        security=kafka_security(settings),
+    )
     async with queries(settings) as read_models:
         try:
             try:

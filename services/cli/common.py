@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from rich.console import Console
 from rich.markup import escape
 
-from services.adapters.sql import create_engine, upgrade_schema
+from services.adapters.sql import engine_from_settings, upgrade_schema
 from services.cli.errors import CliError
 from services.clinic_zones import ClinicZones
 from services.clock import SystemClock
@@ -79,7 +79,7 @@ def parse_instant(text: str | None, *, option: str, zone: ZoneInfo) -> datetime 
 @contextlib.asynccontextmanager
 async def queries(settings: Settings) -> AsyncIterator[ComplianceQueries]:
     """Query API over read models brought up to date with the log first."""
-    engine = create_engine(settings.resolved_database_url())
+    engine = engine_from_settings(settings)
     try:
         await upgrade_schema(engine)
         await Projector(engine=engine, batch_size=settings.projector_batch_size).catch_up()

@@ -18,8 +18,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from services.adapters.kafka import make_broker
-from services.adapters.sql import create_engine, upgrade_schema
+from services.adapters.kafka import kafka_security, make_broker
+from services.adapters.sql import engine_from_settings, upgrade_schema
 from services.bootstrap import wire_exports
 from services.cli.common import console, load_settings, printable
 from services.cli.errors import CliError, friendly_errors
@@ -99,8 +99,12 @@ async def _export(settings: Settings, request: ExportRequest) -> ExportResult:
         )
     settings = settings.model_copy(update={"signing_key_file": key_file})
     bootstrap = settings.kafka_bootstrap_servers or f"127.0.0.1:{settings.embedded_kafka_port}"
-    engine = create_engine(settings.resolved_database_url())
-    broker = make_broker(bootstrap_servers=bootstrap, idempotent=settings.kafka_idempotent_producer)
+    engine = engine_from_settings(settings)
+    broker = make_broker(
+        bootstrap_servers=bootstrap,
+        idempotent=settings.kafka_idempotent_producer,
+        security=kafka_security(settings),
+    )
     try:
         await upgrade_schema(engine)
         try:

@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from services.adapters.kafka import make_broker
-from services.adapters.sql import create_engine, upgrade_schema
+from services.adapters.kafka import kafka_security, make_broker
+from services.adapters.sql import engine_from_settings, upgrade_schema
 from services.bootstrap import wire_checkpoints
 from services.checkpointing import WrittenCheckpoint
 from services.cli.common import console, load_settings, printable
@@ -87,13 +87,14 @@ async def _checkpoint(settings: Settings) -> WrittenCheckpoint:
             "KAPAUDIT_SIGNING_KEY_FILE is not set",
             hint="create a key with `kapaudit keys create --out PATH` and point the setting at it",
         )
-    engine = create_engine(settings.resolved_database_url())
+    engine = engine_from_settings(settings)
     broker = (
         None
         if settings.kafka_bootstrap_servers is None
         else make_broker(
             bootstrap_servers=settings.kafka_bootstrap_servers,
             idempotent=settings.kafka_idempotent_producer,
+            security=kafka_security(settings),
         )
     )
     try:

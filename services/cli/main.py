@@ -20,8 +20,8 @@ from rich.table import Table
 from sqlalchemy import make_url
 
 from events import parse_event, stream_id
-from services.adapters.kafka import EventPublisher, ensure_topics
-from services.adapters.sql import SqlEventStore, create_engine, upgrade_schema
+from services.adapters.kafka import EventPublisher, ensure_topics, kafka_security
+from services.adapters.sql import SqlEventStore, engine_from_settings, upgrade_schema
 from services.adapters.sql.roles import (
     Component,
     apply_roles,
@@ -324,7 +324,7 @@ def verify(
 async def _verify(
     settings: Settings, *, quiet: bool, kept_elsewhere: list[tuple[str, str]]
 ) -> VerificationReport:
-    engine = create_engine(settings.resolved_database_url())
+    engine = engine_from_settings(settings)
     try:
         store = SqlEventStore(engine=engine)
         verify = partial(
@@ -428,7 +428,7 @@ def db_upgrade() -> None:
     """Create or migrate the store's tables and append-only triggers."""
 
     async def run() -> None:
-        engine = create_engine(load_settings().resolved_database_url())
+        engine = engine_from_settings(load_settings())
         try:
             await upgrade_schema(engine)
         finally:
@@ -487,8 +487,8 @@ def db_roles(
 
 
 def _apply_roles(prefix: str) -> None:
-    url = load_settings().resolved_database_url()
-    if make_url(url).get_backend_name() != "postgresql":
+    settings = load_settings()
+    if make_url(settings.resolved_database_url()).get_backend_name() != "postgresql":
         raise CliError(
             "--apply: the store is SQLite, which has no roles",
             hint="protect the SQLite file with file permissions; roles are for PostgreSQL",
@@ -504,7 +504,7 @@ def _apply_roles(prefix: str) -> None:
     }
 
     async def run() -> list[str]:
-        engine = create_engine(url)
+        engine = engine_from_settings(settings)
         try:
             return await apply_roles(engine, prefix=prefix, passwords=passwords)
         finally:
@@ -529,6 +529,7 @@ def topics_create() -> None:
             bootstrap_servers=settings.kafka_bootstrap_servers,
             partitions=settings.kafka_partitions,
             replication_factor=settings.kafka_replication_factor,
+            security=kafka_security(settings),
         )
     )
     console.print(f"created: {escape(', '.join(created))}" if created else "topics already exist")
@@ -577,9 +578,10 @@ def demo_publish() -> None:
 
     settings = load_settings()
     bootstrap = settings.kafka_bootstrap_servers or f"127.0.0.1:{settings.embedded_kafka_port}"
+    security = kafka_security(settings)
 
     async def run() -> None:
-        async with EventPublisher(bootstrap_servers=bootstrap) as publisher:
+        async with EventPublisher(bootstrap_servers=bootstrap, security=security) as publisher:
             await publish_with_progress(
                 publisher, demo_day_events(now=datetime.now(UTC)), console=console
             )

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from events import EventRejected, Protocol
 from projections.compliance.profile import SETTING_NAMES
-from services.adapters.kafka import EventPublisher
+from services.adapters.kafka import EventPublisher, kafka_security
 from services.cli.common import console, load_settings, parse_instant, printable, queries
 from services.cli.errors import CliError, friendly_errors
 from services.clinic_zones import ClinicZones
@@ -70,9 +70,10 @@ def set_profile(
         raise CliError(f"profile not changed: {invalid}", hint=_HINT) from None
     config = load_settings()
     bootstrap = config.kafka_bootstrap_servers or f"127.0.0.1:{config.embedded_kafka_port}"
+    security = kafka_security(config)
 
     async def publish() -> None:
-        async with EventPublisher(bootstrap_servers=bootstrap) as publisher:
+        async with EventPublisher(bootstrap_servers=bootstrap, security=security) as publisher:
             await publisher.publish(event)
 
     asyncio.run(publish())

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy import select
 
-from services.adapters.sql import create_engine, upgrade_schema
+from services.adapters.sql import engine_from_settings, upgrade_schema
 from services.adapters.sql.projection_store import STORED_PROJECTIONS
 from services.adapters.sql.read_model_tables import projection_faults
 from services.cli.common import console, load_settings, printable
@@ -35,7 +35,7 @@ def rebuild(
     settings = load_settings()
 
     async def run() -> int:
-        engine = create_engine(settings.resolved_database_url())
+        engine = engine_from_settings(settings)
         try:
             await upgrade_schema(engine)
             projector = Projector(
@@ -59,7 +59,7 @@ def faults() -> None:
     settings = load_settings()
 
     async def run() -> list[Any]:
-        engine = create_engine(settings.resolved_database_url())
+        engine = engine_from_settings(settings)
         try:
             await upgrade_schema(engine)
             async with engine.connect() as connection:

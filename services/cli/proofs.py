@@ -9,7 +9,7 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from services.adapters.sql import create_engine, upgrade_schema
+from services.adapters.sql import engine_from_settings, upgrade_schema
 from services.cli.common import load_settings
 from services.cli.errors import CliError, friendly_errors
 from services.config import Settings
@@ -94,7 +94,7 @@ def consistency(
 
 def _run(settings: Settings, ask: Callable[[LogProofs], Awaitable[T]]) -> T:
     async def run() -> T:
-        engine = create_engine(settings.resolved_database_url())
+        engine = engine_from_settings(settings)
         try:
             await upgrade_schema(engine)
             return await ask(LogProofs(engine=engine))

@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from events import ClinicId, Identifier
-from services.adapters.sql import create_engine, upgrade_schema
+from services.adapters.sql import engine_from_settings, upgrade_schema
 from services.adapters.sql.token_store import SqlTokenStore, TokenInfo
 from services.auth import Role
 from services.cli.common import console, load_settings
@@ -139,7 +139,7 @@ def create(
     )
 
     async def run() -> str:
-        engine = create_engine(load_settings().resolved_database_url())
+        engine = engine_from_settings(load_settings())
         try:
             await upgrade_schema(engine)
             store = SqlTokenStore(engine=engine)
@@ -166,7 +166,7 @@ def list_tokens() -> None:
     """Every token: name, role, clinics, created, revoked."""
 
     async def run() -> list[TokenInfo]:
-        engine = create_engine(load_settings().resolved_database_url())
+        engine = engine_from_settings(load_settings())
         try:
             await upgrade_schema(engine)
             return await SqlTokenStore(engine=engine).list()
@@ -193,7 +193,7 @@ def revoke(name: Annotated[str, typer.Argument(help="The token's name.")]) -> No
     """Revoke a token; requests with it are refused from now on."""
 
     async def run() -> bool:
-        engine = create_engine(load_settings().resolved_database_url())
+        engine = engine_from_settings(load_settings())
         try:
             await upgrade_schema(engine)
             return await SqlTokenStore(engine=engine).revoke(name, now=SystemClock().now())

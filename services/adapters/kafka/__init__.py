@@ -1,10 +1,12 @@
-"""Kafka adapters: topics, the publishing helper, the recorder subscriber, dead letters."""
+"""Kafka adapters: topics, the publishing helper, the recorder subscriber, dead letters,
+and the clients' TLS and SASL."""
 
 from services.adapters.kafka.broker import make_broker
 from services.adapters.kafka.checkpoints import CHECKPOINT_TOPIC, KafkaCheckpointPublisher
 from services.adapters.kafka.dead_letters import KafkaDeadLetterSink
 from services.adapters.kafka.publisher import EventPublisher
 from services.adapters.kafka.recorder_subscriber import AfterCommit, register_recorder
+from services.adapters.kafka.security import KafkaSecurityError, aiokafka_options, kafka_security
 from services.adapters.kafka.topics import ensure_topics
 
 __all__ = [
@@ -13,7 +15,10 @@ __all__ = [
     "EventPublisher",
     "KafkaCheckpointPublisher",
     "KafkaDeadLetterSink",
+    "KafkaSecurityError",
+    "aiokafka_options",
     "ensure_topics",
+    "kafka_security",
     "make_broker",
     "register_recorder",
 ]

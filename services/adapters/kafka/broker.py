@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from faststream.kafka import KafkaBroker
+from faststream.security import BaseSecurity
 
 __all__ = ["make_broker"]
 
@@ -15,11 +16,13 @@ def make_broker(
     idempotent: bool = False,
     linger_ms: int = 5,
     logger: logging.Logger | None = None,
+    security: BaseSecurity | None = None,
 ) -> KafkaBroker:
     """A broker whose publishes wait for every in-sync replica (acks=all).
 
     Idempotent production is a setting because the embedded Tansu broker rejects
     it; exactly-once recording never depends on it (the log dedupes by event id).
+    ``security`` (TLS, SASL) comes from ``kafka_security``; None is PLAINTEXT.
     """
     return KafkaBroker(
         bootstrap_servers,
@@ -28,4 +31,5 @@ def make_broker(
         linger_ms=linger_ms,
         client_id="kapaudit",
         logger=logger or logging.getLogger("kapaudit.kafka"),
+        security=security,
     )

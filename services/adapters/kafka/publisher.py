@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from types import TracebackType
 
 from faststream.kafka import KafkaBroker
+from faststream.security import BaseSecurity
 
 from events import TOPIC, SessionEvent, canonical_json, check_topic, parse_event, partition_key
 from services.adapters.kafka.broker import make_broker
@@ -32,12 +33,15 @@ class EventPublisher:
         bootstrap_servers: str | None = None,
         broker: KafkaBroker | None = None,
         idempotent: bool = False,
+        security: BaseSecurity | None = None,
     ) -> None:
+        """Publish through ``broker``, or through a broker of its own on ``bootstrap_servers``
+        (with ``security``: TLS, SASL; see ``services.adapters.kafka.kafka_security``)."""
         if (bootstrap_servers is None) == (broker is None):
             raise ValueError("give either bootstrap_servers or broker")
         self._owns_broker = broker is None
         self._broker = broker or make_broker(
-            bootstrap_servers=str(bootstrap_servers), idempotent=idempotent
+            bootstrap_servers=str(bootstrap_servers), idempotent=idempotent, security=security
         )
 
     async def __aenter__(self) -> EventPublisher:

@@ -4,19 +4,30 @@ from __future__ import annotations
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
+from faststream.security import BaseSecurity
 
 from events import ACCESS_TOPIC, DLQ_TOPIC, TOPIC
 from services.adapters.kafka.checkpoints import CHECKPOINT_TOPIC
+from services.adapters.kafka.security import aiokafka_options
 
 __all__ = ["ensure_topics"]
 
 
 async def ensure_topics(
-    *, bootstrap_servers: str, partitions: int, replication_factor: int = 1
+    *,
+    bootstrap_servers: str,
+    partitions: int,
+    replication_factor: int = 1,
+    security: BaseSecurity | None = None,
 ) -> list[str]:
     """Create the event, access, dead-letter and checkpoint topics when absent; return the
-    ones created. The checkpoint topic has one partition, so its notes stay in order."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="kapaudit-admin")
+    ones created. The checkpoint topic has one partition, so its notes stay in order.
+    ``security`` as for ``make_broker``."""
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap_servers,
+        client_id="kapaudit-admin",
+        **aiokafka_options(security),
+    )
     await admin.start()
     try:
         existing = set(await admin.list_topics())
