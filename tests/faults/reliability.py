@@ -92,12 +92,13 @@ class Reliability:
             )
         lines += [
             "",
-            "Acknowledged: events whose publish the broker acknowledged (over HTTP: answered",
-            "202). Recorded: log entries, which include the API's own access-log entries",
-            "for the reads a scenario makes. Lost: acknowledged but not in the log. Duplicated: log entries beyond the",
-            "first for one event id. Rejected: messages the recorder refused, each kept in",
-            "`rejected_events` with its reason. Recovery: from the end of the last fault until",
-            "the log and every read model hold everything.",
+            "Acknowledged: events whose publish the broker acknowledged (over HTTP:",
+            "answered 202). Recorded: log entries, which include the API's own access-log",
+            "entries for the reads a scenario makes. Lost: acknowledged but not in the log.",
+            "Duplicated: log entries beyond the first for one event id. Rejected: messages",
+            "the recorder refused, each kept in `rejected_events` with its reason. Recovery:",
+            "from the end of the last fault until the log and every read model hold",
+            "everything.",
             "",
             *_PRODUCTION,
         ]
