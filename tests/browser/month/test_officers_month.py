@@ -9,7 +9,8 @@ for a person to look at, with the report's pages and the overview at phone width
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta
 
 from playwright.async_api import Browser, Locator, Page, expect
 
@@ -89,7 +90,17 @@ async def test_the_officer_walks_the_month_from_sign_in_to_the_access_log(
     # Change a threshold with a reason: thresholds are changed by an admin token, so the
     # officer asks the clinic's admin, who does it from the same page (and, reading the
     # lapse to decide, leaves a read in the access log that is not the officer's).
-    before_change = datetime.now(UTC)
+    # The instant to judge as of later: the first whole minute (the picker's step) after
+    # the whole month was recorded. The change is made only once that minute has passed, so
+    # the instant falls between the two whatever the minute the walk started in.
+    earlier = (month.now.astimezone(CLINIC_ZONE) + timedelta(minutes=1)).replace(
+        second=0, microsecond=0
+    )
+
+    async def past_earlier() -> bool:
+        return datetime.now(UTC) > earlier
+
+    await wait_until(past_earlier, within=70, what="the as-of minute to pass")
     admin_context = await browser.new_context(viewport={"width": 1280, "height": 800})
     try:
         admin = await admin_context.new_page()
@@ -137,7 +148,6 @@ async def test_the_officer_walks_the_month_from_sign_in_to_the_access_log(
         await expect(row.locator("a.failed-rule")).to_contain_text(RULE)
 
     # Judge as of an instant before the change: the thresholds then, the verdicts then.
-    earlier = before_change.astimezone(CLINIC_ZONE).replace(second=0, microsecond=0)
     await page.fill("form.pickers input[name=as_of]", earlier.strftime("%Y-%m-%dT%H:%M"))
     await page.click("form.pickers button[type=submit]")
     await expect(page.locator("#as-of-error")).to_have_count(0)
@@ -191,7 +201,7 @@ async def test_the_officer_walks_the_month_from_sign_in_to_the_access_log(
     readers = page.locator("table.access tbody tr td:nth-child(2)")
     await _reloaded_until(
         page,
-        page.locator("table.access tbody tr", has_text="admin"),
+        page.locator("table.access tbody tr td:nth-child(2)", has_text=re.compile("^admin$")),
         what="the admin's read to reach the access log",
     )
     assert "officer-demo" in await readers.all_inner_texts(), "the officer's own reads"
