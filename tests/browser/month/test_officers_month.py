@@ -113,6 +113,8 @@ async def test_the_officer_walks_the_month_from_sign_in_to_the_access_log(
         await admin.fill("#change-value", VALUE)
         await admin.fill("#change-author", "dr-okafor")
         await admin.fill("#change-reason", REASON)
+        await admin.locator("#change-threshold").scroll_into_view_if_needed()
+        await _shot(admin, "3-threshold-change-by-the-admin", full_page=False)
         await admin.click("#change-threshold button[type=submit]")
         await expect(admin.locator("#threshold-published")).to_contain_text("published as event")
     finally:
