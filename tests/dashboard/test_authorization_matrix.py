@@ -216,6 +216,21 @@ RULES: Final[dict[tuple[str, str], Rule]] = {
         dashboard=True,
         call=_clinic("GET", "/clinics/{clinic}/report.csv", params=_PERIOD),
     ),
+    ("POST", "/clinics/{clinic_id}/thresholds"): Rule(
+        roles=frozenset({"admin"}),
+        dashboard=True,
+        call=_clinic(
+            "POST",
+            "/clinics/{clinic}/thresholds",
+            form={
+                "protocol": "iv-ketamine",
+                "setting": "monitoring_max_gap_minutes",
+                "value": "10",
+                "author": "dr-okafor",
+                "reason": "Vitals every 10 minutes during infusions.",
+            },
+        ),
+    ),
     ("GET", "/exports"): Rule(roles=_EXPORTERS, dashboard=True, call=_fixed("GET", "/exports")),
     ("POST", "/exports"): Rule(roles=_EXPORTERS, dashboard=True, call=_export_form),
 }
