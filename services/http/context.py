@@ -17,6 +17,7 @@ from services.exporting.queue import ExportQueue
 from services.http.shared_run import SharedRun
 from services.log.note import Verifier
 from services.queries import ComplianceQueries
+from services.rate_limits import ApiLimits
 from services.verification import VerificationReport
 
 __all__ = ["HttpContext"]
@@ -41,6 +42,8 @@ class HttpContext:
     """Keys whose checkpoints are believed; none: checkpoints are read unverified."""
     verification: SharedRun[VerificationReport] = field(default_factory=SharedRun)
     """The log check under way, if any: concurrent requests share it."""
+    limits: ApiLimits | None = None
+    """Per-token rate limits of the API; None: unlimited (tests that are not about them)."""
     exports: ExportQueue | None = None
     """Makes the bundles regulators request; None without a signing key (no export can
     be signed, so none is offered)."""
