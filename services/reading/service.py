@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import replace
 from typing import TypeVar
 
-from events import AccessOutcome
+from events import CLINIC_LEVEL_PATIENT, AccessOutcome
 from services.auth import Principal, Role
 from services.period import Period
 from services.queries import SessionNotFoundError
@@ -97,6 +98,40 @@ class AuditedReads:
             disclosed=disclosed,
             permitted=Principal.may_read,
         )
+
+    async def clinic_look(
+        self,
+        request: ReadRequest,
+        *,
+        clinic_id: str,
+        period: Period,
+        load: Callable[[Period], Awaitable[T]],
+        patient_id: str | None = None,
+    ) -> ReadOutcome[T]:
+        """A clinic-level record that lists patients (the access report): one look, one
+        access record, whatever and however much it lists, before it is returned.
+
+        Recorded per patient listed, every look at the access report would add a line for
+        each patient in it, and the report would fill with its own reader's looks. The
+        record names no patient (``-``, stream ``<clinic>/access``) unless the look was
+        narrowed to ``patient_id``: that is a look at one patient's accounting, recorded
+        as theirs. The reader and the filters are in the record's resource and query.
+        """
+        # A patient id the log cannot hold matches no record: the look was at nothing of
+        # anyone's, so it is the clinic's.
+        about = patient_id if patient_id and storable_identifier(patient_id) else None
+        outcome = await self._clinic_read(
+            request,
+            clinic_id=clinic_id,
+            period=period,
+            load=load,
+            disclosed=lambda _: [about or CLINIC_LEVEL_PATIENT],
+            permitted=Principal.may_read,
+        )
+        if isinstance(outcome, Allowed) and about is None:
+            # The marker stands for no patient: callers counting patients must not see it.
+            return replace(outcome, patient_ids=())
+        return outcome
 
     def may_export(self, principal: Principal, clinic_id: str) -> bool:
         """Whether ``principal`` may export ``clinic_id``: a regulator or an admin token,

@@ -23,6 +23,8 @@ class AccessLine(ExactOut):
     """The query parameters of the read."""
     outcome: AccessOutcome
     patient_id: str
+    """The patient read, or `-` for a clinic-level look at the access report (one per
+    look, whatever it listed)."""
     session_id: str | None
     """Null when the read was not of one session."""
 
@@ -44,4 +46,4 @@ class AccessReport(ExactOut):
     readers: dict[str, Count]
     """Token name -> reads, most active first."""
     patients: dict[str, Count]
-    """Patient -> reads, most read first."""
+    """Patient -> reads, most read first; clinic-level looks (`-`) are no patient's."""
