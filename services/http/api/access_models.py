@@ -27,6 +27,8 @@ class AccessLine(ExactOut):
     look, whatever it listed)."""
     session_id: str | None
     """Null when the read was not of one session."""
+    clinic_level: bool
+    """True for a look at the access report, recorded once and of no patient (`-`)."""
 
 
 class AccessReport(ExactOut):
