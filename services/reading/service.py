@@ -6,9 +6,11 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import replace
-from typing import TypeVar
+from typing import Final, TypeVar
 
-from events import CLINIC_LEVEL_PATIENT, AccessOutcome
+from pydantic import TypeAdapter, ValidationError
+
+from events import CLINIC_LEVEL_PATIENT, AccessOutcome, Identifier
 from services.auth import Principal, Role
 from services.period import Period
 from services.queries import SessionNotFoundError
@@ -117,9 +119,13 @@ class AuditedReads:
         narrowed to ``patient_id``: that is a look at one patient's accounting, recorded
         as theirs. The reader and the filters are in the record's resource and query.
         """
-        # A patient id the log cannot hold matches no record: the look was at nothing of
-        # anyone's, so it is the clinic's.
-        about = patient_id if patient_id and storable_identifier(patient_id) else None
+        # A patient id no event could carry matches no record: the look was at nothing of
+        # anyone's, so it is the clinic's (and recording it as a patient would be refused).
+        about = patient_id if patient_id is not None and _contract_identifier(patient_id) else None
+        if not _contract_identifier(clinic_id):
+            # Every look is recorded, and no record can name this clinic: no event could
+            # have, so there is nothing of it to show either.
+            return _unknown(request.principal, "clinic")
         outcome = await self._clinic_read(
             request,
             clinic_id=clinic_id,
@@ -228,6 +234,19 @@ class AuditedReads:
             session_id=owner.session_id,
             within=self._deadline,
         )
+
+
+_IDENTIFIER: Final = TypeAdapter(Identifier)
+
+
+def _contract_identifier(value: str) -> bool:
+    """Whether ``value`` is an identifier by the event contract's rules (not blank, no
+    control characters), so that an access record may name it."""
+    try:
+        _IDENTIFIER.validate_python(value, strict=True)
+    except ValidationError:
+        return False
+    return True
 
 
 def _unknown(principal: Principal, what: str) -> Denied | Missing:

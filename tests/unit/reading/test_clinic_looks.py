@@ -7,7 +7,7 @@ import pytest
 from events import CLINIC_LEVEL_PATIENT
 from services.auth import Role
 from services.period import Period
-from services.reading import Allowed, Denied, UnrecordedReadError
+from services.reading import Allowed, Denied, Missing, UnrecordedReadError
 from tests.unit.reading.fakes import (
     CLINIC,
     OTHER_CLINIC,
@@ -72,17 +72,32 @@ async def test_a_look_narrowed_to_one_patient_is_recorded_as_that_patients_read(
     assert [look["patient_ids"] for look in log.allowed] == [("pt-2",)]
 
 
-async def test_a_patient_id_the_log_cannot_hold_makes_a_clinic_level_look() -> None:
+@pytest.mark.parametrize("patient_id", ["p" * 65, "", "  ", "pt\n1", "pt\x001"])
+async def test_a_patient_id_no_event_could_carry_makes_a_clinic_level_look(patient_id: str) -> None:
     log = RecordingLog()
 
     async def load(_: Period) -> list[str]:
         return []
 
     await reads(log).clinic_look(
-        asking(OFFICER), clinic_id=CLINIC, period=PERIOD, load=load, patient_id="p" * 65
+        asking(OFFICER), clinic_id=CLINIC, period=PERIOD, load=load, patient_id=patient_id
     )
 
     assert [look["patient_ids"] for look in log.allowed] == [(CLINIC_LEVEL_PATIENT,)]
+
+
+async def test_a_clinic_id_no_event_could_carry_is_missing_to_an_admin_and_unrecorded() -> None:
+    log = RecordingLog()
+
+    async def load(_: Period) -> list[str]:
+        return []
+
+    outcome = await reads(log).clinic_look(
+        asking(token(Role.ADMIN)), clinic_id="clinic\x0b", period=PERIOD, load=load
+    )
+
+    assert outcome == Missing(what="clinic")
+    assert log.allowed == []
 
 
 async def test_another_clinics_report_is_refused_unloaded_and_unrecorded() -> None:
