@@ -568,7 +568,9 @@ def access_report(
                 line.token_name,
                 line.role,
                 line.channel,
-                line.patient_id,
+                # A look at this report was recorded once, of no patient: `-` would read as
+                # a patient's id.
+                "none (access report)" if line.clinic_level else line.patient_id,
                 line.resource,
             ),
             # A refused read is what the reader of this report looks for first.

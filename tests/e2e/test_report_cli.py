@@ -219,8 +219,9 @@ async def _access_log(
             "access.recorded",
             occurred_at=(now - timedelta(hours=1)).isoformat(),
             patient_id=patient,
-            # A session is one patient's: each patient's reads are of their own session.
-            session_id=f"sess-{patient}",
+            # A session is one patient's: each patient's reads are of their own session,
+            # and a look at the access report (patient `-`) is of none.
+            session_id=None if patient == "-" else f"sess-{patient}",
             payload={
                 "token_name": reader,
                 "outcome": "denied" if reader in denied else "allowed",
@@ -336,7 +337,7 @@ async def test_the_access_report_records_one_look_not_one_read_per_patient_it_pr
     tmp_path: Path, broker: EmbeddedBroker
 ) -> None:
     url = await _access_log(
-        tmp_path / "looks.db", [("pt-1", "anna"), ("pt-2", "anna"), ("pt-3", "ben")]
+        tmp_path / "looks.db", [("pt-1", "anna"), ("pt-2", "anna"), ("pt-3", "ben"), ("-", "carol")]
     )
     before = await _seen(broker)
 
@@ -348,6 +349,9 @@ async def test_the_access_report_records_one_look_not_one_read_per_patient_it_pr
     assert (look["patient_id"], look.get("session_id")) == ("-", None)
     assert look["payload"]["query"]["outcome"] == "allowed"
     assert look["payload"]["channel"] == "cli"
+    table = _kapaudit("report", "access", "clinic-demo", url=url)
+    assert table.returncode == 0, table.stderr
+    assert "none (access report)" in table.stdout
 
 
 async def test_without_a_broker_a_report_prints_nothing_and_says_so_in_one_line_with_a_hint(
