@@ -89,9 +89,9 @@ class AuditedReads:
         load: Callable[[Period], Awaitable[T]],
         disclosed: Callable[[T], Iterable[str]],
     ) -> ReadOutcome[T]:
-        """A clinic's data over ``period`` (session list, compliance report, ledger,
-        access report, a patient's reads): the patients ``disclosed`` names in the loaded
-        answer are recorded before it is returned."""
+        """A clinic's data over ``period`` (session list, compliance report, ledger): the
+        patients ``disclosed`` names in the loaded answer are recorded before it is
+        returned. The access report is ``clinic_look``'s."""
         return await self._clinic_read(
             request,
             clinic_id=clinic_id,
