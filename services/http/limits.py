@@ -10,7 +10,7 @@ from services.http.context import HttpContext
 from services.http.deps import Context, CurrentPrincipal
 from services.rate_limits import RateLimited, RateLimiter
 
-__all__ = ["charge_expensive", "rate_limited"]
+__all__ = ["charge_expensive", "rate_limited", "spend_expensive"]
 
 
 def _spend(limiter: RateLimiter | None, principal: Principal) -> None:
@@ -35,3 +35,10 @@ def charge_expensive(context: HttpContext, principal: Principal) -> None:
     """A costly call, once it is known to be permitted (a refusal costs the server
     nothing, so it spends nothing)."""
     _spend(context.limits.expensive if context.limits else None, principal)
+
+
+def spend_expensive(context: HttpContext, principal: Principal) -> None:
+    """``charge_expensive`` for the dashboard, which answers with a page of its own:
+    raises ``RateLimited``."""
+    if context.limits is not None:
+        context.limits.expensive.take(str(principal.token_id))

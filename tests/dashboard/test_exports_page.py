@@ -17,6 +17,7 @@ from services.clock import FixedClock
 from services.config import Settings
 from services.exporting.ports import ExportRecord, ExportStatus
 from services.exporting.queue import ExportQueue
+from services.rate_limits import ApiLimits, Limit
 from services.signing_keys import create_key_file
 from tests.dashboard.conftest import Dashboard
 from tests.http.serving import closed_port
@@ -143,3 +144,35 @@ async def test_the_page_refreshes_itself_only_while_an_export_is_under_way(
     assert 'http-equiv="refresh"' not in settled
     assert 'http-equiv="refresh"' in running
     assert '<progress value="40" max="100">' in running
+
+
+async def test_a_regulator_past_the_export_budget_gets_a_page_saying_when_to_retry(
+    dashboard: Dashboard, exports: SqlExportLedger
+) -> None:
+    async def ready() -> bool:
+        return True
+
+    state = dashboard.app.state
+    state.context = replace(
+        state.context,
+        broker_ready=ready,
+        limits=ApiLimits.of(
+            requests=Limit(per_minute=600, burst=100),
+            expensive=Limit(per_minute=2, burst=1),
+            monotonic=lambda: 0.0,
+        ),
+    )
+    form = {"clinic": CLINIC, "from": "2026-11-24", "to": "2026-11-24"}
+    headers = {
+        "Cookie": f"kapaudit_token={dashboard.tokens['regulator']}",
+        "Origin": "http://dashboard.test",
+    }
+
+    first = await dashboard.client.post("/exports", data=form, headers=headers)
+    second = await dashboard.client.post("/exports", data=form, headers=headers)
+
+    assert first.status_code == 303
+    assert second.status_code == 429
+    assert "Too many log checks and exports under this token" in second.text
+    assert "retry in 30 s" in second.text
+    assert len(await exports.recent(requested_by=None, limit=10)) == 1

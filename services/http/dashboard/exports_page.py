@@ -30,7 +30,9 @@ from services.http.dashboard.scope import (
     readable_clinics,
 )
 from services.http.deps import Context, CurrentPrincipal
+from services.http.limits import spend_expensive
 from services.http.reading import Reads
+from services.rate_limits import RateLimited
 
 __all__ = ["REFRESH_SECONDS", "router"]
 
@@ -99,6 +101,12 @@ async def request_export(
                 "The access log cannot record the export's disclosures just now, so no "
                 "export was started. Try again in a few seconds.",
             )
+        try:
+            spend_expensive(context, principal)
+        except RateLimited as limited:
+            raise PageError(
+                status.HTTP_429_TOO_MANY_REQUESTS, "Too many exports", str(limited).capitalize()
+            ) from None
         await _queue(principal, context).submit(
             clinic_id=clinic,
             period=period,
