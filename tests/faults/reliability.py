@@ -48,6 +48,22 @@ _PRODUCTION = (
     "",
     "PostgreSQL: `fsync=on` and `synchronous_commit=on` (the defaults); with a replica,",
     "`synchronous_standby_names` set, so a commit the recorder saw survives a failover.",
+    "",
+    "## Also standing in the suite",
+    "",
+    "- Hostile input (`tests/hostile/`): a corpus of malformed JSON, invalid UTF-8,",
+    "  non-finite and huge numbers, deep nesting, sizes at and over each limit (the",
+    "  dead-letter one included), unknown fields, wrong types, naive and year-9999",
+    "  timestamps, conflicting ids, null keys and values, and SQL, HTML and terminal",
+    "  escapes in every string field of every event type, sent straight to Kafka and",
+    "  through `POST /v1/events` on both stores. Each lands with its reason (or, if",
+    "  valid, exactly as sent), and a canary before and after each one, on the same",
+    "  partition, is recorded.",
+    "- Authorization (`tests/dashboard/test_authorization_matrix.py`): every role x every",
+    "  route of the API and dashboard, generated from the app's route table, x own clinic,",
+    "  another clinic and a missing id; a route without a rule fails the suite.",
+    "- Rate limits: per token, `429` with `Retry-After`, and a tighter budget for",
+    "  whole-log checks and exports (docs/API.md).",
 )
 
 
