@@ -225,6 +225,10 @@ async def test_the_officer_walks_the_month_from_sign_in_to_the_access_log(
     for cell in ("td.col-session", "td.col-status", "td.col-failed"):
         await expect(row.locator(cell)).to_be_visible()
     assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    # A compliant row has nothing under "Failed rules": no empty label for it on a phone.
+    nothing = page.locator("table.sessions td.col-failed.nothing")
+    assert await nothing.count() > 0
+    await expect(nothing.first).to_be_hidden()
     await _shot(page, "overview-375px", full_page=False)
     # The whole month is 150 rows tall at this width: the second shot is a failing row.
     await row.scroll_into_view_if_needed()
