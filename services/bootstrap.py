@@ -30,6 +30,7 @@ from services.exporting.queue import ExportQueue
 from services.exporting.service import Exports
 from services.exporting.writers import document_writers
 from services.http.context import HttpContext
+from services.metrics import NO_METRICS, Metrics
 from services.queries import ComplianceQueries
 from services.reading import AuditedReads
 from services.recording import Recorder
@@ -79,6 +80,7 @@ def wire_recorder(
     engine: AsyncEngine,
     clock: Clock | None = None,
     after_commit: AfterCommit | None = None,
+    metrics: Metrics = NO_METRICS,
 ) -> Recorder:
     """Build the recorder on the SQL store and Kafka dead letters, and subscribe it; it
     signs checkpoints as due when a signing key is configured. ``after_commit`` is the
@@ -91,6 +93,7 @@ def wire_recorder(
         store=SqlEventStore(engine=engine),
         dead_letters=KafkaDeadLetterSink(broker=broker),
         clock=clock,
+        metrics=metrics,
         checkpoints=(
             None
             if writer is None
@@ -109,6 +112,7 @@ def wire_recorder(
         batch_size=settings.recorder_batch_size,
         batch_timeout_ms=settings.recorder_batch_timeout_ms,
         after_commit=after_commit,
+        metrics=metrics,
     )
     return recorder
 
@@ -120,6 +124,7 @@ def wire_http(
     engine: AsyncEngine,
     clock: Clock | None = None,
     exports: ExportQueue | None = None,
+    metrics: Metrics = NO_METRICS,
 ) -> HttpContext:
     """The HTTP side's ports: publishing and access auditing go through ``broker``;
     ``exports`` makes the bundles requested over HTTP (``wire_export_queue``)."""
@@ -144,6 +149,7 @@ def wire_http(
         log_origin=settings.log_origin,
         trusted_keys=tuple(trusted_verifiers(settings)),
         exports=exports,
+        metrics=metrics,
     )
 
 

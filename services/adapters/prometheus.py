@@ -22,13 +22,17 @@ from prometheus_client import (
     write_to_textfile,
 )
 
-__all__ = ["MetricsServer", "PrometheusMetrics"]
+__all__ = ["MetricsPortError", "MetricsServer", "PrometheusMetrics"]
 
 _log = logging.getLogger("kapaudit.metrics")
 
 # A batch is one transaction of up to 500 events: milliseconds on a quiet SQLite,
 # seconds on a loaded PostgreSQL; beyond 10 s something is wrong.
 _COMMIT_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+
+class MetricsPortError(Exception):
+    """The metrics port could not be bound (taken, or not ours to take)."""
 
 
 class PrometheusMetrics:
@@ -178,9 +182,14 @@ class MetricsServer:
         return int(self._server.server_port)
 
     def start(self) -> None:
-        self._server, self._thread = start_http_server(
-            self._requested, addr=self._host, registry=self._metrics.registry
-        )
+        try:
+            self._server, self._thread = start_http_server(
+                self._requested, addr=self._host, registry=self._metrics.registry
+            )
+        except OSError as error:
+            raise MetricsPortError(
+                f"cannot serve metrics on {self._host}:{self._requested}: {error.strerror}"
+            ) from error
 
     def stop(self) -> None:
         if self._server is not None:

@@ -165,6 +165,9 @@ async def _up(settings: Settings, *, demo: bool, parts: _Parts = _EVERYTHING) ->
             if stack.http_url:
                 url = escape(stack.http_url)
                 console.print(f"Dashboard: {url}/  API docs: {url}/docs")
+            if stack.metrics_url:
+                # With port 0 this line is how an operator (or a test) learns the port.
+                console.print(f"Metrics: {escape(stack.metrics_url)}")
             running = [
                 name
                 for name, on in (

@@ -9,7 +9,9 @@ from services.adapters.sql import create_engine
 from services.config import Settings
 
 
-def test_the_metrics_ports_default_to_9101_and_9102() -> None:
+def test_the_metrics_ports_default_to_9101_and_9102(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("KAPAUDIT_RECORDER_METRICS_PORT", raising=False)
+    monkeypatch.delenv("KAPAUDIT_PROJECTOR_METRICS_PORT", raising=False)
     settings = Settings()
     assert (settings.recorder_metrics_port, settings.projector_metrics_port) == (9101, 9102)
     assert settings.log_format == "console"
