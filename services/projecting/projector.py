@@ -216,6 +216,11 @@ async def _note_faults(connection: AsyncConnection, faults: list[dict[str, Any]]
             fault["position"],
             fault["event_id"],
             fault["problem"],
+            extra={
+                "projection": fault["projection"],
+                "position": fault["position"],
+                "event_id": fault["event_id"],
+            },
         )
     await connection.execute(
         insert_for(connection, projection_faults).on_conflict_do_nothing(

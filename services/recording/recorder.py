@@ -177,12 +177,28 @@ class Recorder:
                         attempt,
                         failure,
                         self.metrics.dead_letters_failed,
+                        extra=_coordinates(rejection),
                     )
                     return
                 _log.warning(
-                    "dead letter for %s not delivered (attempt %d): %r", where, attempt, failure
+                    "dead letter for %s not delivered (attempt %d): %r",
+                    where,
+                    attempt,
+                    failure,
+                    extra=_coordinates(rejection),
                 )
                 await asyncio.sleep(delay)
             else:
                 self.metrics.dead_letters_sent += 1
                 return
+
+
+def _coordinates(rejection: Rejection) -> dict[str, object]:
+    """A rejection's ``extra=`` for the JSON log lines: where it came from, and why."""
+    return {
+        "topic": rejection.coordinates.topic,
+        "partition": rejection.coordinates.partition,
+        "offset": rejection.coordinates.offset,
+        "reason": rejection.reason.value,
+        "event_id": rejection.event_id,
+    }

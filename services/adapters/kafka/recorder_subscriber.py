@@ -101,6 +101,13 @@ def register_recorder(
             len(outcome.recorded),
             len(outcome.duplicates),
             len(outcome.rejections),
+            # For the JSON lines (services.json_logs): which events, never their content.
+            extra={
+                "recorded": len(outcome.recorded),
+                "duplicates": len(outcome.duplicates),
+                "rejected": len(outcome.rejections),
+                "event_ids": outcome.recorded,
+            },
         )
 
 
