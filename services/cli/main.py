@@ -41,6 +41,7 @@ from services.cli.progress import counting_progress, publish_with_progress
 from services.cli.projections import projections_app
 from services.cli.proofs import prove_app
 from services.cli.reports import report_app
+from services.cli.status import status
 from services.cli.tokens import tokens_app
 from services.cli.verify_export import verify_export
 from services.clock import ReplayClock
@@ -74,6 +75,7 @@ app.add_typer(prove_app, name="prove")
 app.command("checkpoint")(checkpoint)
 app.command("export")(export)
 app.command("verify-export")(verify_export)
+app.command("status")(status)
 
 
 @app.command()
