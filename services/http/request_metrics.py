@@ -8,7 +8,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.metrics import Metrics
 
-__all__ = ["RequestMetrics"]
+__all__ = ["UNMATCHED", "RequestMetrics", "route_template"]
 
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 UNMATCHED = "(unmatched)"
@@ -44,8 +44,27 @@ class RequestMetrics:
             method = str(scope.get("method", "")).upper()
             self._metrics.http_request(
                 method=method if method in _METHODS else "other",
-                # The router writes the matched route into this same scope dict.
-                route=str(getattr(scope.get("route"), "path", None) or UNMATCHED),
+                route=route_template(scope),
                 status=status,
                 seconds=time.perf_counter() - started,
             )
+
+
+def route_template(scope: Scope) -> str:
+    """The matched route's full template, from the route the router wrote into ``scope``.
+
+    FastAPI (0.165 on) nests included routers instead of copying their routes, so the
+    route's own ``path`` lacks the routers' prefixes (``/v1``). The prefix is the part of
+    the request path before the suffix that the route's pattern matches; kapaudit's
+    prefixes are literal, so no id can slip into the label through it.
+    """
+    route = scope.get("route")
+    template = getattr(route, "path", None)
+    pattern = getattr(route, "path_regex", None)
+    if not isinstance(template, str) or pattern is None:
+        return UNMATCHED
+    path = str(scope.get("path", ""))
+    for cut, character in enumerate(path):
+        if character == "/" and pattern.fullmatch(path[cut:]):
+            return path[:cut] + template
+    return template
