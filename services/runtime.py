@@ -207,7 +207,11 @@ async def _ticking(recorder: Recorder, *, every_s: float) -> AsyncIterator[None]
 @contextlib.asynccontextmanager
 async def _serving(app: FastAPI, *, host: str, port: int) -> AsyncIterator[str]:
     """Serve ``app`` with uvicorn in the background; yields its base URL."""
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
+    # log_config=None: uvicorn's records go through kapaudit's handler, so that
+    # KAPAUDIT_LOG_FORMAT=json covers them too instead of uvicorn's own format.
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level="warning", lifespan="off", log_config=None
+    )
     server = _EmbeddedServer(config)
     task = asyncio.create_task(server.serve(), name="kapaudit-http")
     while not server.started:

@@ -30,7 +30,8 @@ DEAD_LETTER_RETRY_DELAYS_S: tuple[float, ...] = (0.5, 2.0)
 
 @dataclass(slots=True, kw_only=True)
 class RecorderMetrics:
-    """Counters an operator watches; the recorder logs every change of them too."""
+    """Counters an operator watches; the recorder logs every change of them too. In-process
+    figures for tests and logs; the ``Metrics`` port given to the recorder exports them."""
 
     dead_letters_sent: int = 0
     dead_letters_failed: int = 0
