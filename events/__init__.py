@@ -12,6 +12,7 @@ from events.access import (
     AccessRecordedPayload,
     AccessRole,
     upcast_access_recorded_v1,
+    upcast_access_recorded_v2,
 )
 from events.adverse import AdverseEventReported, AdverseEventReportedPayload
 from events.amendment import RecordAmended, RecordAmendedPayload
@@ -216,4 +217,5 @@ __all__ = [
     "topic_for",
     "upcast",
     "upcast_access_recorded_v1",
+    "upcast_access_recorded_v2",
 ]

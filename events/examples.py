@@ -220,7 +220,7 @@ EXAMPLES: Final[Mapping[str, dict[str, Any]]] = MappingProxyType(
                 },
             ),
             "source": "kapaudit/0.1.0",
-            "schema_version": 2,
+            "schema_version": 3,
         },
         "profile.changed": {
             **_event(

@@ -46,7 +46,9 @@ def _render_event_type(event_type: str) -> str:
             f"Written by kapaudit only, on its own topic `{ACCESS_TOPIC}`: publishers cannot "
             "send it. `session_id` may be null or omitted; chained per patient in "
             "`<clinic_id>/access/<patient_id>`, apart from the clinical chains, and keyed per "
-            "patient."
+            "patient. A clinic-level read (a look at the access report, schema version 3 on) "
+            "names patient `-` and no session, and is chained and keyed per clinic in "
+            "`<clinic_id>/access`."
         )
     elif event_type in CLINIC_LEVEL_EVENT_TYPES:
         scope = (

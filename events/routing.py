@@ -6,7 +6,7 @@ from events.access import AccessRecorded
 from events.catalogue import SessionEvent
 from events.envelope import PatientLevelEvent
 from events.errors import EventRejected, FieldError, RejectionReason
-from events.profiles import ProfileChanged
+from events.profiles import CLINIC_LEVEL_PATIENT, ProfileChanged
 
 __all__ = [
     "ACCESS_TOPIC",
@@ -70,9 +70,10 @@ def partition_key(event: SessionEvent) -> bytes:
     Events with the same key land on one partition, so a session's events stay in order.
 
     A profile change is keyed by its clinic's profile stream, so that the changes of one
-    protocol's profile arrive in the order they were published.
+    protocol's profile arrive in the order they were published, and a clinic-level read
+    by its clinic's access stream.
     """
-    if isinstance(event, ProfileChanged):
+    if isinstance(event, ProfileChanged) or _clinic_level_read(event):
         return stream_id(event).encode("utf-8")
     if isinstance(event, PatientLevelEvent | AccessRecorded) or event.session_id is None:
         return event.patient_id.encode("utf-8")
@@ -83,13 +84,22 @@ def stream_id(event: SessionEvent) -> str:
     """The hash chain the event extends: one per session, and one per patient for
     patient-level events (even when they carry a session_id) and for amendments that carry
     no session; a clinic's profile changes are one stream per protocol,
-    ``<clinic_id>/profile/<protocol>``."""
+    ``<clinic_id>/profile/<protocol>``; reads are chained per patient,
+    ``<clinic_id>/access/<patient_id>``, and clinic-level reads (patient ``-``, such as a
+    look at the access report) per clinic, ``<clinic_id>/access``."""
     if isinstance(event, ProfileChanged):
         # No patient and no session: versions of one protocol's profile form their own chain.
         return f"{event.clinic_id}/profile/{event.payload.protocol}"
+    if _clinic_level_read(event):
+        # No patient: `-` in a patient's place would read as a patient named `-`.
+        return f"{event.clinic_id}/access"
     if isinstance(event, AccessRecorded):
         # Kept apart from the clinical chains: a patient's accounting of reads is one stream.
         return f"{event.clinic_id}/access/{event.patient_id}"
     if isinstance(event, PatientLevelEvent) or event.session_id is None:
         return f"{event.clinic_id}/patient/{event.patient_id}"
     return f"{event.clinic_id}/session/{event.session_id}"
+
+
+def _clinic_level_read(event: SessionEvent) -> bool:
+    return isinstance(event, AccessRecorded) and event.patient_id == CLINIC_LEVEL_PATIENT

@@ -2,8 +2,9 @@
 
 An upcaster is registered under (event_type, from_version) and turns a document of that
 version into one of from_version + 1; `upcast` chains them up to the current version.
-Every event type is at version 1 but `access.recorded`, at 2 since it added the channel
-`cli`; its version 1 documents are upcast by `events.access.upcast_access_recorded_v1`.
+Every event type is at version 1 but `access.recorded`, at 3: version 2 added the channel
+`cli` and version 3 clinic-level reads; its older documents are upcast by
+`events.access.upcast_access_recorded_v1` and `upcast_access_recorded_v2`.
 """
 
 import copy
@@ -11,7 +12,7 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any, Final, TypeAlias, get_args
 
-from events.access import upcast_access_recorded_v1
+from events.access import upcast_access_recorded_v1, upcast_access_recorded_v2
 from events.catalogue import EVENT_TYPES
 from events.errors import ROOT_PATH, EventRejected, FieldError, RejectionReason
 
@@ -21,7 +22,10 @@ Upcaster: TypeAlias = Callable[[dict[str, Any]], dict[str, Any]]
 """Turns a document of one schema version into a document of the next version."""
 
 UPCASTERS: Mapping[tuple[str, int], Upcaster] = MappingProxyType(
-    {("access.recorded", 1): upcast_access_recorded_v1}
+    {
+        ("access.recorded", 1): upcast_access_recorded_v1,
+        ("access.recorded", 2): upcast_access_recorded_v2,
+    }
 )
 """(event_type, from_version) -> upcaster to from_version + 1."""
 

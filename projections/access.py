@@ -1,4 +1,7 @@
-"""The accounting of reads (HIPAA 164.528-style): who looked at which patient's data, when."""
+"""The accounting of reads (HIPAA 164.528-style): who looked at which patient's data, when.
+
+A look at the access report itself is one clinic-level line (patient ``-``): it is
+listed among the reads, but counts as no patient's."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from events import AccessRecorded
+from events import CLINIC_LEVEL_PATIENT, AccessRecorded
 from projections.recorded import Recorded
 
 __all__ = ["AccessLine", "AccessReport", "build_access_report"]
@@ -25,7 +28,13 @@ class AccessLine:
     query: dict[str, str]
     outcome: str
     patient_id: str
+    """The patient read, or ``-`` for a clinic-level look (at the access report)."""
     session_id: str | None
+
+    @property
+    def clinic_level(self) -> bool:
+        """Whether this was a look at the clinic's access report, of no one patient."""
+        return self.patient_id == CLINIC_LEVEL_PATIENT
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -46,8 +55,10 @@ class AccessReport:
 
     @property
     def patients(self) -> dict[str, int]:
-        """Patient -> reads, most read first."""
-        return dict(Counter(line.patient_id for line in self.lines).most_common())
+        """Patient -> reads, most read first; clinic-level looks read no patient."""
+        return dict(
+            Counter(line.patient_id for line in self.lines if not line.clinic_level).most_common()
+        )
 
 
 def build_access_report(

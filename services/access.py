@@ -68,7 +68,7 @@ class AccessAuditor:
                     {
                         "event_id": str(uuid.uuid4()),
                         "event_type": "access.recorded",
-                        "schema_version": 2,
+                        "schema_version": 3,
                         "occurred_at": occurred_at,
                         "clinic_id": clinic_id,
                         "patient_id": patient_id,

@@ -32,6 +32,7 @@ from services.exporting.writers import document_writers
 from services.http.context import HttpContext
 from services.metrics import NO_METRICS, Metrics
 from services.queries import ComplianceQueries
+from services.rate_limits import ApiLimits, Limit
 from services.reading import AuditedReads
 from services.recording import Recorder
 from services.signing_keys import configured_key_file, load_signer, trusted_verifiers
@@ -148,6 +149,12 @@ def wire_http(
         broker_ready=broker_ready,
         log_origin=settings.log_origin,
         trusted_keys=tuple(trusted_verifiers(settings)),
+        limits=ApiLimits.of(
+            requests=Limit(per_minute=settings.api_requests_per_minute, burst=settings.api_burst),
+            expensive=Limit(
+                per_minute=settings.api_expensive_per_minute, burst=settings.api_expensive_burst
+            ),
+        ),
         exports=exports,
         metrics=metrics,
     )

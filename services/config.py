@@ -129,6 +129,21 @@ class Settings(BaseSettings):
     """``console``: one readable line per record; ``json``: one JSON object per line, for a
     log collector."""
 
+    api_requests_per_minute: float = Field(default=3000, ge=0)
+    """Per API token: requests a minute the API answers before 429 with Retry-After
+    (0: no limit). Generous, so that a clinic system publishing in batches never meets it
+    and a runaway script or leaked token does."""
+
+    api_burst: int = Field(default=1000, ge=1)
+    """Per API token: requests it may send at once after a quiet spell."""
+
+    api_expensive_per_minute: float = Field(default=12, ge=0)
+    """Per API token: whole-log checks (``GET /v1/log/verify``) and export requests a
+    minute (0: no limit); each costs the server seconds of work."""
+
+    api_expensive_burst: int = Field(default=4, ge=1)
+    """Per API token: such calls at once."""
+
     signing_key_file: Path | None = None
     """Ed25519 signer key (``kapaudit keys create``) that signs the log's checkpoints; never
     stored in the database. Unset: ``kapaudit up`` uses ``<data_dir>/signing.key``,

@@ -27,8 +27,9 @@ from events import (
     stream_id,
 )
 from projections.compliance import Profile, load_profile
+from projections.compliance.profile import SETTING_NAMES
 
-__all__ = ["SEED_AUTHOR", "ClinicProfiles", "profile_changed", "seed_profiles"]
+__all__ = ["SEED_AUTHOR", "ClinicProfiles", "profile_changed", "seed_profiles", "setting_value"]
 
 
 class ClinicProfiles:
@@ -145,3 +146,37 @@ def profile_changed(
     event = parse_event(json.dumps(document).encode("utf-8"))
     assert isinstance(event, ProfileChanged)
     return event
+
+
+_YES: Final = frozenset({"yes", "true", "on"})
+_NO: Final = frozenset({"no", "false", "off"})
+
+
+def setting_value(name: str, text: str) -> Any:
+    """The value of setting ``name`` typed from a form field's ``text``: ``10`` for a number
+    of minutes, ``yes``/``no`` for a switch, a comma-separated list of rule ids for ``rules``.
+
+    Raises ValueError naming the setting when the text is not of the setting's type; whether
+    the value is allowed (above zero, a known severity) is ``load_profile``'s to say, so the
+    form, the API and the CLI refuse the same values with the same words.
+    """
+    if name not in SETTING_NAMES:
+        raise ValueError(f"unknown profile setting {name!r}")
+    text = text.strip()
+    if not text:
+        raise ValueError(f"{name}: a value is required")
+    kind = Profile.model_fields[name].annotation
+    if kind is bool:
+        if text.lower() in _YES:
+            return True
+        if text.lower() in _NO:
+            return False
+        raise ValueError(f"{name}: {text!r} is not yes or no")
+    if kind is int:
+        try:
+            return int(text)
+        except ValueError:
+            raise ValueError(f"{name}: {text!r} is not a whole number") from None
+    if name == "rules":
+        return [rule.strip() for rule in text.split(",") if rule.strip()]
+    return text

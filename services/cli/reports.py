@@ -104,6 +104,31 @@ def _clinic_read(
     return ask_audited(question)
 
 
+def _clinic_look(
+    command: str,
+    options: dict[str, str | None],
+    *,
+    clinic_id: str,
+    period: Period,
+    load: Callable[[ComplianceQueries, Period], Awaitable[T]],
+    patient_id: str | None,
+) -> T:
+    """The access report over ``period``, the look recorded once in the access log
+    (``AuditedReads.clinic_look``) before anything is printed."""
+
+    async def question(cli: CliReads) -> T:
+        outcome = await cli.reads.clinic_look(
+            read_request(command, **options),
+            clinic_id=clinic_id,
+            period=period,
+            load=lambda chosen: load(cli.queries, chosen),
+            patient_id=patient_id,
+        )
+        return shown(outcome, what=repr(clinic_id), hint="check the clinic id")
+
+    return ask_audited(question)
+
+
 def _table(title: str, *columns: str) -> Table:
     """A table; every cell added as a string is markup, so data goes in through _cells."""
     table = Table(title=title)
@@ -506,7 +531,7 @@ def access_report(
     reads in red."""
     period = clinic_period(clinic_id, start, end)
 
-    report = _clinic_read(
+    report = _clinic_look(
         f"kapaudit report access {clinic_id}",
         {
             "from": start,
@@ -527,7 +552,7 @@ def access_report(
             outcome=outcome.value if outcome else None,
             excluded_reader=exclude_reader,
         ),
-        disclosed=lambda report: report.patients,
+        patient_id=patient,
     )
     if as_json:
         typer.echo(json.dumps(_with_period(jsonable(report), period)))
@@ -543,7 +568,9 @@ def access_report(
                 line.token_name,
                 line.role,
                 line.channel,
-                line.patient_id,
+                # A look at this report was recorded once, of no patient: `-` would read as
+                # a patient's id.
+                "none (access report)" if line.clinic_level else line.patient_id,
                 line.resource,
             ),
             # A refused read is what the reader of this report looks for first.

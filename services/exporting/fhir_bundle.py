@@ -5,8 +5,9 @@ patient-identifiable create or update: type DICOM "Patient Record", subtype the 
 restful interaction (``create``, ``update`` for a correction) and the kapaudit event type,
 the actor as author (v3 ``AUT``), a witness as ``WIT``, the publishing system as DICOM
 "Source Role ID", kapaudit as the observing application server, and two entities: the
-patient (BALP's patient slice) and the clinical record, whose details are the entry's
-place in the log (index, stream, sequence, hashes). Every ``record.amended`` also gets a
+patient (BALP's patient slice; none for a clinic-level entry, whose patient is `-`) and the
+clinical record, whose details are the entry's place in the log (index, stream, sequence,
+hashes). Every ``record.amended`` also gets a
 ``Provenance`` whose target is the amended record.
 
 The bundle is a ``collection``: a set of resources handed over as a whole. It is not a
@@ -28,6 +29,7 @@ from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any, Final, TextIO
 
+from events import CLINIC_LEVEL_PATIENT
 from services.exporting.documents import DocumentCounts, ExportScope
 from services.offline.bundle_format import FHIR_FILE, EntryLine
 
@@ -222,10 +224,16 @@ def _audit_event_entry(line: EntryLine, event: Mapping[str, Any]) -> str:
     if isinstance(session_id, str):
         details += f',{{"type":"session_id","valueString":{_text(session_id)}}}'
     urn = _text(f"urn:uuid:{line.event_id}")
+    patient_id = event.get("patient_id")
+    # A clinic-level entry (a profile change, a look at the access report) is about no
+    # patient: `-` as a patient identifier would name a patient who does not exist.
     entities = (
-        f'{{"what":{{"type":"Patient","identifier":{{"system":"{PATIENT_SYSTEM}",'
-        f'"value":{_text(event.get("patient_id"))}}}}},"type":{_PERSON_JSON},'
+        ""
+        if patient_id == CLINIC_LEVEL_PATIENT
+        else f'{{"what":{{"type":"Patient","identifier":{{"system":"{PATIENT_SYSTEM}",'
+        f'"value":{_text(patient_id)}}}}},"type":{_PERSON_JSON},'
         f'"role":{_PATIENT_ROLE_JSON}}},'
+    ) + (
         f'{{"what":{{"identifier":{{"system":"{_RFC3986}","value":{urn}}}}},'
         f'"type":{_SYSTEM_OBJECT_JSON},"role":{_RESOURCE_ROLE_JSON},'
         f'"lifecycle":{_ORIGINATION_JSON},"name":{_text(line.event_type)},"detail":[{details}]}}'

@@ -83,7 +83,9 @@ class ClinicReportDocuments:
         )
 
     def add_stream(self, stream_id: str, entries: Sequence[Recorded]) -> None:
-        clinic_id, kind, key = stream_id.split("/", 2)
+        # A clinic's own access stream (`<clinic>/access`, looks at the access report) has
+        # no key, and no report document to go into.
+        clinic_id, kind, key = [*stream_id.split("/", 2), "", ""][:3]
         if clinic_id != self._scope.clinic_id or not entries:
             return
         if kind == "patient":

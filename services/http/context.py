@@ -18,6 +18,7 @@ from services.http.shared_run import SharedRun
 from services.log.note import Verifier
 from services.metrics import NO_METRICS, Metrics
 from services.queries import ComplianceQueries
+from services.rate_limits import ApiLimits
 from services.verification import VerificationReport
 
 __all__ = ["HttpContext"]
@@ -44,6 +45,9 @@ class HttpContext:
     """The log check under way, if any: concurrent requests share it."""
     metrics: Metrics = NO_METRICS
     """Counts requests and verifications; ``/metrics`` shows them."""
+
+    limits: ApiLimits | None = None
+    """Per-token rate limits of the API; None: unlimited (tests that are not about them)."""
     exports: ExportQueue | None = None
     """Makes the bundles regulators request; None without a signing key (no export can
     be signed, so none is offered)."""

@@ -32,6 +32,11 @@ wait::
         disclosed=lambda ledger: (line.patient_id for line in ledger.lines),
     )
 
+The access report lists every patient read, and would fill with its own readers' looks
+if each look recorded a read of each: ``reads.clinic_look(request, clinic_id=...,
+period=..., load=..., patient_id=...)`` records one clinic-level look instead (patient
+``-``), or one read of ``patient_id`` when the look was narrowed to that patient.
+
 The export (``services.exporting``) calls it in two steps, so that nothing heavy is
 built for a principal who may not have it and nothing is handed over unaccounted::
 

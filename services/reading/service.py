@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
-from typing import TypeVar
+from dataclasses import replace
+from typing import Final, TypeVar
 
-from events import AccessOutcome
+from pydantic import TypeAdapter, ValidationError
+
+from events import CLINIC_LEVEL_PATIENT, AccessOutcome, Identifier
 from services.auth import Principal, Role
 from services.period import Period
 from services.queries import SessionNotFoundError
@@ -86,9 +89,9 @@ class AuditedReads:
         load: Callable[[Period], Awaitable[T]],
         disclosed: Callable[[T], Iterable[str]],
     ) -> ReadOutcome[T]:
-        """A clinic's data over ``period`` (session list, compliance report, ledger,
-        access report, a patient's reads): the patients ``disclosed`` names in the loaded
-        answer are recorded before it is returned."""
+        """A clinic's data over ``period`` (session list, compliance report, ledger): the
+        patients ``disclosed`` names in the loaded answer are recorded before it is
+        returned. The access report is ``clinic_look``'s."""
         return await self._clinic_read(
             request,
             clinic_id=clinic_id,
@@ -97,6 +100,44 @@ class AuditedReads:
             disclosed=disclosed,
             permitted=Principal.may_read,
         )
+
+    async def clinic_look(
+        self,
+        request: ReadRequest,
+        *,
+        clinic_id: str,
+        period: Period,
+        load: Callable[[Period], Awaitable[T]],
+        patient_id: str | None = None,
+    ) -> ReadOutcome[T]:
+        """A clinic-level record that lists patients (the access report): one look, one
+        access record, whatever and however much it lists, before it is returned.
+
+        Recorded per patient listed, every look at the access report would add a line for
+        each patient in it, and the report would fill with its own reader's looks. The
+        record names no patient (``-``, stream ``<clinic>/access``) unless the look was
+        narrowed to ``patient_id``: that is a look at one patient's accounting, recorded
+        as theirs. The reader and the filters are in the record's resource and query.
+        """
+        # A patient id no event could carry matches no record: the look was at nothing of
+        # anyone's, so it is the clinic's (and recording it as a patient would be refused).
+        about = patient_id if patient_id is not None and _contract_identifier(patient_id) else None
+        if not _contract_identifier(clinic_id):
+            # Every look is recorded, and no record can name this clinic: no event could
+            # have, so there is nothing of it to show either.
+            return _unknown(request.principal, "clinic")
+        outcome = await self._clinic_read(
+            request,
+            clinic_id=clinic_id,
+            period=period,
+            load=load,
+            disclosed=lambda _: [about or CLINIC_LEVEL_PATIENT],
+            permitted=Principal.may_read,
+        )
+        if isinstance(outcome, Allowed) and about is None:
+            # The marker stands for no patient: callers counting patients must not see it.
+            return replace(outcome, patient_ids=())
+        return outcome
 
     def may_export(self, principal: Principal, clinic_id: str) -> bool:
         """Whether ``principal`` may export ``clinic_id``: a regulator or an admin token,
@@ -193,6 +234,19 @@ class AuditedReads:
             session_id=owner.session_id,
             within=self._deadline,
         )
+
+
+_IDENTIFIER: Final = TypeAdapter(Identifier)
+
+
+def _contract_identifier(value: str) -> bool:
+    """Whether ``value`` is an identifier by the event contract's rules (not blank, no
+    control characters), so that an access record may name it."""
+    try:
+        _IDENTIFIER.validate_python(value, strict=True)
+    except ValidationError:
+        return False
+    return True
 
 
 def _unknown(principal: Principal, what: str) -> Denied | Missing:

@@ -8,72 +8,28 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from services.adapters.kafka import EventPublisher
-from services.adapters.sql.token_store import SqlTokenStore
-from services.adapters.tansu import EmbeddedBroker
-from services.auth import Role
 from services.demo import demo_day_events
-from services.runtime import running_stack
-from services.signing_keys import create_key_file
-from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, Demo
-from tests.integration.support import projections_caught_up, settings_for, wait_until
+from services.runtime import Stack
+from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, Demo, demo_stack
 
 
 @pytest.fixture(scope="package")
 async def demo(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Demo]:
-    directory = tmp_path_factory.mktemp("dashboard")
-    database = directory / "kapaudit.db"
-    # A signing key, as `kapaudit up` makes one: the exports page needs it.
-    verifier = create_key_file(directory / "signing.key", name="kapaudit.local/log")
-    async with EmbeddedBroker(port=0) as kafka:
-        settings = settings_for(
-            bootstrap_servers=kafka.bootstrap_servers,
-            database_url=f"sqlite+aiosqlite:///{database}",
-            signing_key_file=directory / "signing.key",
-            export_dir=directory / "exports",
-        )
-        async with running_stack(settings) as stack:
-            documents = demo_day_events(now=datetime.now(UTC))
-            await EventPublisher(broker=stack.broker).publish_many(documents)
+    async def publish(stack: Stack) -> list[dict[str, Any]]:
+        documents = demo_day_events(now=datetime.now(UTC))
+        await EventPublisher(broker=stack.broker).publish_many(documents)
+        return documents
 
-            async def projected() -> bool:
-                return await projections_caught_up(stack.engine, events=len(documents))
-
-            await wait_until(projected, within=120, what="the demo day to be projected")
-            tokens = SqlTokenStore(engine=stack.engine)
-            now = datetime.now(UTC)
-            officer, _ = await tokens.create(
-                name="officer-demo", role=Role.COMPLIANCE_OFFICER, clinics=["clinic-demo"], now=now
-            )
-            stranger, _ = await tokens.create(
-                name="officer-elsewhere",
-                role=Role.COMPLIANCE_OFFICER,
-                clinics=["clinic-elsewhere"],
-                now=now,
-            )
-            publisher, _ = await tokens.create(
-                name="ehr-publisher", role=Role.PUBLISHER, clinics=["clinic-demo"], now=now
-            )
-            admin, _ = await tokens.create(name="admin", role=Role.ADMIN, clinics=[], now=now)
-            regulator, _ = await tokens.create(
-                name="state-board", role=Role.REGULATOR, clinics=["clinic-demo"], now=now
-            )
-            assert stack.http_url is not None
-            yield Demo(
-                stack=stack,
-                url=stack.http_url,
-                documents=documents,
-                officer=officer,
-                stranger=stranger,
-                publisher=publisher,
-                admin=admin,
-                regulator=regulator,
-                verifier=verifier,
-            )
+    async with demo_stack(
+        tmp_path_factory.mktemp("dashboard"), publish=publish, what="the demo day"
+    ) as running:
+        yield running
 
 
 @pytest.fixture(scope="package")

@@ -12,36 +12,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pypdfium2
-from PIL import Image
 from playwright.async_api import BrowserContext, Page, expect
 
 from services.demo import PLANTED_LAPSES
+from tests.browser.pdf_pages import ink, page_images, pdf_text
 from tests.browser.support import ARTIFACTS, Demo, sign_in
 
 POINTS_PER_MM = 72 / 25.4
-
-
-def _ink(image: Image.Image, box: tuple[int, int, int, int]) -> float:
-    """The share of non-white pixels inside ``box`` (left, top, right, bottom)."""
-    histogram = image.crop(box).convert("L").histogram()
-    return sum(histogram[:200]) / max(sum(histogram), 1)
-
-
-def _pages(pdf: bytes) -> list[Image.Image]:
-    document = pypdfium2.PdfDocument(pdf)
-    try:
-        # One pixel per point: 612 x 792 for Letter.
-        return [document[i].render(scale=1).to_pil().convert("RGB") for i in range(len(document))]
-    finally:
-        document.close()
-
-
-def _text(pdf: bytes) -> str:
-    document = pypdfium2.PdfDocument(pdf)
-    try:
-        return "\n".join(document[i].get_textpage().get_text_range() for i in range(len(document)))
-    finally:
-        document.close()
 
 
 async def _download_pdf(page: Page, demo: Demo) -> Path:
@@ -63,7 +40,7 @@ async def test_the_pdf_downloaded_from_the_overview_has_pages_that_look_like_a_r
 ) -> None:
     pdf = (await _download_pdf(page, demo)).read_bytes()
     assert pdf.startswith(b"%PDF-")
-    images = _pages(pdf)
+    images = page_images(pdf)
     for number, image in enumerate(images, start=1):
         image.save(ARTIFACTS / f"monthly-report-page-{number}.png")
 
@@ -73,13 +50,13 @@ async def test_the_pdf_downloaded_from_the_overview_has_pages_that_look_like_a_r
     for number, image in enumerate(images, start=1):
         width, height = image.size
         assert (width, height) == (612, 792), f"page {number} is Letter, portrait"
-        assert _ink(image, (0, 0, width, height)) > 0.01, f"page {number} is blank"
+        assert ink(image, (0, 0, width, height)) > 0.01, f"page {number} is blank"
         header = (margin, 20, width - margin, round(18 * POINTS_PER_MM))
-        assert _ink(image, header) > 0.002, f"page {number} has no running header"
+        assert ink(image, header) > 0.002, f"page {number} has no running header"
         footer = (width // 2, height - round(14 * POINTS_PER_MM), width - margin, height - 10)
-        assert _ink(image, footer) > 0.002, f"page {number} has no page number"
+        assert ink(image, footer) > 0.002, f"page {number} has no page number"
         beyond = (width - margin + 4, 0, width, height)
-        assert _ink(image, beyond) == 0, f"page {number} has ink past the right margin"
+        assert ink(image, beyond) == 0, f"page {number} has ink past the right margin"
     # Downscaled, the first page reads as a report: a dark title band at the top left,
     # then tables down the page, not one picture or an empty sheet.
     small = images[0].convert("L").resize((12, 16))
@@ -87,7 +64,7 @@ async def test_the_pdf_downloaded_from_the_overview_has_pages_that_look_like_a_r
     assert rows[1] + rows[2] > 0, "the title band is not white"
     assert sum(1 for filled in rows[3:15] if filled) >= 8, rows
 
-    text = _text(pdf)
+    text = pdf_text(pdf)
     assert all(session in text for session in PLANTED_LAPSES), "every failing session"
     assert "Thresholds applied" in text
     assert "judged at" in text
@@ -119,7 +96,7 @@ async def test_the_printed_overview_keeps_ids_whole_and_shows_reasons_and_the_fi
     pdf = await page.pdf(format="Letter")
     (ARTIFACTS / "overview-print.pdf").write_bytes(pdf)
 
-    text = _text(pdf)
+    text = pdf_text(pdf)
     assert all(session in text for session in PLANTED_LAPSES), "ids printed whole"
     assert "Sessions listed: status non_compliant" in text
     assert "limit" in text or "minutes" in text or "min" in text, "failure reasons printed"

@@ -56,6 +56,24 @@ async def test_events_of_one_stream_are_chained_in_order_and_verify(store: SqlEv
     assert (report.events, report.streams) == (3, 1)
 
 
+async def test_looks_at_the_access_report_are_chained_in_the_clinics_access_stream_and_verify(
+    store: SqlEventStore,
+) -> None:
+    looks = [
+        document("access.recorded", patient_id="-", session_id=None, occurred_at=when)
+        for when in ("2026-11-24T16:00:00Z", "2026-11-24T16:05:00Z")
+    ]
+    await store.record(valid=[valid(d) for d in looks], invalid=[], recorded_at=NOW)
+
+    rows = await store.rows()
+    assert [(r.stream_id, r.sequence, r.patient_id, r.session_id) for r in rows] == [
+        ("clinic-demo/access", 1, "-", None),
+        ("clinic-demo/access", 2, "-", None),
+    ]
+    report = await verify_store(store)
+    assert report.intact, report.broken
+
+
 async def test_a_redelivered_event_with_the_same_content_is_recorded_once(
     store: SqlEventStore,
 ) -> None:

@@ -103,6 +103,21 @@ async def test_streams_touched_in_the_period_are_exported_whole_with_their_acces
     )
 
 
+async def test_a_look_at_the_access_report_is_no_patients_and_is_left_out_of_the_export(
+    engine: AsyncEngine,
+) -> None:
+    store = SqlEventStore(engine=engine)
+    await _clinic_day(store)
+    # Bundle format 1 has files for patient and session streams only, as for profiles.
+    await _record(store, _read("clinic-a", "-", DAY + timedelta(hours=4)))
+    source = SqlExportSource(engine=engine)
+
+    selection, counts = await _select(source, size=10)
+
+    assert "clinic-a/access" not in await _streams_of(source, selection)
+    assert (counts.access_entries, counts.patients) == (2, ("p1", "p4"))
+
+
 async def test_a_session_brings_its_patients_stream_though_the_consent_came_before(
     engine: AsyncEngine,
 ) -> None:

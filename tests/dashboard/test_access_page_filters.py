@@ -90,3 +90,46 @@ async def test_an_unknown_outcome_is_a_400_page_and_nothing_is_read(reads: Dashb
 
     assert page.status_code == 400
     assert reads.auditor.allowed == []
+
+
+async def test_opening_the_report_records_one_clinic_level_look_not_one_per_patient_shown(
+    reads: Dashboard,
+) -> None:
+    page = await reads.get(f"{PAGE}?from={DAY}&to={DAY}&outcome=allowed", as_token="officer")
+
+    assert page.status_code == 200
+    [look] = reads.auditor.allowed
+    assert (look["clinic_id"], look["patient_ids"], look["session_id"]) == (CLINIC, ("-",), None)
+    assert (look["resource"], look["query"]) == (
+        PAGE,
+        {"from": DAY, "to": DAY, "outcome": "allowed"},
+    )
+    assert look["principal"].name == "officer"
+
+
+async def test_the_report_narrowed_to_a_patient_is_one_read_of_that_patient(
+    reads: Dashboard,
+) -> None:
+    page = await reads.get(f"{PAGE}?from={DAY}&to={DAY}&patient_id=pt-1", as_token="officer")
+
+    assert _readers(page.text) == ["officer", "ben"]
+    assert [look["patient_ids"] for look in reads.auditor.allowed] == [("pt-1",)]
+
+
+async def test_a_recorded_look_at_the_report_shows_as_one_row_of_no_patient(
+    engine: AsyncEngine, reads: Dashboard
+) -> None:
+    look = document(
+        "access.recorded",
+        occurred_at=(NOW - timedelta(hours=4)).isoformat(),
+        patient_id="-",
+        session_id=None,
+        payload={"token_name": "anna", "resource": "GET /r/anna"},
+    )
+    await SqlEventStore(engine=engine).record(valid=[valid(look)], invalid=[], recorded_at=NOW)
+
+    page = await reads.get(f"{PAGE}?from={DAY}&to={DAY}", as_token="officer")
+
+    assert _readers(page.text) == ["officer", "ben", "mallory", "anna"]
+    assert "none (access report)" in page.text
+    assert "3 patient records disclosed" in page.text

@@ -219,8 +219,9 @@ async def _access_log(
             "access.recorded",
             occurred_at=(now - timedelta(hours=1)).isoformat(),
             patient_id=patient,
-            # A session is one patient's: each patient's reads are of their own session.
-            session_id=f"sess-{patient}",
+            # A session is one patient's: each patient's reads are of their own session,
+            # and a look at the access report (patient `-`) is of none.
+            session_id=None if patient == "-" else f"sess-{patient}",
             payload={
                 "token_name": reader,
                 "outcome": "denied" if reader in denied else "allowed",
@@ -304,7 +305,7 @@ async def test_a_session_report_is_recorded_as_the_os_user_on_the_cli_channel_be
     patient = json.loads(result.stdout)["verdict"]["patient_id"]
     (read,) = await _cli_reads(broker, f"kapaudit report session {session}", since=before)
     assert (read["patient_id"], read["session_id"]) == (patient, session)
-    assert read["schema_version"] == 2
+    assert read["schema_version"] == 3
     payload = read["payload"]
     assert (payload["channel"], payload["role"], payload["outcome"]) == ("cli", "admin", "allowed")
     assert payload["token_name"].startswith("cli:")
@@ -330,6 +331,27 @@ async def test_a_clinic_report_records_one_read_per_patient_it_printed(
     assert shown
     assert sorted(read["patient_id"] for read in reads) == sorted(shown)
     assert {read["payload"]["channel"] for read in reads} == {"cli"}
+
+
+async def test_the_access_report_records_one_look_not_one_read_per_patient_it_printed(
+    tmp_path: Path, broker: EmbeddedBroker
+) -> None:
+    url = await _access_log(
+        tmp_path / "looks.db", [("pt-1", "anna"), ("pt-2", "anna"), ("pt-3", "ben"), ("-", "carol")]
+    )
+    before = await _seen(broker)
+
+    result = _kapaudit("report", "access", "clinic-demo", "--outcome", "allowed", "--json", url=url)
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["patients"] == {"pt-1": 1, "pt-2": 1, "pt-3": 1}
+    (look,) = await _cli_reads(broker, "kapaudit report access clinic-demo", since=before)
+    assert (look["patient_id"], look.get("session_id")) == ("-", None)
+    assert look["payload"]["query"]["outcome"] == "allowed"
+    assert look["payload"]["channel"] == "cli"
+    table = _kapaudit("report", "access", "clinic-demo", url=url)
+    assert table.returncode == 0, table.stderr
+    assert "none (access report)" in table.stdout
 
 
 async def test_without_a_broker_a_report_prints_nothing_and_says_so_in_one_line_with_a_hint(

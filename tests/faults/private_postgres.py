@@ -46,6 +46,7 @@ class PrivatePostgres:
         self.port = _free_port()
         self._bin = _bin_dir()
         self._as_postgres = os.geteuid() == 0
+        self._mounts: list[Path] = []
         if self._as_postgres:
             shutil.chown(self.root, user="postgres", group="postgres")
         self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8")
@@ -74,15 +75,52 @@ class PrivatePostgres:
             probe.settimeout(0.5)
             return probe.connect_ex(("127.0.0.1", self.port)) == 0
 
-    async def create_database(self, name: str) -> str:
+    async def execute(self, statement: str) -> None:
+        """Run one statement as the superuser, outside a transaction block (as ``ALTER
+        SYSTEM`` and ``CREATE TABLESPACE`` need)."""
         connection = await asyncpg.connect(
             host="127.0.0.1", port=self.port, user="postgres", database="postgres", timeout=10
         )
         try:
-            await connection.execute(f'CREATE DATABASE "{name}"')
+            await connection.execute(statement)
         finally:
             await connection.close()
+
+    async def create_database(self, name: str, *, tablespace: str | None = None) -> str:
+        where = f' TABLESPACE "{tablespace}"' if tablespace else ""
+        await self.execute(f'CREATE DATABASE "{name}"{where}')
         return self.url(name)
+
+    def mount_small_disk(self, name: str, *, size_kib: int) -> Path:
+        """A tmpfs of ``size_kib`` for a tablespace, so that a test can fill it: the way to
+        run a database out of space without filling the machine's disk. Needs root."""
+        path = self.root / name
+        path.mkdir()
+        mounted = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size_kib}k,mode=0700", "tmpfs", str(path)],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        if mounted.returncode != 0:
+            raise RuntimeError(
+                f"cannot mount a tmpfs for the out-of-space scenario ({mounted.stderr.strip()});"
+                " the fault suite runs as root, as CI does"
+            )
+        self._mounts.append(path)
+        if self._as_postgres:
+            shutil.chown(path, user="postgres", group="postgres")
+        return path
+
+    @staticmethod
+    def resize_disk(path: Path, *, size_kib: int) -> None:
+        subprocess.run(
+            ["mount", "-o", f"remount,size={size_kib}k", str(path)],
+            check=True,
+            capture_output=True,
+            timeout=30,
+        )
 
     def url(self, database: str) -> str:
         return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{database}"
@@ -93,4 +131,6 @@ class PrivatePostgres:
         deadline = time.monotonic() + 10
         while self.running() and time.monotonic() < deadline:
             time.sleep(0.1)
+        for mount in self._mounts:
+            subprocess.run(["umount", "-l", str(mount)], check=False, capture_output=True)
         shutil.rmtree(self.root, ignore_errors=True)

@@ -202,11 +202,10 @@ async def recorded_count(engine: AsyncEngine) -> int:
         )
 
 
-async def recorded_past_committed_offsets(
-    engine: AsyncEngine, *, bootstrap_servers: str, group_id: str = "kapaudit-recorder"
-) -> int:
-    """How many log entries came from offsets the recorders' group has not committed:
-    after a death between the two commits, the batch that must come again."""
+async def committed_offsets(
+    *, bootstrap_servers: str, group_id: str = "kapaudit-recorder"
+) -> dict[int, int]:
+    """The recorders' group's committed offset of each partition (0 where none is)."""
     # A consumer in the group that never subscribes only asks the coordinator for the
     # committed offsets (OffsetFetch); it joins nothing and moves nothing.
     consumer = AIOKafkaConsumer(
@@ -220,21 +219,39 @@ async def recorded_past_committed_offsets(
         }
     finally:
         await consumer.stop()
-    ahead = 0
+    return {p: done if done is not None and done >= 0 else 0 for p, done in committed.items()}
+
+
+async def _entries_by_offset(engine: AsyncEngine, partition: int, *, below: int | None) -> int:
+    condition = [event_log.c.kafka_topic == TOPIC, event_log.c.kafka_partition == partition]
+    if below is not None:
+        condition.append(event_log.c.kafka_offset < below)
     async with engine.connect() as connection:
-        for partition in range(4):
-            done = committed[partition]
-            floor = done if done is not None and done >= 0 else 0
-            ahead += (
-                await connection.execute(
-                    select(func.count()).where(
-                        event_log.c.kafka_topic == TOPIC,
-                        event_log.c.kafka_partition == partition,
-                        event_log.c.kafka_offset >= floor,
-                    )
-                )
-            ).scalar_one()
-    return int(ahead)
+        return int((await connection.execute(select(func.count()).where(*condition))).scalar_one())
+
+
+async def recorded_past_committed_offsets(
+    engine: AsyncEngine, *, bootstrap_servers: str, group_id: str = "kapaudit-recorder"
+) -> int:
+    """How many log entries came from offsets the recorders' group has not committed:
+    after a death between the two commits, the batch that must come again."""
+    committed = await committed_offsets(bootstrap_servers=bootstrap_servers, group_id=group_id)
+    ahead = 0
+    for partition, floor in committed.items():
+        everything = await _entries_by_offset(engine, partition, below=None)
+        ahead += everything - await _entries_by_offset(engine, partition, below=floor)
+    return ahead
+
+
+async def committed_but_not_recorded(engine: AsyncEngine, *, bootstrap_servers: str) -> int:
+    """How many offsets the recorders' group committed that the log does not hold: a
+    commit the database did not keep. With every message a valid event, offsets below the
+    committed one are exactly the entries recorded from them."""
+    committed = await committed_offsets(bootstrap_servers=bootstrap_servers)
+    missing = 0
+    for partition, floor in committed.items():
+        missing += floor - await _entries_by_offset(engine, partition, below=floor)
+    return missing
 
 
 async def read_models(engine: AsyncEngine) -> dict[str, list[tuple[Any, ...]]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 from datetime import timedelta
 
 import httpx
@@ -206,3 +207,39 @@ async def test_the_pdf_report_records_a_read_of_each_patient_it_names(api: Api) 
     failing = {s["patient_id"] for s in report["failing_sessions"]}
     assert failing <= {event["patient_id"] for event in reads}
     assert {event["payload"]["channel"] for event in reads} == {"api"}
+
+
+async def test_opening_the_access_report_publishes_one_look_not_one_read_per_patient_listed(
+    api: Api, engine: AsyncEngine
+) -> None:
+    documents = [
+        document(
+            "access.recorded",
+            occurred_at=(NOW - timedelta(hours=1)).isoformat(),
+            patient_id=patient,
+            session_id=None,
+            payload={"token_name": "ben"},
+        )
+        for patient in ("pt-1", "pt-2", "pt-3")
+    ]
+    await SqlEventStore(engine=engine).record(
+        valid=[valid(d) for d in documents], invalid=[], recorded_at=NOW
+    )
+    path = f"/v1/clinics/{CLINIC}/access-report"
+    # A filter no other test gives tells this look from theirs on the shared broker.
+    marker = f"nobody-{uuid.uuid4()}"
+
+    report = (await _get(api, path, exclude_reader=marker)).json()
+    narrowed = (await _get(api, path, exclude_reader=marker, patient_id="pt-2")).json()
+
+    assert set(report["patients"]) >= {"pt-1", "pt-2", "pt-3"}
+    assert [line["patient_id"] for line in narrowed["lines"]] == ["pt-2"]
+    looks = [
+        event
+        for event in await published_events(api.bootstrap_servers, topics=(ACCESS_TOPIC,))
+        if event["payload"]["query"].get("exclude_reader") == marker
+    ]
+    assert sorted(
+        (event["patient_id"], event.get("session_id"), event["schema_version"]) for event in looks
+    ) == [("-", None, 3), ("pt-2", None, 3)]
+    assert {event["payload"]["resource"] for event in looks} == {f"GET {path}"}

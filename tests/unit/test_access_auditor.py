@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from events import (
     ACCESS_TOPIC,
+    CLINIC_LEVEL_PATIENT,
     AccessChannel,
     AccessOutcome,
     AccessRecorded,
@@ -73,3 +74,30 @@ async def test_reads_are_published_on_kapaudits_access_topic_not_the_clinics_top
         session_id="s-1",
     )
     assert publisher.topics == {ACCESS_TOPIC}
+
+
+async def test_a_clinic_level_look_becomes_one_version_3_event_in_the_clinics_access_stream() -> (
+    None
+):
+    publisher = _Publisher()
+    auditor = AccessAuditor(
+        publisher=publisher,  # type: ignore[arg-type]
+        clock=FixedClock(at=datetime(2026, 11, 25, 9, tzinfo=UTC)),
+    )
+    await auditor.record(
+        principal=Principal(
+            token_id=1, name="anna", role=Role.COMPLIANCE_OFFICER, clinics=frozenset()
+        ),
+        channel=AccessChannel.DASHBOARD,
+        resource="/clinics/c/access",
+        query={"outcome": "denied"},
+        outcome=AccessOutcome.ALLOWED,
+        clinic_id="c",
+        patient_ids=[CLINIC_LEVEL_PATIENT],
+    )
+
+    [look] = publisher.sent
+    assert isinstance(look, AccessRecorded)
+    assert (look.schema_version, look.patient_id, look.session_id) == (3, "-", None)
+    assert look.payload.query == {"outcome": "denied"}
+    assert stream_id(look) == "c/access"

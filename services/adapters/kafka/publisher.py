@@ -16,6 +16,7 @@ from services.adapters.kafka.broker import make_broker
 __all__ = ["EventPublisher"]
 
 _HEADERS = {"content-type": "application/json"}
+_IN_FLIGHT = 1000
 
 
 class EventPublisher:
@@ -82,7 +83,12 @@ class EventPublisher:
         Every event is checked before any is sent.
         """
         checked = [_checked(event, topic=topic) for event in events]
-        await asyncio.gather(*(self.publish(event, topic=topic) for event in checked))
+        # A bounded number in flight: tens of thousands at once pile up in the producer's
+        # buffer until the oldest time out before the broker has seen them.
+        for start in range(0, len(checked), _IN_FLIGHT):
+            await asyncio.gather(
+                *(self.publish(event, topic=topic) for event in checked[start : start + _IN_FLIGHT])
+            )
         return len(checked)
 
 

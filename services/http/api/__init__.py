@@ -17,6 +17,7 @@ from services.http.api import (
     sessions,
     verification,
 )
+from services.http.limits import rate_limited
 
 __all__ = ["router"]
 
@@ -24,7 +25,7 @@ __all__ = ["router"]
 # in the OpenAPI document, so that /docs offers to send a token.
 _bearer = HTTPBearer(auto_error=False, description="An API token from `kapaudit tokens create`.")
 
-router = APIRouter(prefix="/v1", dependencies=[Depends(_bearer)])
+router = APIRouter(prefix="/v1", dependencies=[Depends(_bearer), Depends(rate_limited)])
 for _part in (
     publishing,
     sessions,

@@ -23,8 +23,12 @@ class AccessLine(ExactOut):
     """The query parameters of the read."""
     outcome: AccessOutcome
     patient_id: str
+    """The patient read, or `-` for a clinic-level look at the access report (one per
+    look, whatever it listed)."""
     session_id: str | None
     """Null when the read was not of one session."""
+    clinic_level: bool
+    """True for a look at the access report, recorded once and of no patient (`-`)."""
 
 
 class AccessReport(ExactOut):
@@ -44,4 +48,4 @@ class AccessReport(ExactOut):
     readers: dict[str, Count]
     """Token name -> reads, most active first."""
     patients: dict[str, Count]
-    """Patient -> reads, most read first."""
+    """Patient -> reads, most read first; clinic-level looks (`-`) are no patient's."""

@@ -60,6 +60,21 @@ class ApiReads:
         )
         return _answer(await _recorded(outcome))
 
+    async def clinic_look(
+        self,
+        clinic_id: str,
+        *,
+        period: Period,
+        load: Callable[[Period], Awaitable[T]],
+        patient_id: str | None = None,
+    ) -> T:
+        """``AuditedReads.clinic_look`` (the access report, recorded once per look): 403
+        unless the token may read the clinic, 503 when the look cannot be recorded."""
+        outcome = self.reads.clinic_look(
+            self.request, clinic_id=clinic_id, period=period, load=load, patient_id=patient_id
+        )
+        return _answer(await _recorded(outcome))
+
 
 async def _recorded(outcome: Awaitable[ReadOutcome[T]]) -> ReadOutcome[T]:
     try:

@@ -199,9 +199,10 @@ async def access_report(
         ),
     ] = None,
 ) -> JSONResponse:
-    """Reads recorded in the period. Reading it is itself recorded, once per patient in
-    it, since it tells who looked at whom."""
-    report = await reads.clinic(
+    """Reads recorded in the period. Reading it is itself recorded, since it tells who
+    looked at whom: once per look (patient `-`, or the `patient_id` asked for), not once
+    per patient in it, so that the report does not fill with its own readers' looks."""
+    report = await reads.clinic_look(
         clinic_id,
         period=period,
         load=lambda chosen: context.queries.access_report(
@@ -213,7 +214,7 @@ async def access_report(
             outcome=outcome.value if outcome else None,
             excluded_reader=exclude_reader,
         ),
-        disclosed=lambda report: report.patients,
+        patient_id=patient_id,
     )
     return JSONResponse(_with_period(jsonable(report), period))
 

@@ -36,6 +36,7 @@ from services.http.api.models import PeriodOut, error_responses
 from services.http.api.problems import InvalidRequest
 from services.http.api.routing import ApiRoute
 from services.http.deps import Context, CurrentPrincipal
+from services.http.limits import charge_expensive
 from services.http.outage import RETRY_AFTER_SECONDS
 from services.http.reading import Reads
 from services.period import Period, PeriodError, parse_bound, resolve_period
@@ -97,6 +98,7 @@ async def request_export(
         raise not_permitted()
     queue = _queue(context)
     period = _period(body, context)
+    charge_expensive(context, principal)
     if not await _broker_answers(context, within=broker_wait):
         raise _unavailable(_UNRECORDABLE)
     try:

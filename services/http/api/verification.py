@@ -15,6 +15,7 @@ from services.http.api.models import (
 )
 from services.http.api.routing import ApiRoute
 from services.http.deps import Context, CurrentPrincipal
+from services.http.limits import charge_expensive
 from services.verification import VerificationReport, count_verification, verify_store
 
 __all__ = ["router"]
@@ -35,6 +36,7 @@ async def verify(principal: CurrentPrincipal, context: Context) -> LogVerificati
     while a check runs get that check's result instead of starting another."""
     if not principal.may_verify:
         raise not_permitted()
+    charge_expensive(context, principal)
 
     async def run() -> VerificationReport:
         report = await verify_store(

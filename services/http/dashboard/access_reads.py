@@ -26,13 +26,15 @@ class Read:
     outcome: str
     session_id: str | None
     patient_ids: tuple[str, ...]
+    """The patients whose data it showed; none for a look at the access report itself."""
 
 
 def group_reads(lines: Iterable[AccessLine]) -> list[Read]:
     """Fold the per-patient lines of each read back into one row, keeping the given order.
 
     The auditor writes one event per patient disclosed, so an overview of 24 sessions is 24
-    lines; a reader of the report wants to see it as the one look it was.
+    lines; a reader of the report wants to see it as the one look it was. A look at the
+    access report is already one clinic-level line, of no patient.
     """
     reads: list[Read] = []
     for line in lines:
@@ -45,11 +47,17 @@ def group_reads(lines: Iterable[AccessLine]) -> list[Read]:
             query=urlencode(sorted(line.query.items())),
             outcome=line.outcome,
             session_id=line.session_id,
-            patient_ids=(line.patient_id,),
+            patient_ids=() if line.clinic_level else (line.patient_id,),
         )
         # The lines of one read share its instant and every field but the patient; the
-        # report's order (by instant) keeps them next to each other.
-        if reads and replace(reads[-1], patient_ids=read.patient_ids) == read:
+        # report's order (by instant) keeps them next to each other. A clinic-level look is
+        # one line already, and never takes a patient's.
+        if (
+            read.patient_ids
+            and reads
+            and reads[-1].patient_ids
+            and replace(reads[-1], patient_ids=read.patient_ids) == read
+        ):
             reads[-1] = replace(reads[-1], patient_ids=(*reads[-1].patient_ids, line.patient_id))
         else:
             reads.append(read)

@@ -81,11 +81,39 @@ class PageReads:
         disclosed: Callable[[T], Iterable[str]],
     ) -> T:
         """A clinic's page data over ``period``; a 403 page unless the token may read it."""
-        outcome = await self._recorded(
-            self.reads.clinic(
-                self.request, clinic_id=clinic_id, period=period, load=load, disclosed=disclosed
-            )
+        return self._clinic_page(
+            clinic_id,
+            await self._recorded(
+                self.reads.clinic(
+                    self.request, clinic_id=clinic_id, period=period, load=load, disclosed=disclosed
+                )
+            ),
         )
+
+    async def clinic_look(
+        self,
+        clinic_id: str,
+        *,
+        period: Period,
+        load: Callable[[Period], Awaitable[T]],
+        patient_id: str | None = None,
+    ) -> T:
+        """The access report's page data, its look recorded once
+        (``AuditedReads.clinic_look``); a 403 page unless the token may read the clinic."""
+        return self._clinic_page(
+            clinic_id,
+            await self._recorded(
+                self.reads.clinic_look(
+                    self.request,
+                    clinic_id=clinic_id,
+                    period=period,
+                    load=load,
+                    patient_id=patient_id,
+                )
+            ),
+        )
+
+    def _clinic_page(self, clinic_id: str, outcome: ReadOutcome[T]) -> T:
         if isinstance(outcome, Allowed):
             return outcome.value
         # Missing only for a clinic id nothing could record, which the pages refuse first.

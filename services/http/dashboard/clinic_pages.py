@@ -82,7 +82,9 @@ async def access_page(
         )
     # The officer's own looks at the report would otherwise drown everyone else's.
     hidden = reads.principal.name if hide_mine else None
-    report = await reads.clinic(
+    # One record per look, not per patient listed: the report tells who looked at whom,
+    # and a record per line would fill it with its own reader's looks.
+    report = await reads.clinic_look(
         clinic_id,
         period=period,
         load=lambda chosen: context.queries.access_report(
@@ -94,9 +96,7 @@ async def access_page(
             outcome=outcome or None,
             excluded_reader=hidden,
         ),
-        # Who read a patient's record is itself about that patient: accounted for like
-        # any read.
-        disclosed=lambda report: (line.patient_id for line in report.lines),
+        patient_id=patient_id or None,
     )
     frame = await chrome(
         reads.principal, context, clinic=clinic_id, period=period, section="access"

@@ -116,7 +116,7 @@ def test_every_event_class_is_named_after_its_past_tense_event_type(
     assert event_class.__name__ == "".join(word.capitalize() for word in words)
     assert event_class.model_fields["schema_version"].annotation is not int
     assert get_args(event_class.model_fields["schema_version"].annotation) == (
-        (2,) if event_type == "access.recorded" else (1,)
+        (3,) if event_type == "access.recorded" else (1,)
     )
 
 

@@ -101,6 +101,17 @@ def test_a_read_is_chained_in_the_patients_access_stream_apart_from_clinical_cha
     assert partition_key(event) == document["patient_id"].encode()
 
 
+def test_a_clinic_level_read_is_chained_and_keyed_in_the_clinics_access_stream(
+    example: Example,
+) -> None:
+    document = example("access.recorded")
+    document["patient_id"] = "-"
+    document["session_id"] = None
+    event = _parse(document)
+    assert stream_id(event) == f"{document['clinic_id']}/access"
+    assert partition_key(event) == f"{document['clinic_id']}/access".encode()
+
+
 def test_reads_travel_on_kapaudits_access_topic_and_every_other_type_on_the_event_topic(
     example: Example,
 ) -> None:

@@ -35,15 +35,15 @@ def _v0_dose(example: Example) -> dict[str, Any]:
     return document
 
 
-def test_access_recorded_is_at_version_2_and_every_other_event_type_at_1() -> None:
+def test_access_recorded_is_at_version_3_and_every_other_event_type_at_1() -> None:
     assert dict(CURRENT_SCHEMA_VERSION) == {
         **dict.fromkeys(EVENT_TYPES, 1),
-        "access.recorded": 2,
+        "access.recorded": 3,
     }
-    assert set(UPCASTERS) == {("access.recorded", 1)}
+    assert set(UPCASTERS) == {("access.recorded", 1), ("access.recorded", 2)}
 
 
-def test_a_version_1_access_record_is_upcast_to_version_2_with_its_fields_unchanged(
+def test_a_version_1_access_record_is_upcast_to_version_3_with_its_fields_unchanged(
     example: Example,
 ) -> None:
     document = example("access.recorded")
@@ -52,7 +52,7 @@ def test_a_version_1_access_record_is_upcast_to_version_2_with_its_fields_unchan
     event = parse_event(json.dumps(document).encode("utf-8"))
 
     assert isinstance(event, AccessRecorded)
-    assert event.schema_version == 2
+    assert event.schema_version == 3
     assert event.payload.channel is AccessChannel.DASHBOARD
     assert event.model_dump(mode="json", exclude={"schema_version"}) == {
         key: value for key, value in document.items() if key != "schema_version"
@@ -81,6 +81,63 @@ def test_a_version_2_access_record_may_name_the_cli_channel(example: Example) ->
 
     assert isinstance(event, AccessRecorded)
     assert event.payload.channel is AccessChannel.CLI
+
+
+def test_a_version_2_access_record_is_upcast_to_version_3_with_its_fields_unchanged(
+    example: Example,
+) -> None:
+    document = example("access.recorded")
+    document["schema_version"] = 2
+    document["payload"]["channel"] = "cli"
+
+    event = parse_event(json.dumps(document).encode("utf-8"))
+
+    assert isinstance(event, AccessRecorded)
+    assert event.schema_version == 3
+    assert event.model_dump(mode="json", exclude={"schema_version"}) == {
+        key: value for key, value in document.items() if key != "schema_version"
+    }
+
+
+def test_a_version_2_access_record_cannot_be_the_clinic_level_read_it_did_not_have(
+    example: Example,
+) -> None:
+    document = example("access.recorded")
+    document["schema_version"] = 2
+    document["patient_id"] = "-"
+    document["session_id"] = None
+
+    with pytest.raises(EventRejected) as caught:
+        parse_event(json.dumps(document).encode("utf-8"))
+
+    assert caught.value.reason is RejectionReason.SCHEMA_VIOLATION
+    assert "new in schema version 3" in caught.value.errors[0].message
+
+
+def test_a_version_3_access_record_may_be_a_clinic_level_read_of_no_patient(
+    example: Example,
+) -> None:
+    document = example("access.recorded")
+    document["patient_id"] = "-"
+    document["session_id"] = None
+    document["payload"]["resource"] = "GET /clinics/clinic-demo/access"
+
+    event = parse_event(json.dumps(document).encode("utf-8"))
+
+    assert isinstance(event, AccessRecorded)
+    assert event.patient_id == "-"
+
+
+def test_a_clinic_level_read_cannot_name_a_session(example: Example) -> None:
+    document = example("access.recorded")
+    document["patient_id"] = "-"
+
+    with pytest.raises(EventRejected) as caught:
+        parse_event(json.dumps(document).encode("utf-8"))
+
+    assert caught.value.reason is RejectionReason.SCHEMA_VIOLATION
+    assert caught.value.errors[0].path == "session_id"
+    assert "names no session" in caught.value.errors[0].message
 
 
 def test_a_registered_upcaster_migrates_an_old_document_before_validation(

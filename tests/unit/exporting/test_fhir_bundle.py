@@ -132,6 +132,22 @@ def test_text_that_needs_escaping_is_written_as_valid_json(tmp_path: Path) -> No
     assert _resources(bundle, "Provenance")[0]["reason"][0]["text"] == 'Said "two"\nnot three.'
 
 
+def test_a_clinic_level_entry_names_no_patient_and_still_validates(tmp_path: Path) -> None:
+    # Bundle format 1 leaves clinic-level streams out; should one be mapped, `-` must not
+    # become a patient identifier.
+    look = document("access.recorded", patient_id="-", session_id=None)
+    read = document("access.recorded")
+    bundle = _write(tmp_path, exported_log([look, read]))
+
+    Bundle.model_validate({k: v for k, v in bundle.items() if k != "_counts"})
+    by_id = {a["id"]: a for a in _resources(bundle, "AuditEvent")}
+    patients = {
+        event_id: [e["what"].get("type") for e in audit["entity"]]
+        for event_id, audit in by_id.items()
+    }
+    assert patients == {look["event_id"]: [None], read["event_id"]: ["Patient", None]}
+
+
 def test_an_export_without_entries_is_a_valid_bundle_without_entries(tmp_path: Path) -> None:
     bundle = _write(tmp_path, [])
 

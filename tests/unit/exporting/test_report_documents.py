@@ -245,6 +245,17 @@ def test_the_html_report_is_well_formed_self_contained_and_names_clinic_and_peri
     )
 
 
+def test_the_clinics_own_access_stream_goes_into_no_report_document(tmp_path: Path) -> None:
+    # Its stream id has no third part; bundle format 1 leaves it out, but should it come,
+    # it must not stop the documents being written.
+    [look] = exported_log([document("access.recorded", patient_id="-", session_id=None)])
+    writer = ClinicReportDocuments(bag=tmp_path, scope=demo_scope())
+
+    writer.add_stream("clinic-demo/access", [look.recorded])
+
+    assert writer.close().counts
+
+
 def test_a_patient_stream_after_one_of_its_sessions_is_refused(tmp_path: Path) -> None:
     by_stream = streams(exported_log(demo_day_events()))
     patient_stream = "clinic-demo/patient/pt-7f3a21"
