@@ -30,6 +30,7 @@ from services.exporting.queue import ExportQueue
 from services.exporting.service import Exports
 from services.exporting.writers import document_writers
 from services.http.context import HttpContext
+from services.metrics import NO_METRICS, Metrics
 from services.queries import ComplianceQueries
 from services.rate_limits import ApiLimits, Limit
 from services.reading import AuditedReads
@@ -80,6 +81,7 @@ def wire_recorder(
     engine: AsyncEngine,
     clock: Clock | None = None,
     after_commit: AfterCommit | None = None,
+    metrics: Metrics = NO_METRICS,
 ) -> Recorder:
     """Build the recorder on the SQL store and Kafka dead letters, and subscribe it; it
     signs checkpoints as due when a signing key is configured. ``after_commit`` is the
@@ -92,6 +94,7 @@ def wire_recorder(
         store=SqlEventStore(engine=engine),
         dead_letters=KafkaDeadLetterSink(broker=broker),
         clock=clock,
+        metrics=metrics,
         checkpoints=(
             None
             if writer is None
@@ -110,6 +113,7 @@ def wire_recorder(
         batch_size=settings.recorder_batch_size,
         batch_timeout_ms=settings.recorder_batch_timeout_ms,
         after_commit=after_commit,
+        metrics=metrics,
     )
     return recorder
 
@@ -121,6 +125,7 @@ def wire_http(
     engine: AsyncEngine,
     clock: Clock | None = None,
     exports: ExportQueue | None = None,
+    metrics: Metrics = NO_METRICS,
 ) -> HttpContext:
     """The HTTP side's ports: publishing and access auditing go through ``broker``;
     ``exports`` makes the bundles requested over HTTP (``wire_export_queue``)."""
@@ -151,6 +156,7 @@ def wire_http(
             ),
         ),
         exports=exports,
+        metrics=metrics,
     )
 
 

@@ -114,6 +114,21 @@ class Settings(BaseSettings):
     http_port: int = Field(default=8080, ge=0, le=65535)
     """Port of the API and dashboard (0 picks a free one)."""
 
+    recorder_metrics_port: int | None = Field(default=9101, ge=0, le=65535)
+    """Port of the recorder's ``/metrics`` (0 picks a free one and logs it; ``off``: none)."""
+
+    projector_metrics_port: int | None = Field(default=9102, ge=0, le=65535)
+    """Port of the projector's ``/metrics``, as ``recorder_metrics_port``. A process running
+    both (``kapaudit up``) serves one registry on the recorder's port."""
+
+    metrics_host: str = "127.0.0.1"
+    """Where the recorder's and projector's ``/metrics`` listen (``0.0.0.0`` in a container,
+    for a scraper on another host); the API serves ``/metrics`` on its own port."""
+
+    log_format: Literal["console", "json"] = "console"
+    """``console``: one readable line per record; ``json``: one JSON object per line, for a
+    log collector."""
+
     api_requests_per_minute: float = Field(default=3000, ge=0)
     """Per API token: requests a minute the API answers before 429 with Retry-After
     (0: no limit). Generous, so that a clinic system publishing in batches never meets it
@@ -160,6 +175,19 @@ class Settings(BaseSettings):
     @classmethod
     def _upper_case(cls, value: object) -> object:
         return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("recorder_metrics_port", "projector_metrics_port", mode="before")
+    @classmethod
+    def _off_is_none(cls, value: object) -> object:
+        # ``off`` reads better in an environment file than an empty value.
+        if isinstance(value, str) and value.strip().lower() in ("off", ""):
+            return None
+        return value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _format_lower_case(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("database_sslmode", mode="before")
     @classmethod

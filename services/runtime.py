@@ -14,6 +14,7 @@ from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.adapters.kafka import AfterCommit, ensure_topics, kafka_security, make_broker
+from services.adapters.prometheus import MetricsServer, PrometheusMetrics
 from services.adapters.sql import SqlEventStore, engine_from_settings, upgrade_schema
 from services.adapters.tansu import EmbeddedBroker
 from services.bootstrap import wire_export_queue, wire_http, wire_recorder
@@ -40,6 +41,8 @@ class Stack:
     embedded: bool
     http_url: str | None = None
     """Base URL of the API and dashboard, when served."""
+    metrics_url: str | None = None
+    """The recorder's or projector's own ``/metrics``, when one runs with a port."""
 
 
 @contextlib.asynccontextmanager
@@ -54,6 +57,9 @@ async def running_stack(
 ) -> AsyncIterator[Stack]:
     """Start what ``settings`` asks for, yield it, and stop it all in reverse order.
     ``after_commit`` is for the fault suite only (see ``register_recorder``)."""
+    # One registry per process: ``kapaudit up`` shows the recorder's, the projector's and
+    # the API's figures together, on the recorder's port and at the API's /metrics.
+    metrics = PrometheusMetrics()
     async with contextlib.AsyncExitStack() as stack:
         bootstrap = settings.kafka_bootstrap_servers
         if bootstrap is None:
@@ -88,6 +94,7 @@ async def running_stack(
                 engine=engine,
                 clock=clock,
                 after_commit=after_commit,
+                metrics=metrics,
             )
         await broker.start()
         stack.push_async_callback(broker.stop)
@@ -97,7 +104,17 @@ async def running_stack(
             )
         if project:
             await stack.enter_async_context(
-                _following(Projector(engine=engine, batch_size=settings.projector_batch_size))
+                _following(
+                    Projector(
+                        engine=engine, batch_size=settings.projector_batch_size, metrics=metrics
+                    )
+                )
+            )
+        metrics_url = None
+        metrics_port = _metrics_port(settings, record=record, project=project)
+        if metrics_port is not None:
+            metrics_url = stack.enter_context(
+                _exposing(metrics, host=settings.metrics_host, port=metrics_port)
             )
         http_url = None
         if serve_http:
@@ -110,7 +127,12 @@ async def running_stack(
                 stack.push_async_callback(exports.close)
             app = create_app(
                 wire_http(
-                    settings=settings, broker=broker, engine=engine, clock=clock, exports=exports
+                    settings=settings,
+                    broker=broker,
+                    engine=engine,
+                    clock=clock,
+                    exports=exports,
+                    metrics=metrics,
                 )
             )
             http_url = await stack.enter_async_context(
@@ -124,7 +146,31 @@ async def running_stack(
             store=SqlEventStore(engine=engine),
             embedded=settings.kafka_bootstrap_servers is None,
             http_url=http_url,
+            metrics_url=metrics_url,
         )
+
+
+def _metrics_port(settings: Settings, *, record: bool, project: bool) -> int | None:
+    """The recorder's port when it runs here, else the projector's; None: no own port
+    (the API alone serves /metrics on its HTTP port)."""
+    if record:
+        return settings.recorder_metrics_port
+    if project:
+        return settings.projector_metrics_port
+    return None
+
+
+@contextlib.contextmanager
+def _exposing(metrics: PrometheusMetrics, *, host: str, port: int) -> Iterator[str]:
+    """Serve ``metrics`` at ``/metrics`` on ``host:port``; yields the URL."""
+    server = MetricsServer(metrics=metrics, host=host, port=port)
+    server.start()
+    url = f"http://{host}:{server.port}/metrics"
+    _log.info("metrics at %s", url)
+    try:
+        yield url
+    finally:
+        server.stop()
 
 
 @contextlib.asynccontextmanager
@@ -161,7 +207,11 @@ async def _ticking(recorder: Recorder, *, every_s: float) -> AsyncIterator[None]
 @contextlib.asynccontextmanager
 async def _serving(app: FastAPI, *, host: str, port: int) -> AsyncIterator[str]:
     """Serve ``app`` with uvicorn in the background; yields its base URL."""
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
+    # log_config=None: uvicorn's records go through kapaudit's handler, so that
+    # KAPAUDIT_LOG_FORMAT=json covers them too instead of uvicorn's own format.
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level="warning", lifespan="off", log_config=None
+    )
     server = _EmbeddedServer(config)
     task = asyncio.create_task(server.serve(), name="kapaudit-http")
     while not server.started:

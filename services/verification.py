@@ -13,8 +13,15 @@ from services.log.checkpoint import Checkpoint, CheckpointError, open_checkpoint
 from services.log.merkle import leaf_hash
 from services.log.note import NoteError, Verifier
 from services.log.tree_check import TreeCheck, TreeFinding, TreeProblem
+from services.metrics import Metrics
 
-__all__ = ["CheckedCheckpoint", "VerificationReport", "verify_log", "verify_store"]
+__all__ = [
+    "CheckedCheckpoint",
+    "VerificationReport",
+    "count_verification",
+    "verify_log",
+    "verify_store",
+]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -41,6 +48,16 @@ class VerificationReport:
     @property
     def intact(self) -> bool:
         return not self.broken and not self.tree
+
+
+def count_verification(report: VerificationReport, metrics: Metrics, *, at: float) -> None:
+    """Tell ``metrics`` what a verification finished at ``at`` (Unix time) found."""
+    metrics.verification(
+        intact=report.intact,
+        events=report.events,
+        problems=len(report.broken) + len(report.tree),
+        at=at,
+    )
 
 
 async def verify_store(

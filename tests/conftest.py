@@ -14,6 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.adapters.sql import create_engine, upgrade_schema
 from services.adapters.tansu import EmbeddedBroker
 
+# A net under the explicit port-0 settings of the test supports: a stack started in this
+# process from the environment must not take 9101/9102 from a neighbouring test run.
+os.environ.setdefault("KAPAUDIT_RECORDER_METRICS_PORT", "0")
+os.environ.setdefault("KAPAUDIT_PROJECTOR_METRICS_PORT", "0")
+
 POSTGRES_DSN = os.environ.get(
     "KAPAUDIT_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test"
 )

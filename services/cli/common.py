@@ -17,6 +17,7 @@ from services.cli.errors import CliError
 from services.clinic_zones import ClinicZones
 from services.clock import SystemClock
 from services.config import Settings
+from services.json_logs import JsonFormatter
 from services.period import PeriodError, parse_as_of
 from services.projecting import Projector
 from services.queries import ComplianceQueries
@@ -43,16 +44,20 @@ def printable(value: object) -> str:
 
 def load_settings() -> Settings:
     settings = Settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, log_format=settings.log_format)
     return settings
 
 
-def configure_logging(level: str) -> None:
-    """One line per record at ``level``; a few libraries are held quieter even at INFO."""
-    logging.basicConfig(
-        level=level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+def configure_logging(level: str, *, log_format: str = "console") -> None:
+    """One line per record at ``level``, readable or JSON (``services.json_logs``); a few
+    libraries are held quieter even at INFO."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(
+        JsonFormatter()
+        if log_format == "json"
+        else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     )
+    logging.basicConfig(level=level.upper(), handlers=[handler])
     logging.getLogger().setLevel(level.upper())
     # FastStream logs every batch at INFO; the recorder's own summary is enough.
     logging.getLogger("kapaudit.kafka").setLevel(logging.WARNING)

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from services.adapters.kafka.security import KafkaSecurityError
+from services.adapters.prometheus import MetricsPortError
 from services.adapters.sql.engine import DatabaseTlsError
 from services.adapters.tansu import EmbeddedBrokerError
 from services.cli.cli_error import CliError, print_error
@@ -52,6 +53,12 @@ def _explain(error: BaseException) -> CliError:
             str(error),
             hint="check KAPAUDIT_SIGNING_KEY_FILE and KAPAUDIT_TRUSTED_KEYS; "
             "`kapaudit keys create --out PATH` makes a new key",
+        )
+    if isinstance(error, MetricsPortError):
+        return CliError(
+            str(error),
+            hint="set KAPAUDIT_RECORDER_METRICS_PORT or KAPAUDIT_PROJECTOR_METRICS_PORT to a "
+            "free port, 0 to pick one, or off",
         )
     if isinstance(error, EmbeddedBrokerError):
         return CliError(

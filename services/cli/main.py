@@ -7,6 +7,7 @@ import contextlib
 import json
 import os
 import signal
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,6 +22,7 @@ from sqlalchemy import make_url
 
 from events import parse_event, stream_id
 from services.adapters.kafka import EventPublisher, ensure_topics, kafka_security
+from services.adapters.prometheus import PrometheusMetrics
 from services.adapters.sql import SqlEventStore, engine_from_settings, upgrade_schema
 from services.adapters.sql.roles import (
     Component,
@@ -41,13 +43,14 @@ from services.cli.progress import counting_progress, publish_with_progress
 from services.cli.projections import projections_app
 from services.cli.proofs import prove_app
 from services.cli.reports import report_app
+from services.cli.status import status
 from services.cli.tokens import tokens_app
 from services.cli.verify_export import verify_export
 from services.clock import ReplayClock
 from services.config import Settings
 from services.runtime import Stack, running_stack
 from services.signing_keys import DEFAULT_KEY_FILE, create_key_file, trusted_verifiers
-from services.verification import VerificationReport, verify_store
+from services.verification import VerificationReport, count_verification, verify_store
 
 __all__ = ["app"]
 
@@ -74,6 +77,7 @@ app.add_typer(prove_app, name="prove")
 app.command("checkpoint")(checkpoint)
 app.command("export")(export)
 app.command("verify-export")(verify_export)
+app.command("status")(status)
 
 
 @app.command()
@@ -165,6 +169,9 @@ async def _up(settings: Settings, *, demo: bool, parts: _Parts = _EVERYTHING) ->
             if stack.http_url:
                 url = escape(stack.http_url)
                 console.print(f"Dashboard: {url}/  API docs: {url}/docs")
+            if stack.metrics_url:
+                # With port 0 this line is how an operator (or a test) learns the port.
+                console.print(f"Metrics: {escape(stack.metrics_url)}")
             running = [
                 name
                 for name, on in (
@@ -308,11 +315,25 @@ def verify(
             dir_okay=False,
         ),
     ] = None,
+    metrics_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--metrics-file",
+            help="Also write the result in Prometheus text format to this file (for "
+            "node_exporter's textfile collector, e.g. .../kapaudit_verify.prom).",
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Re-compute every hash chain, check session owners and the log against its newest
     signed checkpoint and any kept elsewhere; exit 1 on any problem."""
     copies = [(f"checkpoint {path}", path.read_text(encoding="utf-8")) for path in checkpoint or []]
     report = asyncio.run(_verify(load_settings(), quiet=as_json, kept_elsewhere=copies))
+    if metrics_file is not None:
+        # A one-shot command has no port to scrape: node_exporter reads the file instead.
+        metrics = PrometheusMetrics()
+        count_verification(report, metrics, at=time.time())
+        metrics.write_textfile(metrics_file)
     if as_json:
         console.print_json(json.dumps(_report_json(report)))
     else:

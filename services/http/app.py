@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from services.http import api, dashboard, ops
 from services.http.context import HttpContext
+from services.http.request_metrics import RequestMetrics
 
 __all__ = ["create_app"]
 
@@ -29,4 +30,5 @@ def create_app(context: HttpContext) -> FastAPI:
     app.include_router(api.router)
     app.include_router(dashboard.router)
     app.mount("/static", StaticFiles(directory=dashboard.STATIC_DIR), name="static")
+    app.add_middleware(RequestMetrics, metrics=context.metrics)
     return app

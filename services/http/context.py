@@ -16,6 +16,7 @@ from services.clock import Clock
 from services.exporting.queue import ExportQueue
 from services.http.shared_run import SharedRun
 from services.log.note import Verifier
+from services.metrics import NO_METRICS, Metrics
 from services.queries import ComplianceQueries
 from services.rate_limits import ApiLimits
 from services.verification import VerificationReport
@@ -42,6 +43,9 @@ class HttpContext:
     """Keys whose checkpoints are believed; none: checkpoints are read unverified."""
     verification: SharedRun[VerificationReport] = field(default_factory=SharedRun)
     """The log check under way, if any: concurrent requests share it."""
+    metrics: Metrics = NO_METRICS
+    """Counts requests and verifications; ``/metrics`` shows them."""
+
     limits: ApiLimits | None = None
     """Per-token rate limits of the API; None: unlimited (tests that are not about them)."""
     exports: ExportQueue | None = None

@@ -1,9 +1,10 @@
-"""Liveness and readiness, without authentication (for orchestrators and load balancers)."""
+"""Liveness, readiness and metrics, without authentication (orchestrators, load balancers
+and scrapers)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 
 from services.http.deps import Context
@@ -26,6 +27,14 @@ async def readyz(context: Context) -> JSONResponse:
         status_code=200 if ready else 503,
         content={"status": "ready" if ready else "not ready", "checks": checks},
     )
+
+
+@router.get("/metrics", include_in_schema=False)
+async def metrics(context: Context) -> Response:
+    """Prometheus text format. Unauthenticated, like the probes: it holds counts by
+    reason, route template and partition, never an id or anything from an event."""
+    body, content_type = context.metrics.exposition()
+    return Response(content=body, media_type=content_type)
 
 
 async def _database(context: Context) -> bool:

@@ -25,6 +25,7 @@ from services.adapters.sql.projection_store import (
 from services.adapters.sql.read_model_tables import projection_checkpoints, projection_faults
 from services.adapters.sql.tables import event_log
 from services.clock import Clock, SystemClock
+from services.metrics import NO_METRICS, Metrics
 
 __all__ = ["Projector"]
 
@@ -46,9 +47,11 @@ class Projector:
         names: Iterable[str] | None = None,
         batch_size: int = 1000,
         clock: Clock | None = None,
+        metrics: Metrics = NO_METRICS,
     ) -> None:
         self._engine = engine
         self._clock = clock or SystemClock()
+        self._meter = metrics
         chosen = list(STORED_PROJECTIONS) if names is None else list(names)
         unknown = sorted(set(chosen) - set(STORED_PROJECTIONS))
         if unknown:
@@ -105,9 +108,32 @@ class Projector:
                     ).where(projection_checkpoints.c.name == stored.name)
                 )
             ).one_or_none()
+            folded = done.position if done is not None else 0
+            if done is not None and done.version != stored.projection.version:
+                folded = 0  # about to be rebuilt: everything is ahead of it
+            behind = (head or 0) - folded
+            oldest = (
+                None
+                if behind <= 0
+                else (
+                    await connection.execute(
+                        select(event_log.c.recorded_at)
+                        .where(event_log.c.position > folded)
+                        .order_by(event_log.c.position)
+                        .limit(1)
+                    )
+                ).scalar()
+            )
+        self._meter.projector_lag(
+            projection=stored.name,
+            positions=max(0, behind),
+            seconds=0.0
+            if oldest is None
+            else max(0.0, (self._clock.now() - oldest).total_seconds()),
+        )
         if done is not None and done.version != stored.projection.version:
             return True
-        return (head or 0) > (done.position if done is not None else 0)
+        return behind > 0
 
     async def _step(self, stored: StoredProjection) -> int:
         if not await self._behind(stored):
@@ -190,6 +216,11 @@ async def _note_faults(connection: AsyncConnection, faults: list[dict[str, Any]]
             fault["position"],
             fault["event_id"],
             fault["problem"],
+            extra={
+                "projection": fault["projection"],
+                "position": fault["position"],
+                "event_id": fault["event_id"],
+            },
         )
     await connection.execute(
         insert_for(connection, projection_faults).on_conflict_do_nothing(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ from events import (
     parse_event_with_canonical,
 )
 from services.clock import Clock
+from services.metrics import NO_METRICS, Metrics
 from services.recording.messages import BatchOutcome, IncomingMessage, Rejection, ValidEvent
 from services.recording.ports import CheckpointTrigger, DeadLetterSink, EventStore
 
@@ -28,7 +30,8 @@ DEAD_LETTER_RETRY_DELAYS_S: tuple[float, ...] = (0.5, 2.0)
 
 @dataclass(slots=True, kw_only=True)
 class RecorderMetrics:
-    """Counters an operator watches; the recorder logs every change of them too."""
+    """Counters an operator watches; the recorder logs every change of them too. In-process
+    figures for tests and logs; the ``Metrics`` port given to the recorder exports them."""
 
     dead_letters_sent: int = 0
     dead_letters_failed: int = 0
@@ -114,8 +117,10 @@ class Recorder:
         clock: Clock,
         dead_letter_retry_delays_s: Sequence[float] = DEAD_LETTER_RETRY_DELAYS_S,
         checkpoints: CheckpointTrigger | None = None,
+        metrics: Metrics = NO_METRICS,
     ) -> None:
         self._store = store
+        self._meter = metrics
         self._checkpoints = checkpoints
         self._dead_letters = dead_letters
         self._clock = clock
@@ -123,10 +128,18 @@ class Recorder:
         self.metrics = RecorderMetrics()
 
     async def record_batch(self, messages: Sequence[IncomingMessage]) -> BatchOutcome:
+        # A duration, not an instant of the record: the monotonic clock, not ``Clock``.
+        started = time.perf_counter()
         valid, invalid = classify(messages)
         outcome = await self._store.record(
             valid=valid, invalid=invalid, recorded_at=self._clock.now()
         )
+        self._meter.batch_committed(seconds=time.perf_counter() - started)
+        self._meter.events_recorded(
+            recorded=len(outcome.recorded), duplicates=len(outcome.duplicates)
+        )
+        for rejection in outcome.rejections:
+            self._meter.event_rejected(reason=rejection.reason.value)
         if outcome.rejections:
             await asyncio.gather(*(self._dead_letter(r) for r in outcome.rejections))
         await self._tell_checkpoints(len(outcome.recorded))
@@ -155,6 +168,7 @@ class Recorder:
             except Exception as failure:
                 if delay is None:
                     self.metrics.dead_letters_failed += 1
+                    self._meter.dead_letter_failed()
                     _log.error(
                         "dead letter for %s (%s) not delivered after %d attempts: %r; "
                         "the rejection is kept in rejected_events "
@@ -164,12 +178,28 @@ class Recorder:
                         attempt,
                         failure,
                         self.metrics.dead_letters_failed,
+                        extra=_coordinates(rejection),
                     )
                     return
                 _log.warning(
-                    "dead letter for %s not delivered (attempt %d): %r", where, attempt, failure
+                    "dead letter for %s not delivered (attempt %d): %r",
+                    where,
+                    attempt,
+                    failure,
+                    extra=_coordinates(rejection),
                 )
                 await asyncio.sleep(delay)
             else:
                 self.metrics.dead_letters_sent += 1
                 return
+
+
+def _coordinates(rejection: Rejection) -> dict[str, object]:
+    """A rejection's ``extra=`` for the JSON log lines: where it came from, and why."""
+    return {
+        "topic": rejection.coordinates.topic,
+        "partition": rejection.coordinates.partition,
+        "offset": rejection.coordinates.offset,
+        "reason": rejection.reason.value,
+        "event_id": rejection.event_id,
+    }

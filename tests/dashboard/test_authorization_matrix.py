@@ -131,6 +131,8 @@ RULES: Final[dict[tuple[str, str], Rule]] = {
     # Open to all: liveness, the API's description, signing in.
     ("GET", "/healthz"): Rule(roles=frozenset(), public=True, call=_fixed("GET", "/healthz")),
     ("GET", "/readyz"): Rule(roles=frozenset(), public=True, call=_fixed("GET", "/readyz")),
+    # Counts by reason, route template and partition; no id, nothing from an event.
+    ("GET", "/metrics"): Rule(roles=frozenset(), public=True, call=_fixed("GET", "/metrics")),
     ("GET", "/openapi.json"): Rule(
         roles=frozenset(), public=True, call=_fixed("GET", "/openapi.json")
     ),

@@ -319,3 +319,15 @@ def test_every_kapaudit_variable_set_is_a_real_setting_and_consistent(
                     if k not in read_directly
                 }
             )
+
+
+def test_the_recorder_and_projector_publish_their_metrics_on_loopback(
+    replicated: dict[str, Any],
+) -> None:
+    services = replicated["services"]
+    for name, port in (("recorder", "9101"), ("projector", "9102")):
+        environment = services[name]["environment"]
+        assert environment["KAPAUDIT_METRICS_HOST"] == "0.0.0.0"
+        assert environment[f"KAPAUDIT_{name.upper()}_METRICS_PORT"] == port
+        assert services[name]["ports"] == [f"127.0.0.1:{port}:{port}"]
+    assert services["api"]["environment"]["KAPAUDIT_LOG_FORMAT"] == "json"

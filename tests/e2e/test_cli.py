@@ -56,6 +56,17 @@ async def test_verify_reports_an_intact_log_and_exits_zero(tmp_path: Path) -> No
     assert (report["intact"], report["events"], report["streams"]) == (True, 5, 1)
 
 
+async def test_verify_writes_its_result_for_the_textfile_collector(tmp_path: Path) -> None:
+    url = await _sqlite_log_with_events(tmp_path / "log.db", 5)
+    prom = tmp_path / "kapaudit_verify.prom"
+    result = _run("verify", "--metrics-file", str(prom), env={"KAPAUDIT_DATABASE_URL": url})
+    assert result.returncode == 0, result.stderr
+    lines = prom.read_text().splitlines()
+    assert "kapaudit_verification_intact 1.0" in lines
+    assert "kapaudit_verification_events 5.0" in lines
+    assert 'kapaudit_verifications_total{result="intact"} 1.0' in lines
+
+
 async def test_verify_names_the_row_an_attacker_changed_and_exits_non_zero(tmp_path: Path) -> None:
     path = tmp_path / "log.db"
     url = await _sqlite_log_with_events(path, 5)

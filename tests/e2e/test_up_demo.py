@@ -42,6 +42,8 @@ def _up(
     env |= {
         "KAPAUDIT_EMBEDDED_KAFKA_PORT": "0",
         "KAPAUDIT_HTTP_PORT": "0",
+        "KAPAUDIT_RECORDER_METRICS_PORT": "0",
+        "KAPAUDIT_PROJECTOR_METRICS_PORT": "0",
         "COLUMNS": "400",
         "PYTHONPATH": str(ROOT),
         **{f"KAPAUDIT_{name.upper()}": value for name, value in settings.items()},

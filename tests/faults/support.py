@@ -185,6 +185,9 @@ def environment(kafka: EmbeddedBroker, database_url: str, **extra: Any) -> dict[
         "KAPAUDIT_RECORDER_BATCH_TIMEOUT_MS": "50",
         "KAPAUDIT_LOG_LEVEL": "WARNING",
         "KAPAUDIT_HTTP_PORT": "0",
+        # Processes run side by side: each takes free metrics ports, never 9101/9102.
+        "KAPAUDIT_RECORDER_METRICS_PORT": "0",
+        "KAPAUDIT_PROJECTOR_METRICS_PORT": "0",
     }
     if "signing_key" in extra:
         env["KAPAUDIT_SIGNING_KEY_FILE"] = str(extra["signing_key"])

@@ -41,6 +41,9 @@ async def test_a_live_projector_folds_each_event_once_while_two_recorders_write(
         "KAPAUDIT_RECORDER_BATCH_TIMEOUT_MS": "20",
         "KAPAUDIT_LOG_LEVEL": "WARNING",
         "KAPAUDIT_HTTP_PORT": "0",
+        # Processes run side by side: each takes free metrics ports, never 9101/9102.
+        "KAPAUDIT_RECORDER_METRICS_PORT": "0",
+        "KAPAUDIT_PROJECTOR_METRICS_PORT": "0",
         # Both recorders grow one Merkle tree and sign checkpoints of it as they go.
         "KAPAUDIT_SIGNING_KEY_FILE": str(tmp_path / "signing.key"),
         "KAPAUDIT_CHECKPOINT_EVERY_EVENTS": "200",

@@ -45,6 +45,9 @@ def _env(kafka: EmbeddedBroker, database_url: str) -> dict[str, str]:
         "KAPAUDIT_RECORDER_BATCH_TIMEOUT_MS": "50",
         "KAPAUDIT_LOG_LEVEL": "WARNING",
         "KAPAUDIT_HTTP_PORT": "0",
+        # Processes run side by side: each takes free metrics ports, never 9101/9102.
+        "KAPAUDIT_RECORDER_METRICS_PORT": "0",
+        "KAPAUDIT_PROJECTOR_METRICS_PORT": "0",
     }
 
 

@@ -1,7 +1,7 @@
 """Every Kafka client kapaudit builds takes the TLS/SASL settings: none is left plaintext.
 
-A static check of services/: clients are constructed only by the two adapter functions
-that take ``security`` (``make_broker``, ``ensure_topics``), and every call of those, or
+A static check of services/: clients are constructed only by the adapter functions that
+take ``security`` (``make_broker``, ``ensure_topics``, ``group_lag``), and every call of those, or
 of an ``EventPublisher`` with a broker of its own, passes it.
 """
 
@@ -13,8 +13,12 @@ from pathlib import Path
 SERVICES = Path(__file__).resolve().parents[2] / "services"
 
 CONSTRUCTORS = {"KafkaBroker", "AIOKafkaProducer", "AIOKafkaConsumer", "AIOKafkaAdminClient"}
-CONSTRUCTED_IN = {"adapters/kafka/broker.py", "adapters/kafka/topics.py"}
-NEEDS_SECURITY = {"make_broker", "ensure_topics"}
+CONSTRUCTED_IN = {
+    "adapters/kafka/broker.py",
+    "adapters/kafka/topics.py",
+    "adapters/kafka/group_lag.py",
+}
+NEEDS_SECURITY = {"make_broker", "ensure_topics", "group_lag"}
 # The AsyncAPI document's broker only describes topics; it never connects.
 DESCRIBES_ONLY = {"adapters/kafka/asyncapi.py"}
 

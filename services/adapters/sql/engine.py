@@ -55,6 +55,9 @@ def create_engine(
     A PostgreSQL URL may end in ``?search_path=SCHEMA``. ``sslmode`` and ``ssl_root_cert``
     set PostgreSQL's TLS (``postgres_ssl_context``); unset, the URL's ``?ssl=`` or asyncpg's
     default (``prefer``) decides. SQLite ignores them.
+
+    ``hide_parameters``: a failed statement's message (logged, or shown as a CLI error)
+    would otherwise carry its bound values, the events' clinical content among them.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -62,7 +65,7 @@ def create_engine(
             _log.info("the store is SQLite: the PostgreSQL TLS settings do not apply")
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, echo=echo)
+        engine = create_async_engine(url, echo=echo, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
@@ -75,7 +78,13 @@ def create_engine(
         connect_args["server_settings"] = {"search_path": search_path}
     if sslmode is not None:
         connect_args["ssl"] = postgres_ssl_context(sslmode, root_cert=ssl_root_cert)
-    return create_async_engine(parsed, echo=echo, pool_pre_ping=True, connect_args=connect_args)
+    return create_async_engine(
+        parsed,
+        echo=echo,
+        pool_pre_ping=True,
+        connect_args=connect_args,
+        hide_parameters=True,
+    )
 
 
 def postgres_ssl_context(sslmode: SslMode, *, root_cert: Path | None) -> ssl.SSLContext | bool:

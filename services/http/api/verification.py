@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from fastapi import APIRouter
 
 from services.http.api.guards import not_permitted
@@ -14,7 +16,7 @@ from services.http.api.models import (
 from services.http.api.routing import ApiRoute
 from services.http.deps import Context, CurrentPrincipal
 from services.http.limits import charge_expensive
-from services.verification import verify_store
+from services.verification import VerificationReport, count_verification, verify_store
 
 __all__ = ["router"]
 
@@ -35,11 +37,16 @@ async def verify(principal: CurrentPrincipal, context: Context) -> LogVerificati
     if not principal.may_verify:
         raise not_permitted()
     charge_expensive(context, principal)
-    report = await context.verification(
-        lambda: verify_store(
+
+    async def run() -> VerificationReport:
+        report = await verify_store(
             context.store, verifiers=context.trusted_keys, origin=context.log_origin
         )
-    )
+        # Once per run, not per request sharing it: the figure counts checks made.
+        count_verification(report, context.metrics, at=time.time())
+        return report
+
+    report = await context.verification(run)
     shown = [link for link in report.broken if principal.covers(link.stream_id.partition("/")[0])]
     return LogVerification(
         intact=report.intact,
