@@ -17,14 +17,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DataError, IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from events import FieldError, IntegrationNoteRecorded, RejectionReason, SessionEvent, stream_id
+from events import FieldError, RejectionReason, stream_id
 from services.adapters.sql.engine import WRITE_OPTION
 from services.adapters.sql.merkle_tree import append_leaves, tree_state
 from services.adapters.sql.tables import checkpoints, event_log, rejected_events, session_owners
-from services.log import GENESIS_HASH, ChainLink, LogRow, SessionOwner, chain_hash, record_bytes
+from services.log import ChainLink, LogRow, SessionOwner
 from services.log.compact_range import CompactRange
-from services.log.merkle import leaf_hash
 from services.recording import BatchOutcome, KafkaCoordinates, Rejection, ValidEvent
+from services.recording.append_plan import Owner, plan_append, sessions_named, unstorable
 
 __all__ = ["LogSnapshot", "SqlEventStore"]
 
@@ -106,7 +106,7 @@ class SqlEventStore:
         recorded_at: datetime,
     ) -> BatchOutcome:
         outcome = BatchOutcome()
-        unstorable: list[Rejection] = []
+        refused_events: list[Rejection] = []
         for item in valid:
             try:
                 single = await self._record_retrying(
@@ -115,13 +115,13 @@ class SqlEventStore:
             except Exception as refused:
                 if not _deterministic(refused):
                     raise
-                unstorable.append(_unstorable(item, refused))
+                refused_events.append(unstorable(item, refused))
                 continue
             outcome.recorded.extend(single.recorded)
             outcome.duplicates.extend(single.duplicates)
             outcome.rejections.extend(single.rejections)
         rest = await self._record_retrying(
-            valid=[], invalid=[*invalid, *unstorable], recorded_at=recorded_at
+            valid=[], invalid=[*invalid, *refused_events], recorded_at=recorded_at
         )
         outcome.rejections.extend(rest.rejections)
         return outcome
@@ -157,36 +157,28 @@ class SqlEventStore:
         invalid: Sequence[Rejection],
         recorded_at: datetime,
     ) -> BatchOutcome:
-        outcome = BatchOutcome(rejections=list(invalid))
-        known = await _recorded_bodies(connection, [str(v.event.event_id) for v in valid])
-        fresh: list[ValidEvent] = []
-        for item in valid:
-            event_id = str(item.event.event_id)
-            prior = known.get(event_id)
-            if prior is None:
-                known[event_id] = item.canonical_json
-                fresh.append(item)
-            elif prior == item.canonical_json:
-                outcome.duplicates.append(event_id)
-            else:
-                outcome.rejections.append(_conflict(item))
-        fresh = await _bind_sessions(connection, fresh, rejections=outcome.rejections)
-        heads = await _stream_heads(connection, {stream_id(item.event) for item in fresh})
-        chained = [_chain(item, heads=heads, recorded_at=recorded_at) for item in fresh]
-        rows = [row for row, _ in chained]
-        if rows:
+        named = {session for item in valid for session, _ in sessions_named(item.event)}
+        plan = plan_append(
+            valid=valid,
+            invalid=invalid,
+            known_bodies=await _recorded_bodies(connection, [str(v.event.event_id) for v in valid]),
+            owners=await _session_owners(connection, named),
+            heads=await _stream_heads(connection, {stream_id(item.event) for item in valid}),
+            recorded_at=recorded_at,
+        )
+        if plan.new_owners:
+            await connection.execute(insert(session_owners), plan.new_owners)
+        outcome = BatchOutcome(duplicates=plan.duplicates, rejections=plan.rejections)
+        if plan.rows:
             inserted = await connection.execute(
                 insert(event_log).returning(event_log.c.position, sort_by_parameter_order=True),
-                rows,
+                plan.rows,
             )
             positions = list(inserted.scalars())
             # The Merkle tree grows in the same transaction, under the same lock, so it
             # always covers exactly the committed log in position order.
-            await append_leaves(
-                connection,
-                sorted(zip(positions, (leaf for _, leaf in chained), strict=True)),
-            )
-            outcome.recorded.extend(row["event_id"] for row in rows)
+            await append_leaves(connection, sorted(zip(positions, plan.leaves, strict=True)))
+            outcome.recorded.extend(row["event_id"] for row in plan.rows)
         if outcome.rejections:
             await connection.execute(
                 _insert_ignoring_duplicates(connection),
@@ -328,149 +320,14 @@ async def _stream_heads(connection: AsyncConnection, streams: set[str]) -> dict[
     return heads
 
 
-def _chain(
-    item: ValidEvent, *, heads: dict[str, ChainLink], recorded_at: datetime
-) -> tuple[dict[str, Any], bytes]:
-    """The row to insert and its Merkle leaf hash (over the same record bytes)."""
-    event = item.event
-    stream = stream_id(event)
-    head = heads.get(stream, ChainLink(sequence=0, hash=GENESIS_HASH))
-    sequence = head.sequence + 1
-    record = record_bytes(
-        event_json=item.canonical_json,
-        stream_id=stream,
-        sequence=sequence,
-        recorded_at=recorded_at,
-    )
-    digest = chain_hash(prev_hash=head.hash, record=record)
-    heads[stream] = ChainLink(sequence=sequence, hash=digest)
-    coordinates = item.coordinates
-    return {
-        "event_id": str(event.event_id),
-        "stream_id": stream,
-        "sequence": sequence,
-        "event_type": event.event_type,
-        "schema_version": event.schema_version,
-        "clinic_id": event.clinic_id,
-        "patient_id": event.patient_id,
-        "session_id": event.session_id,
-        "occurred_at": event.occurred_at,
-        "recorded_at": recorded_at,
-        "event_json": item.canonical_json,
-        "prev_hash": head.hash,
-        "hash": digest,
-        "kafka_topic": coordinates.topic if coordinates else None,
-        "kafka_partition": coordinates.partition if coordinates else None,
-        "kafka_offset": coordinates.offset if coordinates else None,
-    }, leaf_hash(record)
-
-
-async def _bind_sessions(
-    connection: AsyncConnection, items: list[ValidEvent], *, rejections: list[Rejection]
-) -> list[ValidEvent]:
-    """The events whose sessions belong to their clinic and patient; binds new sessions.
-
-    Projections and reads know a session by its id alone, so an event of another clinic
-    or patient naming the same id would be folded into this session's record (and shown
-    to its readers). It is rejected as a conflict instead; the message does not say
-    whose the session is.
-    """
-    named = {session for item in items for session, _ in _sessions_named(item.event)}
-    owners: dict[str, tuple[str, str]] = {}
-    for chunk in _chunks(sorted(named)):
+async def _session_owners(connection: AsyncConnection, sessions: set[str]) -> dict[str, Owner]:
+    owners: dict[str, Owner] = {}
+    for chunk in _chunks(sorted(sessions)):
         result = await connection.execute(
             select(session_owners).where(session_owners.c.session_id.in_(chunk))
         )
         owners.update({row.session_id: (row.clinic_id, row.patient_id) for row in result})
-    bound: list[dict[str, str]] = []
-    accepted: list[ValidEvent] = []
-    for item in items:
-        event = item.event
-        owner = (event.clinic_id, event.patient_id)
-        clashes = [
-            (session, path)
-            for session, path in _sessions_named(event)
-            if owners.get(session, owner) != owner
-        ]
-        if clashes:
-            rejections.append(_session_conflict(item, clashes))
-            continue
-        for session, _ in _sessions_named(event):
-            if session not in owners:
-                owners[session] = owner
-                bound.append({"session_id": session, "clinic_id": owner[0], "patient_id": owner[1]})
-        accepted.append(item)
-    if bound:
-        await connection.execute(insert(session_owners), bound)
-    return accepted
-
-
-def _sessions_named(event: SessionEvent) -> list[tuple[str, str]]:
-    """(session id, field path) of every session the event says it belongs to."""
-    named = []
-    if event.session_id is not None:
-        named.append((event.session_id, "session_id"))
-    if isinstance(event, IntegrationNoteRecorded):
-        named.append((event.payload.integrates_session_id, "payload.integrates_session_id"))
-    return named
-
-
-def _session_conflict(item: ValidEvent, clashes: list[tuple[str, str]]) -> Rejection:
-    return _rejected(
-        item,
-        RejectionReason.CONFLICT,
-        *(
-            FieldError(
-                path=path,
-                message=f"session {session!r} is already recorded for another clinic or "
-                "patient; a session id names one patient's session at one clinic",
-            )
-            for session, path in clashes
-        ),
-    )
-
-
-def _rejected(item: ValidEvent, reason: RejectionReason, *errors: FieldError) -> Rejection:
-    if item.coordinates is None:
-        raise ValueError(f"an event rejected as {reason.value} needs its Kafka coordinates")
-    return Rejection(
-        raw=item.canonical_json.encode("utf-8"),
-        key=None,
-        reason=reason,
-        errors=errors,
-        coordinates=item.coordinates,
-        event_id=str(item.event.event_id),
-    )
-
-
-def _conflict(item: ValidEvent) -> Rejection:
-    return _rejected(
-        item,
-        RejectionReason.CONFLICT,
-        FieldError(
-            path="event_id",
-            message=f"{item.event.event_id} was already recorded with different content; "
-            "the first version stands (send record.amended to correct it)",
-        ),
-    )
-
-
-def _unstorable(item: ValidEvent, refused: BaseException) -> Rejection:
-    if item.coordinates is None:
-        raise refused
-    return Rejection(
-        raw=item.canonical_json.encode("utf-8"),
-        key=None,
-        reason=RejectionReason.UNSTORABLE,
-        errors=(
-            FieldError(
-                path="(root)",
-                message=f"the database refused this event: {str(refused).splitlines()[0]}",
-            ),
-        ),
-        coordinates=item.coordinates,
-        event_id=str(item.event.event_id),
-    )
+    return owners
 
 
 def _insert_ignoring_duplicates(connection: AsyncConnection) -> Any:
