@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import json
 import os
 import signal
@@ -85,6 +86,17 @@ def clinic_fleet(events: int) -> list[dict[str, Any]]:
     return documents
 
 
+def _die_with_parent() -> None:
+    # A suite interrupted (a CI timeout, Ctrl-C twice) must not leave recorders and
+    # projectors running against a server that is gone: Linux kills the child when the
+    # test process dies.
+    if sys.platform == "linux":
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
 class Process:
     """A kapaudit process (``record``, ``project``, ``serve``, or a test entry point)."""
 
@@ -99,7 +111,12 @@ class Process:
         self.output.parent.mkdir(parents=True, exist_ok=True)
         log = self.output.open("ab")
         self._process = await asyncio.create_subprocess_exec(
-            *self._args, cwd=ROOT, env=self._env, stdout=log, stderr=log
+            *self._args,
+            cwd=ROOT,
+            env=self._env,
+            stdout=log,
+            stderr=log,
+            preexec_fn=_die_with_parent,
         )
         log.close()
 
