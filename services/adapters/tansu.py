@@ -13,6 +13,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
+from services.adapters.child_processes import die_with_parent
+
 __all__ = ["EmbeddedBroker", "EmbeddedBrokerError"]
 
 
@@ -56,6 +58,9 @@ class EmbeddedBroker:
                 stderr=subprocess.STDOUT,
                 # Its own process group: Ctrl-C reaches us first, and we stop it in order.
                 start_new_session=True,
+                # Killed outright, we take it with us: an orphan would keep the port, and
+                # the next `kapaudit up` would find it taken.
+                preexec_fn=die_with_parent,
             )
         deadline = asyncio.get_running_loop().time() + within
         while not _port_open(self.port):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import json
 import os
 import signal
@@ -20,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from events import TOPIC
+from services.adapters.child_processes import die_with_parent
 from services.adapters.kafka import EventPublisher
 from services.adapters.sql import SqlEventStore
 from services.adapters.sql.projection_store import STORED_PROJECTIONS
@@ -86,17 +86,6 @@ def clinic_fleet(events: int) -> list[dict[str, Any]]:
     return documents
 
 
-def _die_with_parent() -> None:
-    # A suite interrupted (a CI timeout, Ctrl-C twice) must not leave recorders and
-    # projectors running against a server that is gone: Linux kills the child when the
-    # test process dies.
-    if sys.platform == "linux":
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
-_PR_SET_PDEATHSIG = 1
-
-
 class Process:
     """A kapaudit process (``record``, ``project``, ``serve``, or a test entry point)."""
 
@@ -116,7 +105,7 @@ class Process:
             env=self._env,
             stdout=log,
             stderr=log,
-            preexec_fn=_die_with_parent,
+            preexec_fn=die_with_parent,
         )
         log.close()
 
