@@ -117,8 +117,13 @@ def _load_object(text: str) -> tuple[dict[str, Any], bytes]:
         if _nesting_exceeds(value, limit=MAX_NESTING_DEPTH):
             raise _too_deep()
         # A lone surrogate escape ("\ud800") is valid JSON syntax but not Unicode text: it
-        # could be neither stored as UTF-8 nor hashed, so it is rejected here.
-        encoded = json.dumps(value, ensure_ascii=False, allow_nan=False).encode("utf-8")
+        # could be neither stored as UTF-8 nor hashed, so it is rejected here. Only an
+        # escape can make one (the text came from strict UTF-8), so text without a "\u"
+        # is handed on as it is, sparing most events a second encoding.
+        if "\\u" in text:
+            encoded = json.dumps(value, ensure_ascii=False, allow_nan=False).encode("utf-8")
+        else:
+            encoded = text.encode("utf-8")
     except RecursionError:
         raise _too_deep() from None
     except UnicodeEncodeError:

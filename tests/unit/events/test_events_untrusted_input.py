@@ -16,6 +16,7 @@ from events import (
     RejectionReason,
     canonical_json,
     parse_event,
+    parse_event_with_canonical,
     read_stored_event,
 )
 from events.examples import EXAMPLES
@@ -119,6 +120,22 @@ def test_a_lone_surrogate_escape_is_invalid_json(reject_bytes: RejectBytes) -> N
 
     assert rejection.reason is RejectionReason.INVALID_JSON
     assert "surrogate" in rejection.errors[0].message
+
+
+@pytest.mark.parametrize("event_type", sorted(set(EXAMPLES) - {"access.recorded"}))
+def test_text_with_escapes_and_without_gives_the_same_event_and_bytes(
+    example: Example, event_type: str
+) -> None:
+    # Text without a "\\u" escape skips the surrogate check's re-encoding; it must come
+    # out exactly as the same event written with escapes (a pair included) does.
+    document = example(event_type)
+    document["source"] = "ehr-\u00e9t\u00e9/\U0001f600"
+    plain = json.dumps(document, ensure_ascii=False).encode("utf-8")
+    escaped = json.dumps(document, ensure_ascii=True).encode("utf-8")
+    assert b"\\u" not in plain
+    assert b"\\ud83d\\ude00" in escaped
+
+    assert parse_event_with_canonical(plain) == parse_event_with_canonical(escaped)
 
 
 def test_absurdly_deep_nesting_is_invalid_json_not_a_crash(reject_bytes: RejectBytes) -> None:
