@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, insert, select, text
+from sqlalchemy import Select, String, and_, any_, bindparam, func, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DataError, IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -289,7 +289,7 @@ async def _recorded_bodies(connection: AsyncConnection, event_ids: list[str]) ->
     for chunk in _chunks(sorted(set(event_ids))):
         result = await connection.execute(
             select(event_log.c.event_id, event_log.c.event_json).where(
-                event_log.c.event_id.in_(chunk)
+                _among(connection, event_log.c.event_id, chunk)
             )
         )
         bodies.update({row.event_id: row.event_json for row in result})
@@ -301,7 +301,7 @@ async def _stream_heads(connection: AsyncConnection, streams: set[str]) -> dict[
     for chunk in _chunks(sorted(streams)):
         last = (
             select(event_log.c.stream_id, func.max(event_log.c.sequence).label("sequence"))
-            .where(event_log.c.stream_id.in_(chunk))
+            .where(_among(connection, event_log.c.stream_id, chunk))
             .group_by(event_log.c.stream_id)
             .subquery()
         )
@@ -324,7 +324,7 @@ async def _session_owners(connection: AsyncConnection, sessions: set[str]) -> di
     owners: dict[str, Owner] = {}
     for chunk in _chunks(sorted(sessions)):
         result = await connection.execute(
-            select(session_owners).where(session_owners.c.session_id.in_(chunk))
+            select(session_owners).where(_among(connection, session_owners.c.session_id, chunk))
         )
         owners.update({row.session_id: (row.clinic_id, row.patient_id) for row in result})
     return owners
@@ -379,6 +379,15 @@ def _log_rows_query() -> Select[Any]:
 
 def _to_log_row(row: Any) -> LogRow:
     return LogRow(**{name: row[name] for name in LogRow.__dataclass_fields__})
+
+
+def _among(connection: AsyncConnection, column: Any, values: list[str]) -> Any:
+    """``column IN (values)``; on PostgreSQL ``= ANY(array)``: one parameter, so the
+    statement's text is the same for every batch and asyncpg's prepared statement is
+    reused, where an IN list renders anew for each length."""
+    if connection.dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=postgresql.ARRAY(String)))
+    return column.in_(values)
 
 
 def _chunks(items: list[str]) -> Iterable[list[str]]:
