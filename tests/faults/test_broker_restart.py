@@ -121,6 +121,14 @@ async def test_a_broker_restart_under_http_ingest_gets_no_false_202_and_ingest_r
             # embedded broker forgets what it held when it stops (a production Kafka
             # with replicas does not; see the settings below the table).
             await wait_for(first_half_recorded, within=300, what="the first half")
+            # The embedded broker comes back empty, numbering offsets from 0 again. A
+            # recorder living through that would rejoin with positions into the old log,
+            # or leave a dead member in the new group that holds every partition until the
+            # group gives up on it. A production Kafka keeps its log, offsets and groups
+            # across a restart; a wiped one has its consumer group reset by the operator,
+            # which stopping the recorder with the broker and starting it after does here
+            # (it reads the new log from its start: the group has no offsets there).
+            await recorder.kill()
             await broker.stop()
             ingest.down = True
             sending = asyncio.create_task(ingest.send(batches[half:]))
@@ -128,13 +136,6 @@ async def test_a_broker_restart_under_http_ingest_gets_no_false_202_and_ingest_r
             ingest.down = False
             await broker.start()
             await ensure_topics(bootstrap_servers=broker.bootstrap_servers, partitions=4)
-            # The embedded broker comes back empty, numbering offsets from 0 again, so the
-            # recorder's positions from before point into a different log: it could skip
-            # what the new one holds or wait past its end. A production Kafka keeps its
-            # log and offsets across a restart; a wiped one has its consumer group reset
-            # by the operator, which restarting the recorder does here (it then reads the
-            # new log from its start, as the group has no committed offsets there).
-            await recorder.kill()
             await recorder.start()
             back = asyncio.get_running_loop().time()
             await sending
