@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from tests.faults.support import Outcome
+
 __all__ = ["Reliability", "ScenarioFigures"]
 
 
@@ -24,6 +26,29 @@ class ScenarioFigures:
     models hold everything."""
     checks: str
     """What else was checked and held (chains, rebuild, HTTP answers)."""
+
+    @classmethod
+    def counted(
+        cls,
+        outcome: Outcome,
+        *,
+        scenario: str,
+        injected: str,
+        recovery_seconds: float,
+        checks: str,
+    ) -> ScenarioFigures:
+        """The row of a scenario whose counts are ``outcome``'s."""
+        return cls(
+            scenario=scenario,
+            injected=injected,
+            acknowledged=outcome.acknowledged,
+            recorded=outcome.recorded,
+            lost=outcome.lost,
+            duplicated=outcome.duplicated,
+            rejected=outcome.rejected,
+            recovery_seconds=recovery_seconds,
+            checks=checks,
+        )
 
 
 _PRODUCTION = (

@@ -155,15 +155,11 @@ async def test_a_broker_restart_under_http_ingest_gets_no_false_202_and_ingest_r
     rebuilt = await rebuilt_read_models(engine)
     refused = ingest.answers_while_down
     reliability.add(
-        ScenarioFigures(
+        ScenarioFigures.counted(
+            outcome,
             scenario="Broker stopped and restarted under HTTP ingest",
             injected=f"embedded broker down {down_for:.0f} s (memory emptied; the recorder "
             "restarted with it) while a clinic system publishes over HTTP",
-            acknowledged=outcome.acknowledged,
-            recorded=outcome.recorded,
-            lost=outcome.lost,
-            duplicated=outcome.duplicated,
-            rejected=outcome.rejected,
             recovery_seconds=recovery,
             checks=f"while down: {len(refused)} publishes refused (503 or no answer), "
             f"{refused.count(202)} answered 202; chains "

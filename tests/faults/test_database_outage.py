@@ -185,15 +185,11 @@ async def test_while_postgresql_is_down_the_api_refuses_with_503_and_nothing_is_
     answers = outage.answers
     refused = [a for a in answers["publish"] if a[0] == 503]
     reliability.add(
-        ScenarioFigures(
+        ScenarioFigures.counted(
+            outcome,
             scenario="PostgreSQL stopped mid-stream",
             injected=f"immediate shutdown for {scale.outage_seconds:.0f} s while clinics "
             "publish to Kafka and over HTTP",
-            acknowledged=outcome.acknowledged,
-            recorded=outcome.recorded,
-            lost=outcome.lost,
-            duplicated=outcome.duplicated,
-            rejected=outcome.rejected,
             recovery_seconds=recovery,
             checks=f"while down: /readyz 503 x{len(answers['readyz'])}, reads 503 with "
             f"Retry-After x{len(answers['read'])}, publishes 503 x{len(refused)} (none "

@@ -120,14 +120,10 @@ async def _refuse_writes_mid_stream(
     live = await read_models(engine)
     rebuilt = await rebuilt_read_models(engine)
     reliability.add(
-        ScenarioFigures(
+        ScenarioFigures.counted(
+            outcome,
             scenario=fault.scenario,
             injected=fault.injected,
-            acknowledged=outcome.acknowledged,
-            recorded=outcome.recorded,
-            lost=outcome.lost,
-            duplicated=outcome.duplicated,
-            rejected=outcome.rejected,
             recovery_seconds=recovery,
             checks=f"while refused: {during.failed_batches} failed batches logged, "
             f"{during.stored} entries stored, offsets committed past the log: "

@@ -79,15 +79,11 @@ async def test_a_recorder_and_a_projector_killed_during_a_rebalance_leave_nothin
     live = await read_models(engine)
     rebuilt = await rebuilt_read_models(engine)
     reliability.add(
-        ScenarioFigures(
+        ScenarioFigures.counted(
+            outcome,
             scenario="Two recorders and two projectors, one of each killed in a rebalance",
             injected=f"SIGKILL of a recorder 1 s after a second joined the group (log at "
             f"{at_kill:,} of {len(acknowledged):,}), and of one projector",
-            acknowledged=outcome.acknowledged,
-            recorded=outcome.recorded,
-            lost=outcome.lost,
-            duplicated=outcome.duplicated,
-            rejected=outcome.rejected,
             recovery_seconds=recovery,
             checks=f"chains {'verify' if outcome.chains_intact else 'BROKEN'}; read models "
             f"{'equal' if live == rebuilt else 'DIFFER FROM'} a rebuild",

@@ -75,14 +75,10 @@ async def test_a_projector_killed_during_catch_up_still_builds_what_a_rebuild_bu
     live = await read_models(engine)
     rebuilt = await rebuilt_read_models(engine)
     reliability.add(
-        ScenarioFigures(
+        ScenarioFigures.counted(
+            outcome,
             scenario="Projector killed during catch-up",
             injected=f"SIGKILL x{kills} at random (seed {SEED}) while folding a recorded log",
-            acknowledged=outcome.acknowledged,
-            recorded=outcome.recorded,
-            lost=outcome.lost,
-            duplicated=outcome.duplicated,
-            rejected=outcome.rejected,
             recovery_seconds=recovery,
             checks=f"chains {'verify' if outcome.chains_intact else 'BROKEN'}; read models "
             f"{'equal' if live == rebuilt else 'DIFFER FROM'} a rebuild",

@@ -103,15 +103,11 @@ async def test_a_recorder_killed_at_random_and_between_its_two_commits_loses_and
     live = await read_models(engine)
     rebuilt = await rebuilt_read_models(engine)
     reliability.add(
-        ScenarioFigures(
+        ScenarioFigures.counted(
+            outcome,
             scenario="Recorder killed mid-stream",
             injected=f"SIGKILL x{kills - 1} at random (seed {SEED}); 1 exit between the "
             f"database commit and the offset commit ({redelivered} entries redelivered)",
-            acknowledged=outcome.acknowledged,
-            recorded=outcome.recorded,
-            lost=outcome.lost,
-            duplicated=outcome.duplicated,
-            rejected=outcome.rejected,
             recovery_seconds=recovery,
             checks=f"chains and checkpoint {'verify' if outcome.chains_intact else 'BROKEN'}; "
             f"read models {'equal' if live == rebuilt else 'DIFFER FROM'} a rebuild",

@@ -102,14 +102,10 @@ async def test_events_delivered_twice_and_out_of_order_are_recorded_once_and_jud
     rebuilt = await rebuilt_read_models(engine)
     differing = sorted(s for s in sessions if judged[s] != expected[s])
     reliability.add(
-        ScenarioFigures(
+        ScenarioFigures.counted(
+            outcome,
             scenario="Every event delivered twice, out of order",
             injected=f"{len(twice):,} messages: each event twice, shuffled (seed {SEED})",
-            acknowledged=outcome.acknowledged,
-            recorded=outcome.recorded,
-            lost=outcome.lost,
-            duplicated=outcome.duplicated,
-            rejected=outcome.rejected,
             recovery_seconds=recovery,
             checks=f"{len(sessions) - len(differing)} of {len(sessions)} verdicts equal the "
             f"in-order delivery's; read models {'equal' if live == rebuilt else 'DIFFER FROM'}"
