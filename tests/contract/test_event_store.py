@@ -334,3 +334,27 @@ async def test_an_event_the_database_refuses_is_rejected_alone_and_the_rest_reco
     assert rejection.event_id == poison_doc["event_id"]
     assert [r.reason for r in await store.rejections()] == [RejectionReason.UNSTORABLE]
     assert (await verify_log(store.rows_by_stream())).intact
+
+
+async def test_a_value_too_long_for_its_column_is_refused_not_cut_short(
+    store: SqlEventStore, engine: AsyncEngine
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite does not enforce VARCHAR lengths")
+    [before] = session_documents("s-before", 1, start=NOW)
+    [long_doc] = session_documents("s-long", 1, start=NOW)
+    [after] = session_documents("s-after", 1, start=NOW)
+    long = valid(long_doc)
+    stretched = ValidEvent(
+        event=long.event.model_copy(update={"clinic_id": "c" * 65}),
+        canonical_json=long.canonical_json,
+        coordinates=long.coordinates,
+    )
+    outcome = await store.record(
+        valid=[valid(before), stretched, valid(after)], invalid=[], recorded_at=NOW
+    )
+    assert outcome.recorded == [before["event_id"], after["event_id"]]
+    [rejection] = outcome.rejections
+    assert rejection.reason is RejectionReason.UNSTORABLE
+    assert "too long" in rejection.errors[0].message
+    assert {r.clinic_id for r in await store.rows()} == {"clinic-demo"}

@@ -41,6 +41,10 @@ _DETERMINISTIC = (DataError, ValueError, OverflowError, UnicodeError)
 def _deterministic(error: BaseException) -> bool:
     if isinstance(error, IntegrityError):
         return False
+    # PostgreSQL's data exceptions (SQLSTATE 22xxx: a value too long for its column, out
+    # of range...) come from the asyncpg dialect as a bare DBAPIError, not DataError.
+    if str(getattr(getattr(error, "orig", None), "sqlstate", "")).startswith("22"):
+        return True
     if isinstance(error, StatementError) and not isinstance(error, DataError):
         return isinstance(error.orig, _DETERMINISTIC)
     return isinstance(error, _DETERMINISTIC)
