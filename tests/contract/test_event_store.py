@@ -336,6 +336,21 @@ async def test_an_event_the_database_refuses_is_rejected_alone_and_the_rest_reco
     assert (await verify_log(store.rows_by_stream())).intact
 
 
+async def test_a_batch_takes_positions_in_its_own_order_across_interleaved_streams(
+    store: SqlEventStore,
+) -> None:
+    streams = [session_documents(f"s-{n}", 40, start=NOW) for n in range(5)]
+    interleaved = [docs[i] for i in range(40) for docs in streams]
+    await store.record(valid=[valid(d) for d in interleaved], invalid=[], recorded_at=NOW)
+
+    rows = await store.rows(limit=500)
+    assert [r.event_id for r in rows] == [d["event_id"] for d in interleaved]
+    assert [r.position for r in rows] == sorted(r.position for r in rows)
+    for n in range(5):
+        assert [r.sequence for r in rows if r.stream_id.endswith(f"/s-{n}")] == list(range(1, 41))
+    assert (await verify_store(store)).intact
+
+
 async def test_a_value_too_long_for_its_column_is_refused_not_cut_short(
     store: SqlEventStore, engine: AsyncEngine
 ) -> None:

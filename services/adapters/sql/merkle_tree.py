@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import and_, func, insert, literal, or_, select, union_all
+from sqlalchemy import and_, func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from services.adapters.sql.bulk_insert import insert_many
 from services.adapters.sql.tables import event_log, merkle_leaves, merkle_nodes
 from services.log.compact_range import CompactRange
 from services.log.merkle import (
@@ -107,10 +108,8 @@ async def append_leaves(
     for position, digest in leaves:
         leaf_rows.append({"leaf_index": state.size, "position": position, "hash": digest})
         state = state.append(digest, visit=keep)
-    for start in range(0, len(leaf_rows), _CHUNK):
-        await connection.execute(insert(merkle_leaves), leaf_rows[start : start + _CHUNK])
-    for start in range(0, len(node_rows), _CHUNK):
-        await connection.execute(insert(merkle_nodes), node_rows[start : start + _CHUNK])
+    await insert_many(connection, merkle_leaves, leaf_rows)
+    await insert_many(connection, merkle_nodes, node_rows)
     return state
 
 

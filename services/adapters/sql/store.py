@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, String, and_, any_, bindparam, func, insert, select, text
+from sqlalchemy import Select, String, and_, any_, bindparam, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DataError, IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from events import FieldError, RejectionReason, stream_id
+from services.adapters.sql.bulk_insert import insert_many
 from services.adapters.sql.engine import WRITE_OPTION
 from services.adapters.sql.merkle_tree import append_leaves, tree_state
 from services.adapters.sql.tables import checkpoints, event_log, rejected_events, session_owners
@@ -170,15 +171,14 @@ class SqlEventStore:
             heads=await _stream_heads(connection, {stream_id(item.event) for item in valid}),
             recorded_at=recorded_at,
         )
-        if plan.new_owners:
-            await connection.execute(insert(session_owners), plan.new_owners)
+        await insert_many(connection, session_owners, plan.new_owners)
         outcome = BatchOutcome(duplicates=plan.duplicates, rejections=plan.rejections)
         if plan.rows:
-            inserted = await connection.execute(
-                insert(event_log).returning(event_log.c.position, sort_by_parameter_order=True),
-                plan.rows,
+            inserted = await insert_many(
+                connection, event_log, plan.rows, returning=("event_id", "position")
             )
-            positions = list(inserted.scalars())
+            position_of = {row.event_id: row.position for row in inserted}
+            positions = [position_of[row["event_id"]] for row in plan.rows]
             # The Merkle tree grows in the same transaction, under the same lock, so it
             # always covers exactly the committed log in position order.
             await append_leaves(connection, sorted(zip(positions, plan.leaves, strict=True)))
