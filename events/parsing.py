@@ -114,7 +114,10 @@ def _load_object(text: str) -> tuple[dict[str, Any], bytes]:
             )
         # Later stages (upcasting, validation, canonical encoding) recurse; bounding the depth
         # here keeps a hostile document from exhausting the stack in any of them.
-        if _nesting_exceeds(value, limit=MAX_NESTING_DEPTH):
+        # Nesting needs an opening bracket per level, so a text with few of them (every
+        # real event: about three) cannot be too deep and is spared the walk.
+        brackets = text.count("{") + text.count("[")
+        if brackets > MAX_NESTING_DEPTH and _nesting_exceeds(value, limit=MAX_NESTING_DEPTH):
             raise _too_deep()
         # A lone surrogate escape ("\ud800") is valid JSON syntax but not Unicode text: it
         # could be neither stored as UTF-8 nor hashed, so it is rejected here. Only an
