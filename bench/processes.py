@@ -25,10 +25,12 @@ __all__ = [
     "POSTGRES_DSN",
     "ROOT",
     "KapauditProcess",
+    "busy_cpu_seconds",
     "cpu_seconds",
     "free_port",
     "fresh_schema",
     "peak_rss_mb",
+    "postgres_cpu_seconds",
 ]
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -126,3 +128,25 @@ def cpu_seconds(pid: int) -> float:
     # After the command's ")": state is field 3, utime 14 and stime 15 (1-based).
     ticks = int(fields[11]) + int(fields[12])
     return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def busy_cpu_seconds() -> float:
+    """CPU time the whole machine has spent not idle, all cores together."""
+    fields = [int(n) for n in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    # user nice system idle iowait irq softirq steal (guest is counted inside user).
+    idle = fields[3] + fields[4]
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU time used so far by every live PostgreSQL server process on this machine."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if (entry / "comm").read_text().strip() == "postgres":
+                total += cpu_seconds(int(entry.name))
+        except OSError:
+            continue  # gone meanwhile
+    return total
