@@ -70,7 +70,7 @@ PROBE_TYPES = frozenset({"dose.administered", "session.ended", "patient.discharg
 PROBE_TIMEOUT_S = 30.0
 PARTITIONS = 12
 CLINICS = 20
-console = Console()
+console = Console(width=200)
 
 
 @dataclass(slots=True)

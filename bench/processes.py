@@ -26,6 +26,7 @@ __all__ = [
     "ROOT",
     "KapauditProcess",
     "busy_cpu_seconds",
+    "children_cpu_seconds",
     "cpu_seconds",
     "free_port",
     "fresh_schema",
@@ -140,13 +141,39 @@ def busy_cpu_seconds() -> float:
 
 def postgres_cpu_seconds() -> float:
     """CPU time used so far by every live PostgreSQL server process on this machine."""
-    total = 0.0
+    return sum(_cpu_of(pid) for pid, _ in _processes() if _comm(pid) == "postgres")
+
+
+def children_cpu_seconds(command: str) -> float:
+    """CPU time used so far by this process's live children whose name (as
+    ``/proc/PID/comm`` has it) starts with ``command``: ``tansu`` for the embedded broker."""
+    me = os.getpid()
+    children = [pid for pid, parent in _processes() if parent == me]
+    return sum(_cpu_of(pid) for pid in children if _comm(pid).startswith(command))
+
+
+def _processes() -> list[tuple[int, int]]:
+    """Every live process id, with its parent's."""
+    found = []
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if (entry / "comm").read_text().strip() == "postgres":
-                total += cpu_seconds(int(entry.name))
-        except OSError:
-            continue  # gone meanwhile
-    return total
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # gone meanwhile
+            found.append((int(entry.name), int(fields[1])))
+    return found
+
+
+def _comm(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def _cpu_of(pid: int) -> float:
+    try:
+        return cpu_seconds(pid)
+    except OSError:
+        return 0.0

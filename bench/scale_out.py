@@ -9,9 +9,14 @@ producer goes. The rate is those events over the time from the first publish to 
 ``recorded_at`` of the last of them in ``event_log`` (each batch's instant, taken just
 before its transaction commits); the log's row count says when they are all in.
 
-Also reported: the recorders' CPU seconds over that time, which shows where the second
-process's share went on a machine of few cores. Why the rate does not double, and what
-a network of clinics needs instead, is in ``docs/SCALING.md``.
+Also reported, to show what bounds the rate: the cores busy over that time (recorders,
+PostgreSQL, the broker, the publisher, the whole machine), and how often the log's write
+lock (the advisory lock every append holds from reading the stream heads to its commit)
+was held and waited for, sampled from ``pg_locks`` 50 times a second. And, from the run
+with one recorder, what the log takes in PostgreSQL per event (``pg_total_relation_size``
+of ``event_log``, the Merkle tables, and the read models once the projector has folded
+the whole log). Why the rate does not double, and what a network of 10,000 clinics needs
+instead, is in ``docs/SCALING.md``.
 
     .venv/bin/python bench/scale_out.py               # 200,000 events
     .venv/bin/python bench/scale_out.py --quick       # 20,000
@@ -38,13 +43,14 @@ from processes import (
     POSTGRES_DSN,
     KapauditProcess,
     busy_cpu_seconds,
+    children_cpu_seconds,
     cpu_seconds,
     fresh_schema,
     postgres_cpu_seconds,
 )
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from workload import EVENTS_PER_DAY, BenchEvent, Workload
 
@@ -53,6 +59,7 @@ from services.adapters.kafka import ensure_topics
 from services.adapters.sql import create_engine, upgrade_schema
 from services.adapters.sql.tables import event_log
 from services.adapters.tansu import EmbeddedBroker
+from services.projecting import Projector
 from services.signing_keys import create_key_file
 
 __all__ = ["measure"]
@@ -60,7 +67,15 @@ __all__ = ["measure"]
 BENCH = "Scale-out"
 PARTITIONS = 12
 GROUP = "kapaudit-recorder"
-console = Console()
+console = Console(width=200)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _LockSamples:
+    held: float
+    """Share of samples in which a transaction held the log's write lock."""
+    waited: float
+    """Share of samples in which a transaction waited for it."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -72,11 +87,14 @@ class _Run:
     """The recorders' CPU time, all of them together, over ``seconds``."""
     postgres_cpu_seconds: float
     """PostgreSQL's server processes' CPU time over ``seconds``."""
+    broker_cpu_seconds: float
+    """The embedded broker's CPU time over ``seconds``."""
+    bench_cpu_seconds: float
+    """This process's (the publisher's) CPU time over ``seconds``."""
     busy_cpu_seconds: float
-    """The whole machine's non-idle CPU time over ``seconds``."""
-    lock_waits: float
-    """The share of samples of ``pg_stat_activity`` in which a recorder's transaction
-    waited for the log's write lock (the advisory lock every append takes)."""
+    """The whole machine's non-idle CPU time over ``seconds`` (other work on the machine
+    included)."""
+    lock: _LockSamples
 
     @property
     def rate(self) -> float:
@@ -112,24 +130,73 @@ async def _last_recorded_at(engine: AsyncEngine) -> datetime:
     return last
 
 
-async def _sample_lock_waits(stop: asyncio.Event) -> float:
-    """Sample, 50 times a second until ``stop``, whether any session of the ``test``
-    database waits for an advisory lock; returns the share of samples where one did."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Storage:
+    """What the log and its read models take in PostgreSQL, per event recorded
+    (``pg_total_relation_size``: table, TOAST and indexes)."""
+
+    events: int
+    log: float
+    """``event_log``."""
+    merkle: float
+    """``merkle_leaves`` and ``merkle_nodes``."""
+    other: float
+    """``session_owners`` and ``checkpoints``."""
+    read_models: float
+    """The projector's tables, once it has folded the whole log."""
+
+
+_LOG_TABLES = {
+    "log": ("event_log",),
+    "merkle": ("merkle_leaves", "merkle_nodes"),
+    "other": ("session_owners", "checkpoints"),
+    "read_models": ("proj_sessions", "proj_patients", "proj_profiles", "projection_checkpoints"),
+}
+
+
+async def _bytes(engine: AsyncEngine, tables: Sequence[str]) -> int:
+    async with engine.connect() as connection:
+        total = 0
+        for table in tables:
+            size = await connection.execute(
+                text("SELECT pg_total_relation_size(CAST(:table AS regclass))"), {"table": table}
+            )
+            total += int(size.scalar_one())
+    return total
+
+
+async def _storage(engine: AsyncEngine) -> _Storage:
+    """The log's size now, then the read models' once the projector has folded it all."""
+    events = await _count(engine)
+    sizes = {part: await _bytes(engine, _LOG_TABLES[part]) for part in ("log", "merkle", "other")}
+    await Projector(engine=engine).catch_up()
+    sizes["read_models"] = await _bytes(engine, _LOG_TABLES["read_models"])
+    return _Storage(events=events, **{part: size / events for part, size in sizes.items()})
+
+
+async def _sample_log_lock(schema: str, stop: asyncio.Event) -> _LockSamples:
+    """Sample ``pg_locks`` 50 times a second until ``stop``: is the log's write lock (the
+    advisory lock keyed by ``event_log``'s oid that every append takes) held, and does a
+    transaction wait for it?"""
     connection = await asyncpg.connect(POSTGRES_DSN)
-    samples = waiting = 0
+    samples = held = waited = 0
     try:
+        key = await connection.fetchval(f"SELECT '\"{schema}\".event_log'::regclass::oid")
         while not stop.is_set():
-            waits = await connection.fetchval(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = 'test'"
-                " AND wait_event_type = 'Lock' AND wait_event = 'advisory'"
+            row = await connection.fetchrow(
+                "SELECT count(*) FILTER (WHERE granted) AS held,"
+                " count(*) FILTER (WHERE NOT granted) AS waiting FROM pg_locks"
+                " WHERE locktype = 'advisory' AND classid = 0 AND objid = $1",
+                key,
             )
             samples += 1
-            waiting += bool(waits)
+            held += bool(row["held"])
+            waited += bool(row["waiting"])
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), 0.02)
     finally:
         await connection.close()
-    return waiting / max(1, samples)
+    return _LockSamples(held=held / max(1, samples), waited=waited / max(1, samples))
 
 
 async def _publish(bootstrap: str, events: Sequence[BenchEvent]) -> None:
@@ -158,7 +225,11 @@ async def _wait(
         await asyncio.sleep(0.1)
 
 
-async def _run(recorders: int, workload: Sequence[BenchEvent], *, warm: int) -> _Run:
+async def _run(
+    recorders: int, workload: Sequence[BenchEvent], *, warm: int, storage: list[_Storage]
+) -> _Run:
+    """Record ``workload`` with ``recorders`` processes; appends the storage it took to
+    ``storage`` when that is empty."""
     timed = workload[warm:]
     async with fresh_schema() as database_url, EmbeddedBroker(port=0) as broker:
         engine = create_engine(database_url)
@@ -200,9 +271,11 @@ async def _run(recorders: int, workload: Sequence[BenchEvent], *, warm: int) -> 
                 raise RuntimeError("the recorders' group changed during the warm-up")
             console.print(f"{recorders} recorder(s): recording {len(timed):,} events ...")
             stop_sampling = asyncio.Event()
-            sampling = asyncio.create_task(_sample_lock_waits(stop_sampling))
+            schema = database_url.rsplit("search_path=", 1)[1]
+            sampling = asyncio.create_task(_sample_log_lock(schema, stop_sampling))
             cpu_before = sum(cpu_seconds(p.pid) for p in processes)
             postgres_before, busy_before = postgres_cpu_seconds(), busy_cpu_seconds()
+            broker_before, bench_before = children_cpu_seconds("tansu"), time.process_time()
             started = datetime.now(UTC)
             await _publish(bootstrap, timed)
 
@@ -213,9 +286,13 @@ async def _run(recorders: int, workload: Sequence[BenchEvent], *, warm: int) -> 
             cpu = sum(cpu_seconds(p.pid) for p in processes) - cpu_before
             postgres_cpu = postgres_cpu_seconds() - postgres_before
             busy = busy_cpu_seconds() - busy_before
+            broker_cpu = children_cpu_seconds("tansu") - broker_before
+            bench_cpu = time.process_time() - bench_before
             stop_sampling.set()
-            lock_waits = await sampling
+            lock = await sampling
             seconds = (await _last_recorded_at(engine) - started).total_seconds()
+            if not storage:
+                storage.append(await _storage(engine))
         finally:
             for process in processes:
                 await process.stop()
@@ -227,8 +304,10 @@ async def _run(recorders: int, workload: Sequence[BenchEvent], *, warm: int) -> 
         seconds=seconds,
         cpu_seconds=cpu,
         postgres_cpu_seconds=postgres_cpu,
+        broker_cpu_seconds=broker_cpu,
+        bench_cpu_seconds=bench_cpu,
         busy_cpu_seconds=busy,
-        lock_waits=lock_waits,
+        lock=lock,
     )
 
 
@@ -237,9 +316,12 @@ async def measure(*, scale: Scale, events: int | None = None) -> list[Figure]:
     count = events if events is not None else scale.of(200_000)
     warm = EVENTS_PER_DAY
     workload = list(Workload(events=warm + count))
-    one = await _run(1, workload, warm=warm)
-    two = await _run(2, workload, warm=warm)
+    storage: list[_Storage] = []
+    one = await _run(1, workload, warm=warm, storage=storage)
+    two = await _run(2, workload, warm=warm, storage=storage)
     ratio = two.rate / one.rate
+    size = storage[0]
+    stored = f"after recording {size.events:,} events; pg_total_relation_size, indexes included"
     return [
         *(
             Figure(
@@ -249,9 +331,12 @@ async def measure(*, scale: Scale, events: int | None = None) -> list[Figure]:
                 unit="events/s",
                 note=f"{run.events:,} events in {run.seconds:.1f} s; cores busy: "
                 f"recorders {run.cpu_seconds / run.seconds:.2f}, PostgreSQL "
-                f"{run.postgres_cpu_seconds / run.seconds:.2f}, machine "
-                f"{run.busy_cpu_seconds / run.seconds:.2f} of {os.cpu_count()}; a recorder "
-                f"waited for the log's write lock in {run.lock_waits:.0%} of samples",
+                f"{run.postgres_cpu_seconds / run.seconds:.2f}, broker "
+                f"{run.broker_cpu_seconds / run.seconds:.2f}, publisher "
+                f"{run.bench_cpu_seconds / run.seconds:.2f}, machine "
+                f"{run.busy_cpu_seconds / run.seconds:.2f} of {os.cpu_count()}; the log's "
+                f"write lock held in {run.lock.held:.0%} of samples, waited for in "
+                f"{run.lock.waited:.0%}",
             )
             for run in (one, two)
         ),
@@ -261,6 +346,23 @@ async def measure(*, scale: Scale, events: int | None = None) -> list[Figure]:
             value=round(ratio, 2),
             unit="x",
             note="one consumer group, 12 partitions; see docs/SCALING.md",
+        ),
+        Figure(
+            bench=BENCH, subject="event_log per event", value=round(size.log), unit="B", note=stored
+        ),
+        Figure(
+            bench=BENCH,
+            subject="Merkle leaves and nodes per event",
+            value=round(size.merkle),
+            unit="B",
+            note=f"session_owners and checkpoints: {size.other:.0f} B per event",
+        ),
+        Figure(
+            bench=BENCH,
+            subject="read models per event",
+            value=round(size.read_models),
+            unit="B",
+            note="proj_* tables once the projector has folded the log",
         ),
     ]
 
