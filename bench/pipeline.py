@@ -25,7 +25,6 @@ import argparse
 import asyncio
 import os
 import random
-import socket
 import statistics
 import sys
 import tempfile
@@ -39,9 +38,16 @@ import httpx
 from aiokafka import AIOKafkaProducer
 from b1_baselines import copy_ceiling, eventsourcing_peer
 from figures import Figure, Scale
+from processes import (
+    POSTGRES_DSN,
+    KapauditProcess,
+    free_port,
+    fresh_schema,
+    peak_rss_mb,
+    schema_of,
+)  # fmt: skip
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from stack import POSTGRES_DSN, KapauditProcess, fresh_schema, peak_rss_mb, sqlalchemy_url
 from workload import SESSIONS_PER_DAY, BenchEvent, Workload
 
 from events import TOPIC
@@ -63,8 +69,9 @@ async def measure(*, scale: Scale) -> list[Figure]:
     figures: list[Figure] = []
     with tempfile.TemporaryDirectory(prefix="kapaudit-bench-") as work:
         workdir = Path(work)
-        async with EmbeddedBroker(port=0) as broker, fresh_schema("bench") as schema:
-            env = _environment(broker.bootstrap_servers, schema, workdir)
+        async with EmbeddedBroker(port=0) as broker, fresh_schema() as url:
+            schema = schema_of(url)
+            env = _environment(broker.bootstrap_servers, url, workdir)
             await _kapaudit(["db", "upgrade"], env, workdir)
             await _kapaudit(["topics", "create"], env, workdir)
             published = await _publish(broker.bootstrap_servers, events)
@@ -76,12 +83,12 @@ async def measure(*, scale: Scale) -> list[Figure]:
     return figures
 
 
-def _environment(bootstrap: str, schema: str, workdir: Path) -> dict[str, str]:
+def _environment(bootstrap: str, database_url: str, workdir: Path) -> dict[str, str]:
     key = workdir / "signing.key"
     create_key_file(key, name="kapaudit.local/log")
     return {
         "KAPAUDIT_KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-        "KAPAUDIT_DATABASE_URL": sqlalchemy_url(schema),
+        "KAPAUDIT_DATABASE_URL": database_url,
         "KAPAUDIT_DATA_DIR": str(workdir),
         "KAPAUDIT_RECORDER_BATCH_SIZE": str(BATCH_SIZE),
         "KAPAUDIT_SIGNING_KEY_FILE": str(key),
@@ -94,9 +101,11 @@ def _environment(bootstrap: str, schema: str, workdir: Path) -> dict[str, str]:
 
 
 async def _kapaudit(args: list[str], env: dict[str, str], workdir: Path) -> None:
-    code = await KapauditProcess(*args, env=env, log=workdir / "setup.log").run(within=120)
+    code = await KapauditProcess(*args, env=env, name="bench-setup").run(within=120)
     if code:
-        raise RuntimeError(f"kapaudit {' '.join(args)} exited {code}: see {workdir}/setup.log")
+        raise RuntimeError(
+            f"kapaudit {' '.join(args)} exited {code}: see var/bench/bench-setup.log"
+        )
 
 
 async def _publish(bootstrap: str, events: Sequence[BenchEvent]) -> float:
@@ -130,7 +139,7 @@ async def _record(
 ) -> list[Figure]:  # fmt: skip
     total = len(events)
     connection = await asyncpg.connect(POSTGRES_DSN)
-    recorder = await KapauditProcess("record", env=env, log=workdir / "record.log").start()
+    recorder = await KapauditProcess("record", env=env, name="bench-record").start()
     try:
         with _progress("recording") as progress:
             task = progress.add_task("recording", total=total)
@@ -141,7 +150,7 @@ async def _record(
                 await asyncio.sleep(0.25)
             elapsed = time.perf_counter() - started
             progress.update(task, completed=size)
-        rss = recorder.peak_rss_mb()
+        rss = peak_rss_mb(recorder.pid)
         count = await connection.fetchval(f'SELECT count(*) FROM "{schema}".event_log')
         if count != total:
             raise RuntimeError(f"the log holds {count} events of {total} (first at {first})")
@@ -176,7 +185,7 @@ async def _baselines(events: Sequence[BenchEvent], *, recorder: Figure) -> list[
 
 async def _rebuild(total: int, *, env: dict[str, str], workdir: Path) -> list[Figure]:
     console.print(f"[bold]B3[/]: rebuilding every projection from {total:,} events")
-    rebuild = KapauditProcess("projections", "rebuild", env=env, log=workdir / "rebuild.log")
+    rebuild = KapauditProcess("projections", "rebuild", env=env, name="bench-rebuild")
     started = time.perf_counter()
     await rebuild.start()
     peak = 0.0
@@ -203,12 +212,6 @@ def _rss_or(fallback: float, pid: int) -> float:
         return fallback  # exited between two looks
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 async def _admin_token(env: dict[str, str], workdir: Path) -> str:
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "services.cli.main", "tokens", "create",
@@ -224,10 +227,10 @@ async def _admin_token(env: dict[str, str], workdir: Path) -> str:
 async def _queries(
     workload: Workload, *, env: dict[str, str], workdir: Path, samples: int
 ) -> list[Figure]:
-    port = _free_port()
+    port = free_port()
     env = {**env, "KAPAUDIT_HTTP_HOST": "127.0.0.1", "KAPAUDIT_HTTP_PORT": str(port)}
     token = await _admin_token(env, workdir)
-    server = await KapauditProcess("serve", env=env, log=workdir / "serve.log").start()
+    server = await KapauditProcess("serve", env=env, name="bench-serve").start()
     base = f"http://127.0.0.1:{port}"
     try:
         async with httpx.AsyncClient(

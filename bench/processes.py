@@ -32,6 +32,7 @@ __all__ = [
     "fresh_schema",
     "peak_rss_mb",
     "postgres_cpu_seconds",
+    "schema_of",
 ]
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,6 +60,11 @@ async def fresh_schema() -> AsyncIterator[str]:
             await connection.close()
 
 
+def schema_of(database_url: str) -> str:
+    """The schema ``fresh_schema``'s URL puts on the search path."""
+    return database_url.rsplit("search_path=", 1)[1]
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -70,8 +76,9 @@ class KapauditProcess:
     """``kapaudit COMMAND`` in a process of its own, run from this checkout's code; its
     output goes to ``var/bench/NAME.log``."""
 
-    def __init__(self, command: str, *, env: dict[str, str], name: str) -> None:
-        self.command = command
+    def __init__(self, *args: str, env: dict[str, str], name: str) -> None:
+        self.args = args
+        self.command = " ".join(args)
         self.name = name
         self._env = {**os.environ, "PYTHONPATH": str(ROOT), **env}
         self._process: asyncio.subprocess.Process | None = None
@@ -82,20 +89,31 @@ class KapauditProcess:
         assert self._process is not None
         return self._process.pid
 
-    async def start(self) -> None:
+    @property
+    def returncode(self) -> int | None:
+        return None if self._process is None else self._process.returncode
+
+    async def run(self, *, within: float) -> int:
+        """Start it and wait for it to exit; its exit code."""
+        await self.start()
+        assert self._process is not None
+        return await asyncio.wait_for(self._process.wait(), within)
+
+    async def start(self) -> KapauditProcess:
         LOGS.mkdir(parents=True, exist_ok=True)
         with self.log.open("wb") as log:
             self._process = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
                 "services.cli.main",
-                self.command,
+                *self.args,
                 cwd=ROOT,
                 env=self._env,
                 stdout=log,
                 stderr=log,
                 preexec_fn=die_with_parent,
             )
+        return self
 
     def check_alive(self) -> None:
         if self._process is not None and self._process.returncode is not None:
