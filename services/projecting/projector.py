@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -14,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from events import EventRejected, read_stored_event
 from projections import Recorded
 from services.adapters.sql.engine import WRITE_OPTION
+from services.adapters.sql.log_notices import log_appended
 from services.adapters.sql.projection_store import (
     STORED_PROJECTIONS,
     StoredProjection,
@@ -77,16 +77,22 @@ class Projector:
         return total
 
     async def run(self, stop: asyncio.Event, *, poll_interval: float = 0.25) -> None:
-        """Follow the log until ``stop`` is set; a failing batch is retried, never skipped."""
-        while not stop.is_set():
-            try:
-                folded = await self.step()
-            except Exception:
-                _log.exception("projection batch failed; retrying")
-                folded = 0
-            if not folded:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), poll_interval)
+        """Follow the log until ``stop`` is set; a failing batch is retried, never skipped.
+
+        Idle, it waits for the recorder's notice that the log grew (PostgreSQL), or for
+        ``poll_interval`` at most: a notice saves the wait, polling keeps it correct.
+        """
+        async with log_appended(self._engine) as appended:
+            while not stop.is_set():
+                if appended is not None:
+                    appended.clear()  # before the step: a commit during it wakes the next wait
+                try:
+                    folded = await self.step()
+                except Exception:
+                    _log.exception("projection batch failed; retrying")
+                    folded = 0
+                if not folded:
+                    await _first_of(stop, appended, within=poll_interval)
 
     async def rebuild(self) -> int:
         """Forget the read models and replay the whole log into them."""
@@ -204,6 +210,17 @@ class Projector:
                     await _note_faults(writer, faults)
                 await write_checkpoint(writer, name=stored.name, position=rows[-1].position)
                 return len(rows)
+
+
+async def _first_of(stop: asyncio.Event, appended: asyncio.Event | None, *, within: float) -> None:
+    waits = [asyncio.ensure_future(stop.wait())]
+    if appended is not None:
+        waits.append(asyncio.ensure_future(appended.wait()))
+    try:
+        await asyncio.wait(waits, timeout=within, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for wait in waits:
+            wait.cancel()
 
 
 class _Batches:

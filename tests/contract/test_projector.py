@@ -165,3 +165,23 @@ async def test_a_read_model_of_the_current_fold_version_is_not_rebuilt(
 
     assert await Projector(engine=engine).catch_up() == 0
     assert len(await _session_event_ids(engine)) == len(docs) - 1
+
+
+async def test_a_following_projector_folds_a_commit_without_waiting_out_its_poll_interval(
+    engine: AsyncEngine, store: SqlEventStore
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no notices; the projector polls it")
+    stop = asyncio.Event()
+    # A poll interval far longer than the test may take: only the notice can wake it.
+    following = asyncio.create_task(Projector(engine=engine).run(stop, poll_interval=600))
+    try:
+        await asyncio.sleep(0.5)  # idle, waiting
+        [doc] = session_documents("s-woken", 1, start=NOW)
+        await store.record(valid=[valid(doc)], invalid=[], recorded_at=NOW)
+        async with asyncio.timeout(10):
+            while doc["event_id"] not in await _session_event_ids(engine):
+                await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await asyncio.wait_for(following, 10)

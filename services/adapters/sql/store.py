@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from events import FieldError, RejectionReason, stream_id
 from services.adapters.sql.bulk_insert import insert_many
 from services.adapters.sql.engine import WRITE_OPTION
+from services.adapters.sql.log_notices import LOG_APPENDED_CHANNEL
 from services.adapters.sql.merkle_tree import append_leaves, tree_state
 from services.adapters.sql.tables import checkpoints, event_log, rejected_events, session_owners
 from services.log import ChainLink, LogRow, SessionOwner
@@ -282,9 +283,15 @@ async def _serialize_writers(connection: AsyncConnection) -> None:
     # rights a least-privilege recorder must not hold. Like a table lock it is
     # released only after the commit is visible. The key is the table's oid, so logs
     # in different schemas of one database do not wait for each other.
+    #
+    # The same statement queues the notice that the log grew (``log_notices``): PostgreSQL
+    # delivers it at commit, and drops it on rollback, at no extra round trip.
     if connection.dialect.name == "postgresql":
         await connection.execute(
-            text("SELECT pg_advisory_xact_lock('event_log'::regclass::oid::bigint)")
+            text(
+                "SELECT pg_advisory_xact_lock('event_log'::regclass::oid::bigint), "
+                f"pg_notify('{LOG_APPENDED_CHANNEL}', '')"
+            )
         )
 
 
