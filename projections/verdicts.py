@@ -18,7 +18,17 @@ from projections.compliance.engine import evaluate_until, recorded_after
 from projections.history import PatientHistory, SessionHistory
 from projections.profiles import ProfileHistory
 
-__all__ = ["PROTOCOL_RECORDED", "PROTOCOL_RECORDED_TITLE", "judge", "judge_until"]
+__all__ = [
+    "PROTOCOL_RECORDED",
+    "PROTOCOL_RECORDED_TITLE",
+    "VERDICT_VERSION",
+    "judge",
+    "judge_until",
+]
+
+VERDICT_VERSION = 1
+"""Bump whenever a rule, its wording or ``judge_until`` would answer otherwise from the same
+histories: stored verdicts of another version are judged again, never served."""
 
 PROTOCOL_RECORDED = "session.protocol_recorded"
 """The rule a session breaks when it ends without a ``session.scheduled`` naming its protocol."""
@@ -89,6 +99,16 @@ def judge_until(
     (``as_of`` aside) as long as the histories and profiles stay as they are."""
     current = session.as_of(as_of)
     protocol = current.protocol
+    if not current.events:
+        # Nothing recorded yet: reports leave the session out, and sentences are told on
+        # the asker's clock. Valid at this instant only.
+        return judge(
+            session=session,
+            patient=patient,
+            profile_for=lambda p: profiles.profile_at(session.clinic_id, p, as_of=as_of),
+            as_of=as_of,
+            zone=zone,
+        ), as_of
     if protocol is None:
         verdict = judge(
             session=session,

@@ -17,7 +17,7 @@ import pytest
 
 from events import Protocol, parse_event
 from projections import ProfileHistory, ProtocolProfile
-from projections.compliance import Outcome, SessionStatus
+from projections.compliance import Outcome, SessionStatus, SessionVerdict
 from projections.compliance.validity import ONE_INSTANT
 from projections.history import (
     PatientHistory,
@@ -97,6 +97,8 @@ def _assert_valid_until(
         )
         assert until is None or until >= at
         untils.append(until)
+        stored = SessionVerdict.from_document(json.loads(json.dumps(verdict.to_document())))
+        assert stored.to_document() == verdict.to_document()
         for probe in _probes(at, until):
             later, _ = judge_until(
                 session=session, patient=patient, profiles=profiles, as_of=probe, zone=DENVER
