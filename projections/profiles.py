@@ -93,6 +93,16 @@ class ProtocolProfile:
                 found = version
         return found
 
+    def next_change(self, after: datetime) -> datetime | None:
+        """The first instant after ``after`` at which another version comes into force
+        (by taking effect, or by being recorded when it was back-dated); None if none."""
+        instants = [
+            max(version.effective_at, version.recorded_at)
+            for version in self.versions[1:]
+            if version.effective_at is not None and version.recorded_at is not None
+        ]
+        return min((instant for instant in instants if instant > after), default=None)
+
     def to_document(self) -> dict[str, Any]:
         # Only the changes: version 0 and every full profile are rebuilt from the shipped
         # files, so the read model never holds a second copy of the defaults.

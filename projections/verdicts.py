@@ -14,9 +14,21 @@ from projections.compliance import (
     SessionVerdict,
     evaluate,
 )
+from projections.compliance.engine import evaluate_until, recorded_after
 from projections.history import PatientHistory, SessionHistory
+from projections.profiles import ProfileHistory
 
-__all__ = ["PROTOCOL_RECORDED", "PROTOCOL_RECORDED_TITLE", "judge"]
+__all__ = [
+    "PROTOCOL_RECORDED",
+    "PROTOCOL_RECORDED_TITLE",
+    "VERDICT_VERSION",
+    "judge",
+    "judge_until",
+]
+
+VERDICT_VERSION = 1
+"""Bump whenever a rule, its wording or ``judge_until`` would answer otherwise from the same
+histories: stored verdicts of another version are judged again, never served."""
 
 PROTOCOL_RECORDED = "session.protocol_recorded"
 """The rule a session breaks when it ends without a ``session.scheduled`` naming its protocol."""
@@ -69,3 +81,51 @@ def judge(
             ),
         ),
     )
+
+
+def judge_until(
+    *,
+    session: SessionHistory,
+    patient: PatientHistory | None,
+    profiles: ProfileHistory,
+    as_of: datetime,
+    zone: tzinfo | None = None,
+) -> tuple[SessionVerdict, datetime | None]:
+    """``judge``'s verdict by the clinic's profile in force at ``as_of``, and the instant
+    it stops being valid without a new event: the earliest deadline or sentence that turns
+    (``evaluate_until``), event recorded after ``as_of``, or profile version of the
+    session's protocol that comes into force after ``as_of``. None: nothing time-based can
+    change it. Judging at any instant in ``[as_of, valid_until)`` gives the same verdict
+    (``as_of`` aside) as long as the histories and profiles stay as they are."""
+    current = session.as_of(as_of)
+    protocol = current.protocol
+    if not current.events:
+        # Nothing recorded yet: reports leave the session out, and sentences are told on
+        # the asker's clock. Valid at this instant only.
+        return judge(
+            session=session,
+            patient=patient,
+            profile_for=lambda p: profiles.profile_at(session.clinic_id, p, as_of=as_of),
+            as_of=as_of,
+            zone=zone,
+        ), as_of
+    if protocol is None:
+        verdict = judge(
+            session=session,
+            patient=patient,
+            profile_for=lambda p: profiles.profile_at(session.clinic_id, p, as_of=as_of),
+            as_of=as_of,
+            zone=zone,
+        )
+        # Without a protocol only a new event (a booking, the end) changes the verdict.
+        instants = [recorded_after(session.events, as_of=as_of)]
+    else:
+        verdict, until = evaluate_until(
+            session=session,
+            patient=patient,
+            profile=profiles.profile_at(session.clinic_id, protocol, as_of=as_of),
+            as_of=as_of,
+            zone=zone,
+        )
+        instants = [until, profiles.of(session.clinic_id, protocol).next_change(as_of)]
+    return verdict, min((i for i in instants if i is not None), default=None)

@@ -30,6 +30,12 @@ from projections.timeline import Timeline, build_timeline
 from projections.verdicts import judge
 from services.adapters.sql.read_model_tables import proj_patients, proj_profiles, proj_sessions
 from services.adapters.sql.tables import event_log
+from services.adapters.sql.verdict_store import (
+    servable,
+    stored_rows_query,
+    stored_verdict,
+    zone_key,
+)
 from services.clinic_zones import ClinicZones
 from services.clock import Clock
 
@@ -102,22 +108,82 @@ class ComplianceQueries:
         )
 
     async def verdict(self, session_id: str, *, as_of: datetime | None = None) -> SessionVerdict:
+        """The session's verdict: the stored one while it still reads as judging would
+        (``verdict_store.servable``), else judged from the histories."""
+        instant = as_of or self._clock.now()
+        query = stored_rows_query().where(proj_sessions.c.session_id == session_id)
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(query)).one_or_none()
+        if row is not None and row.verdict_json is not None:
+            profiles = await self.profile_history([row.clinic_id])
+            zone = zone_key(self._zones, row.clinic_id)
+            if servable(row, as_of=instant, zone=zone, profiles=profiles):
+                return stored_verdict(row, as_of=instant)
         session, patient = await self.session_and_patient(session_id)
         profiles = await self.profile_history([session.clinic_id])
-        return self._judge(session, patient, profiles, as_of=as_of or self._clock.now())
+        return self._judge(session, patient, profiles, as_of=instant)
 
     async def clinic_report(
         self, clinic_id: str, *, start: datetime, end: datetime, as_of: datetime | None = None
     ) -> ClinicReport:
         instant = as_of or self._clock.now()
-        judged = await self.verdicts(clinic_id, start=start, end=end, as_of=instant)
         return build_clinic_report(
-            ((verdict, s.scheduled_start or s.first_occurred_at) for s, verdict in judged),
+            await self.judged_starts(clinic_id, start=start, end=end, as_of=instant),
             clinic_id=clinic_id,
             start=start,
             end=end,
             as_of=instant,
         )
+
+    async def judged_starts(
+        self, clinic_id: str, *, start: datetime, end: datetime, as_of: datetime | None = None
+    ) -> list[tuple[SessionVerdict, datetime | None]]:
+        """``verdicts``' verdicts with each session's start, without loading a history
+        whose stored verdict still holds: one read of the period's stored rows, and the
+        stale or missing ones judged as ``verdicts`` does."""
+        instant = as_of or self._clock.now()
+        query = (
+            stored_rows_query()
+            .where(proj_sessions.c.clinic_id == clinic_id)
+            .where(proj_sessions.c.session_start >= start)
+            .where(proj_sessions.c.session_start < end)
+            .order_by(proj_sessions.c.session_start, proj_sessions.c.session_id)
+        )
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(query)).all()
+        profiles = await self.profile_history([clinic_id])
+        zone = zone_key(self._zones, clinic_id)
+        judged: dict[str, tuple[SessionVerdict, datetime | None]] = {}
+        again: list[str] = []
+        for row in rows:
+            if servable(row, as_of=instant, zone=zone, profiles=profiles):
+                judged[row.session_id] = (stored_verdict(row, as_of=instant), row.session_start)
+            else:
+                again.append(row.session_id)
+        if again:
+            sessions = [s for s in await self._histories(again) if s.as_of(instant).events]
+            verdicts = await self.judge_sessions(sessions, as_of=instant)
+            for session, verdict in zip(sessions, verdicts, strict=True):
+                judged[session.session_id] = (
+                    verdict,
+                    session.scheduled_start or session.first_occurred_at,
+                )
+        # In the period's order, as ``verdicts`` gives them.
+        return [judged[row.session_id] for row in rows if row.session_id in judged]
+
+    async def _histories(self, session_ids: Sequence[str]) -> list[SessionHistory]:
+        histories: list[SessionHistory] = []
+        async with self._engine.connect() as connection:
+            for start in range(0, len(session_ids), 500):
+                rows = await connection.execute(
+                    select(proj_sessions.c.history_json).where(
+                        proj_sessions.c.session_id.in_(session_ids[start : start + 500])
+                    )
+                )
+                histories.extend(
+                    SessionHistory.from_document(json.loads(r)) for r in rows.scalars()
+                )
+        return histories
 
     async def verdicts(
         self, clinic_id: str, *, start: datetime, end: datetime, as_of: datetime | None = None

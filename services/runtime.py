@@ -18,6 +18,7 @@ from services.adapters.prometheus import MetricsServer, PrometheusMetrics
 from services.adapters.sql import SqlEventStore, engine_from_settings, upgrade_schema
 from services.adapters.tansu import EmbeddedBroker
 from services.bootstrap import wire_export_queue, wire_http, wire_recorder
+from services.clinic_zones import ClinicZones
 from services.clock import Clock
 from services.config import Settings
 from services.http import create_app
@@ -106,7 +107,11 @@ async def running_stack(
             await stack.enter_async_context(
                 _following(
                     Projector(
-                        engine=engine, batch_size=settings.projector_batch_size, metrics=metrics
+                        engine=engine,
+                        batch_size=settings.projector_batch_size,
+                        metrics=metrics,
+                        clock=clock,
+                        zones=ClinicZones.from_settings(settings),
                     )
                 )
             )

@@ -11,10 +11,11 @@ from projections.compliance.facts import SessionFacts
 from projections.compliance.outcome import Outcome, RuleResult, SessionStatus, SessionVerdict
 from projections.compliance.profile import Profile
 from projections.compliance.rules import RULES
+from projections.compliance.validity import next_change
 from projections.history import PatientHistory, SessionHistory
 from projections.recorded import Recorded
 
-__all__ = ["evaluate", "session_status"]
+__all__ = ["evaluate", "evaluate_until", "recorded_after", "session_status"]
 
 
 def evaluate(
@@ -45,6 +46,66 @@ def evaluate(
     ``zone`` is the clock the sentences tell times on (the clinic's, so that they match
     the pages around them); without it, the session's own (see ``SessionFacts.gather``).
     """
+    verdict, _ = _evaluate(
+        session=session,
+        patient=patient,
+        profile=profile,
+        as_of=as_of,
+        follow_ups=follow_ups,
+        zone=zone,
+    )
+    return verdict
+
+
+def evaluate_until(
+    *,
+    session: SessionHistory,
+    patient: PatientHistory | None,
+    profile: Profile,
+    as_of: datetime,
+    follow_ups: Iterable[Recorded] = (),
+    zone: tzinfo | None = None,
+) -> tuple[SessionVerdict, datetime | None]:
+    """``evaluate``'s verdict, and the earliest instant after ``as_of`` at which it could
+    read otherwise with the same profile: a deadline or a sentence's clock turning
+    (``validity.next_change``), or an event of these histories recorded after ``as_of``
+    becoming visible. None when nothing of either kind lies ahead."""
+    follow_ups = tuple(follow_ups)
+    verdict, facts = _evaluate(
+        session=session,
+        patient=patient,
+        profile=profile,
+        as_of=as_of,
+        follow_ups=follow_ups,
+        zone=zone,
+    )
+    instants = [
+        instant
+        for instant in (
+            next_change(facts, verdict.rules),
+            recorded_after(session.events, as_of=as_of),
+            recorded_after(patient.events if patient is not None else (), as_of=as_of),
+            recorded_after(follow_ups, as_of=as_of),
+        )
+        if instant is not None
+    ]
+    return verdict, min(instants, default=None)
+
+
+def recorded_after(events: Iterable[Recorded], *, as_of: datetime) -> datetime | None:
+    """When the first of ``events`` not yet recorded at ``as_of`` is; None if none is."""
+    return min((r.recorded_at for r in events if r.recorded_at > as_of), default=None)
+
+
+def _evaluate(
+    *,
+    session: SessionHistory,
+    patient: PatientHistory | None,
+    profile: Profile,
+    as_of: datetime,
+    follow_ups: Iterable[Recorded],
+    zone: tzinfo | None,
+) -> tuple[SessionVerdict, SessionFacts]:
     if as_of.tzinfo is None or as_of.utcoffset() is None:
         raise ValueError("as_of must be timezone-aware")
     if patient is not None and (patient.clinic_id, patient.patient_id) != (
@@ -78,7 +139,7 @@ def evaluate(
         zone=zone,
     )
     results = tuple(_judge(rule_id, facts=facts) for rule_id in profile.enabled)
-    return SessionVerdict(
+    verdict = SessionVerdict(
         session_id=session.session_id,
         clinic_id=session.clinic_id,
         patient_id=session.patient_id,
@@ -88,6 +149,7 @@ def evaluate(
         rules=results,
         profile_version=profile.version,
     )
+    return verdict, facts
 
 
 def session_status(*, ended: bool, results: Iterable[RuleResult]) -> SessionStatus:

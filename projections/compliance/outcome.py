@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from events import Protocol
 
@@ -72,3 +73,52 @@ class SessionVerdict:
             if result.rule_id == rule_id:
                 return result
         raise KeyError(rule_id)
+
+    def to_document(self) -> dict[str, Any]:
+        """The verdict as JSON-ready data; ``from_document`` gives back an equal verdict."""
+        return {
+            "session_id": self.session_id,
+            "clinic_id": self.clinic_id,
+            "patient_id": self.patient_id,
+            "protocol": None if self.protocol is None else self.protocol.value,
+            "status": self.status.value,
+            "as_of": self.as_of.isoformat(),
+            "profile_version": self.profile_version,
+            "rules": [
+                {
+                    "rule_id": r.rule_id,
+                    "outcome": r.outcome.value,
+                    "evidence": list(r.evidence),
+                    "detail": r.detail,
+                    "due": None if r.due is None else r.due.isoformat(),
+                }
+                for r in self.rules
+            ],
+        }
+
+    @classmethod
+    def from_document(
+        cls, document: dict[str, Any], *, as_of: datetime | None = None
+    ) -> SessionVerdict:
+        """The verdict ``to_document`` wrote; ``as_of`` replaces the instant it was judged at
+        (for a verdict known to read the same then)."""
+        protocol = document["protocol"]
+        return cls(
+            session_id=document["session_id"],
+            clinic_id=document["clinic_id"],
+            patient_id=document["patient_id"],
+            protocol=None if protocol is None else Protocol(protocol),
+            status=SessionStatus(document["status"]),
+            as_of=as_of if as_of is not None else datetime.fromisoformat(document["as_of"]),
+            rules=tuple(
+                RuleResult(
+                    rule_id=r["rule_id"],
+                    outcome=Outcome(r["outcome"]),
+                    evidence=tuple(r["evidence"]),
+                    detail=r["detail"],
+                    due=None if r["due"] is None else datetime.fromisoformat(r["due"]),
+                )
+                for r in document["rules"]
+            ),
+            profile_version=document["profile_version"],
+        )

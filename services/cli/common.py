@@ -87,7 +87,11 @@ async def queries(settings: Settings) -> AsyncIterator[ComplianceQueries]:
     engine = engine_from_settings(settings)
     try:
         await upgrade_schema(engine)
-        await Projector(engine=engine, batch_size=settings.projector_batch_size).catch_up()
+        await Projector(
+            engine=engine,
+            batch_size=settings.projector_batch_size,
+            zones=ClinicZones.from_settings(settings),
+        ).catch_up()
         yield ComplianceQueries(
             engine=engine, clock=SystemClock(), zones=ClinicZones.from_settings(settings)
         )

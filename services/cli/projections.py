@@ -13,6 +13,7 @@ from services.adapters.sql.projection_store import STORED_PROJECTIONS
 from services.adapters.sql.read_model_tables import projection_faults
 from services.cli.common import console, load_settings, printable
 from services.cli.errors import CliError, friendly_errors
+from services.clinic_zones import ClinicZones
 from services.projecting import Projector
 
 __all__ = ["projections_app"]
@@ -42,6 +43,7 @@ def rebuild(
                 engine=engine,
                 names=None if name is None else [name],
                 batch_size=settings.projector_batch_size,
+                zones=ClinicZones.from_settings(settings),
             )
             with console.status("replaying the log"):
                 return await projector.rebuild()

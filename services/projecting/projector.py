@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from events import EventRejected, read_stored_event
@@ -22,8 +22,14 @@ from services.adapters.sql.projection_store import (
     read_checkpoint,
     write_checkpoint,
 )
-from services.adapters.sql.read_model_tables import projection_checkpoints, projection_faults
+from services.adapters.sql.read_model_tables import (
+    proj_verdicts,
+    projection_checkpoints,
+    projection_faults,
+)
 from services.adapters.sql.tables import event_log
+from services.adapters.sql.verdict_store import VerdictWriter
+from services.clinic_zones import ClinicZones
 from services.clock import Clock, SystemClock
 from services.metrics import NO_METRICS, Metrics
 
@@ -48,9 +54,19 @@ class Projector:
         batch_size: int = 1000,
         clock: Clock | None = None,
         metrics: Metrics = NO_METRICS,
+        zones: ClinicZones | None = None,
     ) -> None:
         self._engine = engine
         self._clock = clock or SystemClock()
+        # Each session's current verdict, judged again whenever what it rests on changes
+        # (``verdict_store``); sentences on the clinics' clocks, as the queries tell them.
+        self._verdicts = VerdictWriter(clock=self._clock, zones=zones)
+        self._backfilled = False
+        self._judge_again: dict[str, Callable[[AsyncConnection, list[Any]], Awaitable[object]]] = {
+            "sessions": self._verdicts.sessions_changed,
+            "patients": self._verdicts.patients_changed,
+            "profiles": self._verdicts.profiles_changed,
+        }
         self._meter = metrics
         chosen = list(STORED_PROJECTIONS) if names is None else list(names)
         unknown = sorted(set(chosen) - set(STORED_PROJECTIONS))
@@ -91,8 +107,31 @@ class Projector:
                 except Exception:
                     _log.exception("projection batch failed; retrying")
                     folded = 0
+                try:
+                    await self.refresh_verdicts()
+                except Exception:
+                    _log.exception("refreshing stored verdicts failed; retrying")
                 if not folded:
                     await _first_of(stop, appended, within=poll_interval)
+
+    async def refresh_verdicts(self, *, limit: int = 500) -> int:
+        """Judge again at most ``limit`` stored verdicts that have expired (a deadline
+        passed, a profile version came into force) or are missing; returns how many.
+
+        A plain read first, as in ``_behind``: nothing to do costs no write transaction.
+        """
+        async with self._engine.connect() as connection:
+            due = await self._verdicts.stale(connection, limit=limit)
+            if not self._backfilled and len(due) < limit:
+                missing = await self._verdicts.missing(connection, limit=limit - len(due))
+                self._backfilled = not missing
+                due += missing
+        if not due:
+            return 0
+        async with self._engine.connect() as connection:
+            writer = await connection.execution_options(**{WRITE_OPTION: True})
+            async with writer.begin():
+                return await self._verdicts.rejudge(writer, due)
 
     async def rebuild(self) -> int:
         """Forget the read models and replay the whole log into them."""
@@ -101,6 +140,8 @@ class Projector:
             async with writer.begin():
                 for stored in self._projections:
                     await stored.clear(writer)
+                # Verdicts are judged again as the histories are folded again.
+                await writer.execute(delete(proj_verdicts))
         return await self.catch_up()
 
     async def _behind(self, stored: StoredProjection) -> bool:
@@ -205,6 +246,7 @@ class Projector:
                     on_fault=lambda recorded, problem: skip(
                         recorded.position, recorded.event_id, problem
                     ),
+                    on_changed=self._judge_again.get(stored.name),
                 )
                 if faults:
                     await _note_faults(writer, faults)

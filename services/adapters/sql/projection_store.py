@@ -4,7 +4,7 @@ move the checkpoint, all in the caller's transaction."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,11 +61,14 @@ class StoredProjection:
         events: Iterable[Recorded],
         *,
         on_fault: Callable[[Recorded, Exception], None] | None = None,
+        on_changed: Callable[[AsyncConnection, list[Any]], Awaitable[Any]] | None = None,
     ) -> int:
         """Fold ``events`` into the stored entries they touch; returns entries written.
 
         ``on_fault`` receives each event the fold fails on, which is then left out (see
-        ``projections.fold``); without it, such an event raises.
+        ``projections.fold``); without it, such an event raises. ``on_changed`` receives
+        the entries written, after they are, in the same transaction (the projector
+        judges the sessions they concern again).
         """
         events = list(events)
         keys: set[Any] = set()
@@ -90,6 +93,8 @@ class StoredProjection:
         ]
         if rows:
             await connection.execute(_upsert(connection, self.table, self.key_column), rows)
+        if rows and on_changed is not None:
+            await on_changed(connection, [state for _, state in sorted(changed.items())])
         return len(rows)
 
     async def load_one(self, connection: AsyncConnection, key: str) -> Any | None:

@@ -21,6 +21,7 @@ __all__ = [
     "proj_patients",
     "proj_profiles",
     "proj_sessions",
+    "proj_verdicts",
     "projection_checkpoints",
     "projection_faults",
 ]
@@ -71,6 +72,30 @@ proj_profiles = Table(
     Index("ix_proj_profiles_clinic", "clinic_id"),
 )
 """Each clinic's profile versions per protocol (``projections.ProtocolProfile``)."""
+
+proj_verdicts = Table(
+    "proj_verdicts",
+    metadata,
+    Column("session_id", String(64), primary_key=True),
+    Column("clinic_id", String(64), nullable=False),
+    Column("patient_key", String(130), nullable=False),
+    Column("session_start", UtcDateTime, nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("protocol", String(32), nullable=True),
+    Column("profile_version", Integer, nullable=True),
+    Column("failed_rules", Text, nullable=False),
+    Column("judged_at", UtcDateTime, nullable=False),
+    Column("valid_until", UtcDateTime, nullable=True),
+    Column("zone", String(64), nullable=False),
+    Column("verdict_version", Integer, nullable=False),
+    Column("session_position", BigInteger, nullable=False),
+    Column("patient_position", BigInteger, nullable=False),
+    Column("verdict_json", Text, nullable=False),
+    Index("ix_proj_verdicts_clinic_start", "clinic_id", "session_start"),
+    Index("ix_proj_verdicts_valid_until", "valid_until"),
+)
+"""Each session's current verdict, the instant it stops being valid, and what it was judged
+from (``services/adapters/sql/verdict_store.py``); rebuildable from the other read models."""
 
 projection_faults = Table(
     "projection_faults",

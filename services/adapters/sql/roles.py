@@ -23,6 +23,7 @@ from services.adapters.sql.read_model_tables import (
     proj_patients,
     proj_profiles,
     proj_sessions,
+    proj_verdicts,
     projection_checkpoints,
     projection_faults,
 )
@@ -85,6 +86,7 @@ ACCESS: Mapping[Component, Mapping[str, tuple[str, ...]]] = {
         proj_sessions.name: _READ_MODEL,
         proj_patients.name: _READ_MODEL,
         proj_profiles.name: _READ_MODEL,
+        proj_verdicts.name: _READ_MODEL,
         # UPDATE also covers the SELECT ... FOR UPDATE that keeps two projectors apart.
         projection_checkpoints.name: ("SELECT", "INSERT", "UPDATE"),
         # Events a fold could not take are kept on record, never removed.
@@ -104,6 +106,7 @@ ACCESS: Mapping[Component, Mapping[str, tuple[str, ...]]] = {
         proj_sessions.name: _READ,
         proj_patients.name: _READ,
         proj_profiles.name: _READ,
+        proj_verdicts.name: _READ,
         # `kapaudit projections faults`, an operator's read.
         projection_faults.name: _READ,
         # Tokens are created and revoked by `kapaudit tokens`, run as the owner.

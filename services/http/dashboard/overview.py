@@ -75,12 +75,10 @@ async def clinic_verdicts(
     Judged as ``ComplianceQueries.clinic_report`` judges, but keeping every verdict (the
     report keeps only the failing ones) without reading each session again.
     """
-    judged = await context.queries.verdicts(
+    # Stored verdicts where they still hold (``ComplianceQueries.judged_starts``).
+    pairs: list[tuple[SessionVerdict, datetime | None]] = await context.queries.judged_starts(
         clinic_id, start=period.start, end=period.end, as_of=as_of
     )
-    pairs: list[tuple[SessionVerdict, datetime | None]] = [
-        (verdict, s.scheduled_start or s.first_occurred_at) for s, verdict in judged
-    ]
     report = build_clinic_report(
         pairs, clinic_id=clinic_id, start=period.start, end=period.end, as_of=as_of
     )
