@@ -62,6 +62,7 @@ class Projector:
         # (``verdict_store``); sentences on the clinics' clocks, as the queries tell them.
         self._verdicts = VerdictWriter(clock=self._clock, zones=zones)
         self._backfilled = False
+        self._judging = True
         self._judge_again: dict[str, Callable[[AsyncConnection, list[Any]], Awaitable[object]]] = {
             "sessions": self._verdicts.sessions_changed,
             "patients": self._verdicts.patients_changed,
@@ -140,9 +141,18 @@ class Projector:
             async with writer.begin():
                 for stored in self._projections:
                     await stored.clear(writer)
-                # Verdicts are judged again as the histories are folded again.
                 await writer.execute(delete(proj_verdicts))
-        return await self.catch_up()
+        # A session's events span many batches, and judging it after each would judge it
+        # many times over; its verdict is judged once, from its final history, instead.
+        self._judging = False
+        try:
+            folded = await self.catch_up()
+        finally:
+            self._judging = True
+        self._backfilled = False
+        while await self.refresh_verdicts(limit=1000):
+            pass
+        return folded
 
     async def _behind(self, stored: StoredProjection) -> bool:
         # A plain read first: an idle projector polling with write transactions
@@ -246,7 +256,7 @@ class Projector:
                     on_fault=lambda recorded, problem: skip(
                         recorded.position, recorded.event_id, problem
                     ),
-                    on_changed=self._judge_again.get(stored.name),
+                    on_changed=self._judge_again.get(stored.name) if self._judging else None,
                 )
                 if faults:
                     await _note_faults(writer, faults)

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.adapters.sql import SqlEventStore
-from services.adapters.sql.read_model_tables import proj_sessions
+from services.adapters.sql.read_model_tables import proj_sessions, proj_verdicts
 from services.adapters.sql.verdict_store import servable, stored_rows_query, zone_key
 from services.clinic_zones import ClinicZones
 from services.clock import FixedClock
@@ -135,3 +136,21 @@ async def test_verdicts_as_of_a_past_instant_are_judged_on_demand(engine: AsyncE
     past = NOW - timedelta(days=5, hours=3)
     assert await _served(engine, queries, past) == 0
     await _assert_stored_equals_on_demand(queries, past)
+
+
+async def test_a_rebuild_stores_the_verdicts_that_following_the_log_stored(
+    engine: AsyncEngine,
+) -> None:
+    projector, _, _ = await _month(engine)
+    followed = await _verdict_rows(engine)
+
+    await projector.rebuild()
+
+    assert await _verdict_rows(engine) == followed
+    assert len(followed) > 100
+
+
+async def _verdict_rows(engine: AsyncEngine) -> list[tuple[object, ...]]:
+    async with engine.connect() as connection:
+        rows = await connection.execute(select(proj_verdicts).order_by(proj_verdicts.c.session_id))
+        return [tuple(row) for row in rows]
