@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-faults lint bench clean schemas asyncapi
+.PHONY: run test test-faults lint bench bench-quick bench-exports clean schemas asyncapi
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "kapaudit needs Python 3.11 or newer")'
@@ -47,8 +47,15 @@ lint: $(STAMP)
 	$(BIN)/mypy events projections services bench
 	$(BIN)/lint-imports
 
+# Every figure of docs/BENCHMARKS.md in one run (about half an hour); it rewrites that page.
 bench: $(STAMP)
-	$(BIN)/python bench/recorder_throughput.py
+	$(BIN)/python bench/suite.py
+
+bench-quick: $(STAMP)
+	$(BIN)/python bench/suite.py --quick
+
+# The regulators' figures: export, offline verification and proof latency (issue 8).
+bench-exports: $(STAMP)
 	$(BIN)/python bench/export_throughput.py
 	$(BIN)/python bench/verify_export.py
 	$(BIN)/python bench/proof_latency.py
