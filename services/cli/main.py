@@ -48,6 +48,7 @@ from services.cli.tokens import tokens_app
 from services.cli.verify_export import verify_export
 from services.clock import ReplayClock
 from services.config import Settings
+from services.garbage_collection import settle_after_startup
 from services.runtime import Stack, running_stack
 from services.signing_keys import DEFAULT_KEY_FILE, create_key_file, trusted_verifiers
 from services.verification import VerificationReport, count_verification, verify_store
@@ -182,6 +183,7 @@ async def _up(settings: Settings, *, demo: bool, parts: _Parts = _EVERYTHING) ->
                 if on
             ]
             console.print(f"[green]Running {', '.join(running)}.[/] Press Ctrl-C to stop.")
+            settle_after_startup()
             await stop.wait()
     console.print("Stopped.")
 
