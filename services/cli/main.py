@@ -46,6 +46,7 @@ from services.cli.reports import report_app
 from services.cli.status import status
 from services.cli.tokens import tokens_app
 from services.cli.verify_export import verify_export
+from services.cli.verify_report import print_report, report_json
 from services.clock import ReplayClock
 from services.config import Settings
 from services.runtime import Stack, running_stack
@@ -335,9 +336,9 @@ def verify(
         count_verification(report, metrics, at=time.time())
         metrics.write_textfile(metrics_file)
     if as_json:
-        console.print_json(json.dumps(_report_json(report)))
+        console.print_json(json.dumps(report_json(report)))
     else:
-        _print_report(report)
+        print_report(report)
     if not report.intact:
         raise typer.Exit(code=1)
 
@@ -361,86 +362,6 @@ async def _verify(
             return await verify(progress=tick)
     finally:
         await engine.dispose()
-
-
-def _report_json(report: VerificationReport) -> dict[str, object]:
-    return {
-        "intact": report.intact,
-        "events": report.events,
-        "streams": report.streams,
-        "broken": [
-            {
-                "stream_id": link.stream_id,
-                "sequence": link.sequence,
-                "position": link.position,
-                "event_id": link.event_id,
-                "problem": link.problem.value,
-                "detail": link.detail,
-            }
-            for link in report.broken
-        ],
-        "checkpoint": (
-            None
-            if report.checkpoint is None
-            else {
-                "size": report.checkpoint.size,
-                "root_hash": report.checkpoint.root_hash,
-                "signed_by": list(report.checkpoint.signed_by),
-            }
-        ),
-        "tree": [{"problem": f.problem.value, "detail": f.detail} for f in report.tree],
-    }
-
-
-def _print_report(report: VerificationReport) -> None:
-    if report.checkpoint is None:
-        checked = "no checkpoint to check against"
-    else:
-        signed = (
-            f"signed by {', '.join(report.checkpoint.signed_by)}"
-            if report.checkpoint.signed_by
-            else "signature not checked: no trusted key configured"
-        )
-        checked = f"checked against the checkpoint of size {report.checkpoint.size} ({signed})"
-    if report.intact:
-        console.print(
-            f"[green]intact:[/] {report.events} events in {report.streams} streams, "
-            f"every link checks; {escape(checked)}",
-            soft_wrap=True,
-        )
-        return
-    for finding in report.tree:
-        console.print(
-            f"[bold red]{finding.problem.value}:[/] {escape(finding.detail)}", soft_wrap=True
-        )
-    if not report.broken:
-        console.print(
-            f"[bold red]BROKEN:[/] {report.events} events in {report.streams} streams checked; "
-            f"{escape(checked)}",
-            soft_wrap=True,
-        )
-        return
-    table = Table(title=f"{len(report.broken)} broken link(s)")
-    for column in ("stream", "sequence", "position", "event_id", "problem", "detail"):
-        table.add_column(column)
-    for link in report.broken:
-        table.add_row(
-            *(
-                escape(str(value))
-                for value in (
-                    link.stream_id,
-                    link.sequence,
-                    link.position,
-                    link.event_id or "",
-                    link.problem.value,
-                    link.detail,
-                )
-            )
-        )
-    console.print(table)
-    console.print(
-        f"[bold red]BROKEN:[/] {report.events} events in {report.streams} streams checked"
-    )
 
 
 @db_app.command("upgrade")
