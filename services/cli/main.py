@@ -13,14 +13,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 from sqlalchemy import make_url
 
-from events import parse_event, stream_id
 from services.adapters.kafka import EventPublisher, ensure_topics, kafka_security
 from services.adapters.prometheus import PrometheusMetrics
 from services.adapters.sql import SqlEventStore, engine_from_settings, upgrade_schema
@@ -31,10 +29,9 @@ from services.adapters.sql.roles import (
     grants_sql,
     role_name,
 )
-from services.adapters.sql.token_store import SqlTokenStore
 from services.adapters.tansu import EmbeddedBroker
-from services.auth import Role
 from services.cli.common import console, load_settings
+from services.cli.demo_seed import print_demo_tokens, publish_demo_month
 from services.cli.errors import CliError, friendly_errors
 from services.cli.exports import export
 from services.cli.keys import checkpoint, keys_app
@@ -46,6 +43,7 @@ from services.cli.reports import report_app
 from services.cli.status import status
 from services.cli.tokens import tokens_app
 from services.cli.verify_export import verify_export
+from services.cli.verify_report import print_report, report_json
 from services.clock import ReplayClock
 from services.config import Settings
 from services.garbage_collection import settle_after_startup
@@ -165,8 +163,8 @@ async def _up(settings: Settings, *, demo: bool, parts: _Parts = _EVERYTHING) ->
             if parts.record and stack.settings.profiles_file is not None:
                 await _seed_profiles(stack, stack.settings.profiles_file)
             if demo:
-                await _publish_demo(stack, clock)
-                await _print_demo_tokens(stack)
+                await publish_demo_month(stack, clock)
+                await print_demo_tokens(stack)
             if stack.http_url:
                 url = escape(stack.http_url)
                 console.print(f"Dashboard: {url}/  API docs: {url}/docs")
@@ -212,81 +210,6 @@ async def _seed_profiles(stack: Stack, path: Path) -> None:
             f"profile of {escape(event.clinic_id)} {event.payload.protocol} seeded from "
             f"{escape(path.name)} as a profile.changed (author profiles-file)"
         )
-
-
-async def _publish_demo(stack: Stack, clock: ReplayClock) -> None:
-    from services.demo import demo_month
-
-    month = demo_month(now=datetime.now(UTC))
-    documents = month.documents
-    # The panel's patients keep their ids from day to day, but their sessions move with the
-    # month's window: a second month in the same store would collide with the first.
-    patients = {document["patient_id"]: document for document in reversed(documents)}
-    for document in patients.values():
-        if await stack.store.stream_exists(_stream_of(document)):
-            console.print(
-                "The demo month is already in the log from an earlier run; "
-                f"remove {escape(str(stack.settings.data_dir))}/ to record a fresh one."
-            )
-            return
-    before = count = await stack.store.count()
-    # Batch by batch, each recorded before the next: the recorder writes each at the time
-    # a live recorder would have, so the month's records read as entered on time.
-    async with EventPublisher(broker=stack.broker) as publisher:
-        with counting_progress(
-            "recording the demo month", total=len(documents), console=console
-        ) as tick:
-            published = 0
-            try:
-                for batch in month.batches:
-                    clock.hold(batch.record_at)
-                    await publisher.publish_many(list(batch.documents))
-                    published += len(batch.documents)
-                    while (count := await stack.store.count()) < before + published:
-                        tick(count - before)
-                        await asyncio.sleep(0.05)
-                    tick(published)
-            finally:
-                clock.release()
-    console.print(
-        f"Demo month recorded: {len(documents)} events, {len(month.session_ids)} sessions "
-        f"from {month.first_day:%b %d} to today; the log holds {count}."
-    )
-    for session_id, rule_id in month.planted_lapses.items():
-        console.print(f"  planted lapse: session {session_id} breaks {rule_id}")
-    console.print(
-        "  the last days' sessions are pending: their integration notes and REMS forms "
-        "are not due yet"
-    )
-
-
-async def _print_demo_tokens(stack: Stack) -> None:
-    """One fresh token per role for the demo clinic (older demo tokens are revoked)."""
-    tokens = SqlTokenStore(engine=stack.engine)
-    now = datetime.now(UTC)
-    table = Table(title="Demo tokens (shown once)")
-    table.add_column("role")
-    table.add_column("token")
-    for role in Role:
-        name = f"demo-{role.value.replace('_', '-')}"
-        await tokens.revoke(name, now=now)
-        await tokens.rename_revoked(name, now=now)
-        token, _ = await tokens.create(
-            name=name,
-            role=role,
-            clinics=[] if role is Role.ADMIN else ["clinic-demo"],
-            now=now,
-        )
-        table.add_row(role.value, token)
-    console.print(table)
-    if stack.http_url:
-        console.print(
-            f"Sign in at {escape(stack.http_url)}/sign-in with the compliance_officer token."
-        )
-
-
-def _stream_of(document: dict[str, Any]) -> str:
-    return stream_id(parse_event(json.dumps(document).encode("utf-8")))
 
 
 @contextlib.contextmanager
@@ -337,9 +260,9 @@ def verify(
         count_verification(report, metrics, at=time.time())
         metrics.write_textfile(metrics_file)
     if as_json:
-        console.print_json(json.dumps(_report_json(report)))
+        console.print_json(json.dumps(report_json(report)))
     else:
-        _print_report(report)
+        print_report(report)
     if not report.intact:
         raise typer.Exit(code=1)
 
@@ -363,86 +286,6 @@ async def _verify(
             return await verify(progress=tick)
     finally:
         await engine.dispose()
-
-
-def _report_json(report: VerificationReport) -> dict[str, object]:
-    return {
-        "intact": report.intact,
-        "events": report.events,
-        "streams": report.streams,
-        "broken": [
-            {
-                "stream_id": link.stream_id,
-                "sequence": link.sequence,
-                "position": link.position,
-                "event_id": link.event_id,
-                "problem": link.problem.value,
-                "detail": link.detail,
-            }
-            for link in report.broken
-        ],
-        "checkpoint": (
-            None
-            if report.checkpoint is None
-            else {
-                "size": report.checkpoint.size,
-                "root_hash": report.checkpoint.root_hash,
-                "signed_by": list(report.checkpoint.signed_by),
-            }
-        ),
-        "tree": [{"problem": f.problem.value, "detail": f.detail} for f in report.tree],
-    }
-
-
-def _print_report(report: VerificationReport) -> None:
-    if report.checkpoint is None:
-        checked = "no checkpoint to check against"
-    else:
-        signed = (
-            f"signed by {', '.join(report.checkpoint.signed_by)}"
-            if report.checkpoint.signed_by
-            else "signature not checked: no trusted key configured"
-        )
-        checked = f"checked against the checkpoint of size {report.checkpoint.size} ({signed})"
-    if report.intact:
-        console.print(
-            f"[green]intact:[/] {report.events} events in {report.streams} streams, "
-            f"every link checks; {escape(checked)}",
-            soft_wrap=True,
-        )
-        return
-    for finding in report.tree:
-        console.print(
-            f"[bold red]{finding.problem.value}:[/] {escape(finding.detail)}", soft_wrap=True
-        )
-    if not report.broken:
-        console.print(
-            f"[bold red]BROKEN:[/] {report.events} events in {report.streams} streams checked; "
-            f"{escape(checked)}",
-            soft_wrap=True,
-        )
-        return
-    table = Table(title=f"{len(report.broken)} broken link(s)")
-    for column in ("stream", "sequence", "position", "event_id", "problem", "detail"):
-        table.add_column(column)
-    for link in report.broken:
-        table.add_row(
-            *(
-                escape(str(value))
-                for value in (
-                    link.stream_id,
-                    link.sequence,
-                    link.position,
-                    link.event_id or "",
-                    link.problem.value,
-                    link.detail,
-                )
-            )
-        )
-    console.print(table)
-    console.print(
-        f"[bold red]BROKEN:[/] {report.events} events in {report.streams} streams checked"
-    )
 
 
 @db_app.command("upgrade")

@@ -1,10 +1,10 @@
 """A realistic, deterministic demo day at a KAP clinic, as contract-v1 event documents.
 
-The demo clinic runs six rooms in America/Denver: two SPRAVATO suites, two infusion rooms,
-an IM room and a sublingual room. Its day holds 24 sessions (8 SPRAVATO, 7 IV, 5 IM and
-4 sublingual), one patient each, every one documented the way the compliance rules expect,
-except for the lapses planted on purpose, one per session, so that a demo can show each
-rule catching exactly one session (`PLANTED_LAPSES`).
+The generator: it turns the clinic's roster (`services.demo.clinic_day_roster`: rooms,
+staff, stock and the day's 24 session plans, lapses planted) into the events each session
+produces: consents, bookings, doses, wastes, vital signs, discharges and follow-ups. The
+roster's names a caller needs (`SessionPlan`, `Lapse`, `PLANTED_LAPSES`, ...) are
+re-exported from here, where they were first defined.
 
 Everything is computed, nothing is random: the same day gives the same documents and the
 same event ids (`uuid5` over a fixed namespace and a stable name). Times are planned on the
@@ -19,13 +19,28 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
-from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, Final
-from zoneinfo import ZoneInfo
 
 from events.enums import ActorRole, AdverseEventCategory, Medication, Protocol, Route, Sedation
 from events.enums import Severity as AdverseSeverity
+from services.demo.clinic_day_roster import (
+    CLINIC_ZONE,
+    EHR,
+    ESKETAMINE_LOT,
+    KETAMINE_LOT,
+    PHARMACIST,
+    PLANS,
+    PLANTED_LAPSES,
+    SCHEDULER,
+    SPRAVATO_NDC,
+    SUBLINGUAL_LOT,
+    THERAPY_NOTES,
+    Lapse,
+    Room,
+    SessionPlan,
+    Twist,
+)
 
 __all__ = [
     "CLINIC_ZONE",
@@ -41,16 +56,8 @@ __all__ = [
 DEFAULT_DAY: Final = date(2026, 11, 24)
 """The demo day when none is given: fixed, so the default output never changes."""
 
-CLINIC_ZONE: Final = ZoneInfo("America/Denver")
-"""The demo clinic's time zone; timestamps carry its offset (-07:00 in winter)."""
-
 # Fixed forever: changing it would change every demo event id.
 _NAMESPACE: Final = uuid.UUID("75fea66b-d8c2-437d-93f5-f004a05ebdc9")
-
-_EHR: Final = "ehr-demo/2.3.1"
-_THERAPY_NOTES: Final = "therapy-notes-demo/1.4.0"
-_SCHEDULER: Final = ("scheduler", ActorRole.SYSTEM)
-_PHARMACIST: Final = "pharm-reyes"
 
 # The scheduling system confirms the day's roster in the morning and publishes every booking
 # then; this keeps bookings within 24 hours of the rest of the day (documentation rule).
@@ -62,16 +69,7 @@ _DISCHARGE_TO_END: Final = timedelta(minutes=5)
 # How long before `now` the shifted day's last event lies.
 _SETTLE: Final = timedelta(minutes=5)
 
-_IV_MG_PER_KG: Final = 0.5
 _IV_INFUSION_MINUTES: Final = 40
-
-_KETAMINE_LOT: Final = "KT26K045"
-_ESKETAMINE_LOT: Final = "ESK26H217"
-_SUBLINGUAL_LOT: Final = "SLK-2610-088"
-# SPRAVATO dose kits: 56 mg (two 28 mg devices) and 84 mg (three devices).
-_SPRAVATO_NDC: Final[Mapping[float, str]] = MappingProxyType(
-    {56: "50458-028-02", 84: "50458-028-03"}
-)
 
 # Peak rise of (systolic, diastolic) over resting, in mmHg: esketamine and ketamine raise
 # blood pressure for roughly the first hour, most around 30-40 minutes after dosing.
@@ -84,221 +82,10 @@ _PEAK_BP_RISE: Final[Mapping[Protocol, tuple[int, int]]] = MappingProxyType(
     }
 )
 
-
-class Lapse(StrEnum):
-    """A documentation lapse planted in one session; its value is the rule that catches it."""
-
-    DOSE_BEFORE_CONSENT = "consent.before_first_dose"
-    NO_BP_AT_40_MIN = "vitals.bp_at_40_min"
-    EARLY_DISCHARGE = "observation.minimum_duration"
-    UNWITNESSED_WASTE = "controlled_substance.waste_witnessed"
-    ELEVATED_BASELINE_BP = "vitals.baseline_bp_in_range"
-    MISSED_CHECK = "vitals.monitoring_interval"
-    LATE_REMS_FORM = "rems.monitoring_form_within_7_days"
-    LATE_RECORD = "documentation.contemporaneous"
-    """Documented at the time but entered into the system days later (the month's replay
-    records it late; the documents themselves are as in a compliant session)."""
-
-
-class Twist(StrEnum):
-    """Something out of the ordinary that is still documented compliantly."""
-
-    NAUSEA = "nausea"
-    """A mild adverse event, followed by an extra check."""
-    HEART_RATE_TYPO = "heart-rate-typo"
-    """A check keyed with transposed digits, corrected by `record.amended`."""
-    BOOSTER = "booster"
-    """A second, smaller sublingual dose 25 minutes after the first."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class Room:
-    """A treatment room and the team working in it today."""
-
-    setting_id: str
-    device: str
-    """Suffix of the room's device sources, e.g. `vitals-monitor-ir1`."""
-    nurse: str
-    prescriber: str
-    therapist: str
-    observer: tuple[str, ActorRole]
-    """Who takes the vital signs: a monitor in the SPRAVATO suites, else the nurse."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class SessionPlan:
-    """One dosing session of the demo day: who, what, when, and what goes wrong."""
-
-    session_id: str
-    patient_id: str
-    protocol: Protocol
-    room: Room
-    start: time
-    """Scheduled start on the clinic's wall clock."""
-    dose_mg: float
-    resting_bp: tuple[int, int]
-    resting_hr: int
-    weight_kg: float | None = None
-    """Required for IV ketamine, which is dosed at 0.5 mg/kg."""
-    consent_days_before: int = 14
-    """When the patient consented (and enrolled in the REMS), in days before the session."""
-    escort: bool = True
-    follow_up_days: int = 2
-    """Days until the integration note and, unless `rems_form_same_day`, the REMS form."""
-    rems_form_same_day: bool = False
-    lapse: Lapse | None = None
-    twist: Twist | None = None
-
-    def __post_init__(self) -> None:
-        if (self.protocol is Protocol.IV_KETAMINE) != (self.weight_kg is not None):
-            raise ValueError(f"{self.session_id}: weight_kg is given for IV sessions only")
-        if self.weight_kg is not None and self.dose_mg != _IV_MG_PER_KG * self.weight_kg:
-            raise ValueError(f"{self.session_id}: an IV dose is 0.5 mg/kg")
-        if self.protocol is Protocol.SPRAVATO_REMS and self.dose_mg not in _SPRAVATO_NDC:
-            raise ValueError(f"{self.session_id}: SPRAVATO is dosed at 56 or 84 mg")
-
-
-_SPRAVATO_1 = Room(
-    setting_id="spravato-suite-1",
-    device="sp1",
-    nurse="rn-tsosie",
-    prescriber="np-whitfield",
-    therapist="th-nakamura",
-    observer=("mon-harjo", ActorRole.MONITOR),
-)
-_SPRAVATO_2 = Room(
-    setting_id="spravato-suite-2",
-    device="sp2",
-    nurse="rn-tsosie",
-    prescriber="np-whitfield",
-    therapist="th-nakamura",
-    observer=("mon-delacroix", ActorRole.MONITOR),
-)
-_INFUSION_1 = Room(
-    setting_id="infusion-room-1",
-    device="ir1",
-    nurse="rn-okafor",
-    prescriber="dr-castellano",
-    therapist="th-moreau",
-    observer=("rn-okafor", ActorRole.NURSE),
-)
-_INFUSION_2 = Room(
-    setting_id="infusion-room-2",
-    device="ir2",
-    nurse="rn-lindqvist",
-    prescriber="dr-castellano",
-    therapist="th-moreau",
-    observer=("rn-lindqvist", ActorRole.NURSE),
-)
-_IM_ROOM = Room(
-    setting_id="treatment-room-3",
-    device="tr3",
-    nurse="rn-abernathy",
-    prescriber="dr-castellano",
-    therapist="th-begay",
-    observer=("rn-abernathy", ActorRole.NURSE),
-)
-_SUBLINGUAL_ROOM = Room(
-    setting_id="treatment-room-4",
-    device="tr4",
-    nurse="rn-marsh",
-    prescriber="np-whitfield",
-    therapist="th-alvarado",
-    observer=("rn-marsh", ActorRole.NURSE),
-)
-
 _SPRAVATO = Protocol.SPRAVATO_REMS
 _IV = Protocol.IV_KETAMINE
 _IM = Protocol.IM_KETAMINE
 _SUBLINGUAL = Protocol.SUBLINGUAL_KETAMINE
-
-# The day, in order of scheduled start. Rooms never double-book: a SPRAVATO session takes
-# about 2 h 25 min, IV 2 h, IM 1 h 40 min, sublingual 2 h.
-_PLANS: Final[tuple[SessionPlan, ...]] = (
-    SessionPlan(session_id="sess-demo-01", patient_id="pt-7f3a21", protocol=_SPRAVATO,
-                room=_SPRAVATO_1, start=time(7, 30), dose_mg=84, resting_bp=(124, 80),
-                resting_hr=72, consent_days_before=41, escort=False, rems_form_same_day=True),
-    SessionPlan(session_id="sess-demo-02", patient_id="pt-2b9e04", protocol=_IV,
-                room=_INFUSION_1, start=time(7, 30), dose_mg=39, weight_kg=78,
-                resting_bp=(122, 78), resting_hr=68, consent_days_before=20, follow_up_days=1),
-    SessionPlan(session_id="sess-demo-03", patient_id="pt-c41d77", protocol=_IM,
-                room=_IM_ROOM, start=time(7, 45), dose_mg=60, resting_bp=(126, 82),
-                resting_hr=75, consent_days_before=33, follow_up_days=3, twist=Twist.NAUSEA),
-    SessionPlan(session_id="sess-demo-04", patient_id="pt-93ae5f", protocol=_SUBLINGUAL,
-                room=_SUBLINGUAL_ROOM, start=time(8, 0), dose_mg=200, resting_bp=(118, 76),
-                resting_hr=70, consent_days_before=12),
-    SessionPlan(session_id="sess-demo-05", patient_id="pt-e8172b", protocol=_SPRAVATO,
-                room=_SPRAVATO_2, start=time(8, 0), dose_mg=56, resting_bp=(132, 84),
-                resting_hr=78, consent_days_before=27, follow_up_days=4,
-                lapse=Lapse.NO_BP_AT_40_MIN),
-    SessionPlan(session_id="sess-demo-06", patient_id="pt-5d0c88", protocol=_IV,
-                room=_INFUSION_2, start=time(8, 15), dose_mg=32, weight_kg=64,
-                resting_bp=(130, 84), resting_hr=80, consent_days_before=9,
-                lapse=Lapse.EARLY_DISCHARGE),
-    SessionPlan(session_id="sess-demo-07", patient_id="pt-1a6f3c", protocol=_IV,
-                room=_INFUSION_1, start=time(9, 45), dose_mg=45.5, weight_kg=91,
-                resting_bp=(128, 80), resting_hr=74, consent_days_before=58, follow_up_days=1,
-                twist=Twist.HEART_RATE_TYPO),
-    SessionPlan(session_id="sess-demo-08", patient_id="pt-4c2d90", protocol=_IM,
-                room=_IM_ROOM, start=time(9, 45), dose_mg=55, resting_bp=(120, 78),
-                resting_hr=66, consent_days_before=16, follow_up_days=3,
-                lapse=Lapse.UNWITNESSED_WASTE),
-    SessionPlan(session_id="sess-demo-09", patient_id="pt-b7305e", protocol=_SPRAVATO,
-                room=_SPRAVATO_1, start=time(10, 0), dose_mg=84, resting_bp=(126, 78),
-                resting_hr=70, consent_days_before=64, rems_form_same_day=True),
-    SessionPlan(session_id="sess-demo-10", patient_id="pt-0e94d2", protocol=_SPRAVATO,
-                room=_SPRAVATO_2, start=time(10, 30), dose_mg=56, resting_bp=(116, 74),
-                resting_hr=64, consent_days_before=23, escort=False, follow_up_days=5),
-    SessionPlan(session_id="sess-demo-11", patient_id="pt-6a1fe7", protocol=_SUBLINGUAL,
-                room=_SUBLINGUAL_ROOM, start=time(10, 30), dose_mg=200, resting_bp=(124, 82),
-                resting_hr=76, follow_up_days=2, lapse=Lapse.DOSE_BEFORE_CONSENT),
-    SessionPlan(session_id="sess-demo-12", patient_id="pt-8f27b1", protocol=_IV,
-                room=_INFUSION_2, start=time(10, 45), dose_mg=29, weight_kg=58,
-                resting_bp=(112, 72), resting_hr=62, consent_days_before=37),
-    SessionPlan(session_id="sess-demo-13", patient_id="pt-d3b84a", protocol=_IM,
-                room=_IM_ROOM, start=time(11, 45), dose_mg=70, resting_bp=(134, 86),
-                resting_hr=79, consent_days_before=45, follow_up_days=4),
-    SessionPlan(session_id="sess-demo-14", patient_id="pt-27c9e0", protocol=_IV,
-                room=_INFUSION_1, start=time(12, 15), dose_mg=41.5, weight_kg=83,
-                resting_bp=(152, 95), resting_hr=82, consent_days_before=19,
-                lapse=Lapse.ELEVATED_BASELINE_BP),
-    SessionPlan(session_id="sess-demo-15", patient_id="pt-5e6a13", protocol=_SPRAVATO,
-                room=_SPRAVATO_1, start=time(12, 30), dose_mg=84, resting_bp=(128, 82),
-                resting_hr=73, consent_days_before=88, rems_form_same_day=True,
-                follow_up_days=3),
-    SessionPlan(session_id="sess-demo-16", patient_id="pt-f01c6d", protocol=_SPRAVATO,
-                room=_SPRAVATO_2, start=time(13, 0), dose_mg=56, resting_bp=(120, 76),
-                resting_hr=69, consent_days_before=30, follow_up_days=1),
-    SessionPlan(session_id="sess-demo-17", patient_id="pt-3b8d52", protocol=_SUBLINGUAL,
-                room=_SUBLINGUAL_ROOM, start=time(13, 0), dose_mg=150, resting_bp=(116, 74),
-                resting_hr=67, consent_days_before=25, follow_up_days=3, twist=Twist.BOOSTER),
-    SessionPlan(session_id="sess-demo-18", patient_id="pt-9c4e71", protocol=_IV,
-                room=_INFUSION_2, start=time(13, 30), dose_mg=35.2, weight_kg=70.4,
-                resting_bp=(126, 80), resting_hr=71, consent_days_before=50, follow_up_days=2),
-    SessionPlan(session_id="sess-demo-19", patient_id="pt-a5f209", protocol=_IM,
-                room=_IM_ROOM, start=time(13, 45), dose_mg=45, resting_bp=(118, 74),
-                resting_hr=65, consent_days_before=11, follow_up_days=5),
-    SessionPlan(session_id="sess-demo-20", patient_id="pt-4e1b9d", protocol=_IV,
-                room=_INFUSION_1, start=time(14, 45), dose_mg=48, weight_kg=96,
-                resting_bp=(132, 86), resting_hr=77, consent_days_before=72, follow_up_days=3),
-    SessionPlan(session_id="sess-demo-21", patient_id="pt-72d0a6", protocol=_SPRAVATO,
-                room=_SPRAVATO_1, start=time(15, 0), dose_mg=84, resting_bp=(122, 80),
-                resting_hr=75, consent_days_before=34, follow_up_days=2),
-    SessionPlan(session_id="sess-demo-22", patient_id="pt-c9e35b", protocol=_SPRAVATO,
-                room=_SPRAVATO_2, start=time(15, 30), dose_mg=56, resting_bp=(130, 84),
-                resting_hr=80, consent_days_before=15, escort=False, rems_form_same_day=True),
-    SessionPlan(session_id="sess-demo-23", patient_id="pt-0b7a44", protocol=_SUBLINGUAL,
-                room=_SUBLINGUAL_ROOM, start=time(15, 30), dose_mg=300, resting_bp=(124, 78),
-                resting_hr=72, consent_days_before=21, follow_up_days=4),
-    SessionPlan(session_id="sess-demo-24", patient_id="pt-e26f18", protocol=_IM,
-                room=_IM_ROOM, start=time(15, 45), dose_mg=65, resting_bp=(128, 84),
-                resting_hr=74, consent_days_before=40, follow_up_days=1),
-)  # fmt: skip
-
-PLANTED_LAPSES: Final[Mapping[str, str]] = MappingProxyType(
-    {plan.session_id: plan.lapse.value for plan in _PLANS if plan.lapse is not None}
-)
-"""session_id -> the id of the one rule that its planted lapse violates."""
 
 
 def demo_day_events(
@@ -323,7 +110,7 @@ def demo_day_events(
     if day is None:
         day = DEFAULT_DAY if now is None else now.astimezone(CLINIC_ZONE).date()
     drafts: list[_Draft] = []
-    for plan in _PLANS:
+    for plan in PLANS:
         drafts.extend(_patient_drafts(plan, day=day, clinic_id=clinic_id))
         drafts.extend(_session_drafts(plan, day=day, clinic_id=clinic_id))
     if now is not None:
@@ -390,7 +177,7 @@ class _Stream:
         *,
         at: datetime,
         actor: tuple[str, ActorRole],
-        source: str = _EHR,
+        source: str = EHR,
         payload: Mapping[str, Any] | None = None,
     ) -> _Draft:
         # The stable name is the stream, the type and the planned local minute: unique within
@@ -568,7 +355,7 @@ def _session_drafts(plan: SessionPlan, *, day: date, clinic_id: str) -> list[_Dr
     stream.add(
         "session.scheduled",
         at=_at_clinic(day, _ROSTER_CONFIRMED),
-        actor=_SCHEDULER,
+        actor=SCHEDULER,
         payload={
             "protocol": plan.protocol.value,
             "scheduled_start": scheduled_start,
@@ -590,7 +377,7 @@ def _session_drafts(plan: SessionPlan, *, day: date, clinic_id: str) -> list[_Dr
             "dose.administered",
             at=minute(offset),
             actor=nurse,
-            source=f"infusion-pump-{room.device}" if plan.protocol is _IV else _EHR,
+            source=f"infusion-pump-{room.device}" if plan.protocol is _IV else EHR,
             payload=_dose(plan, dose_mg),
         )
     _add_waste(stream, plan, at=minute(2))
@@ -667,11 +454,11 @@ def _add_waste(stream: _Stream, plan: SessionPlan, *, at: datetime) -> None:
         return
     vial_mg = 50 if plan.dose_mg < 50 else 100
     wasted_by, witness = (
-        (_PHARMACIST, plan.room.nurse) if plan.protocol is _IV else (plan.room.nurse, _PHARMACIST)
+        (PHARMACIST, plan.room.nurse) if plan.protocol is _IV else (plan.room.nurse, PHARMACIST)
     )
     if plan.lapse is Lapse.UNWITNESSED_WASTE:
         witness = wasted_by  # nobody else was free; the nurse signed as their own witness
-    role = ActorRole.PHARMACIST if wasted_by == _PHARMACIST else ActorRole.NURSE
+    role = ActorRole.PHARMACIST if wasted_by == PHARMACIST else ActorRole.NURSE
     stream.add(
         "dose.wasted",
         at=at,
@@ -679,7 +466,7 @@ def _add_waste(stream: _Stream, plan: SessionPlan, *, at: datetime) -> None:
         payload={
             "medication": Medication.KETAMINE.value,
             "amount_mg": round(vial_mg - plan.dose_mg, 1),
-            "lot_number": _KETAMINE_LOT,
+            "lot_number": KETAMINE_LOT,
             "container_id": _vial(plan),
             "witness_id": witness,
         },
@@ -715,7 +502,7 @@ def _add_follow_ups(stream: _Stream, plan: SessionPlan, *, day: date, ended_at: 
         "integration_note.recorded",
         at=noted_at,
         actor=(plan.room.therapist, ActorRole.THERAPIST),
-        source=_THERAPY_NOTES,
+        source=THERAPY_NOTES,
         payload={
             "integrates_session_id": plan.session_id,
             "note_sha256": hashlib.sha256(note.encode("utf-8")).hexdigest(),
@@ -777,15 +564,15 @@ def _dose(plan: SessionPlan, dose_mg: float) -> dict[str, Any]:
                 "medication": Medication.ESKETAMINE.value,
                 "route": Route.INTRANASAL.value,
                 "dose_mg": dose_mg,
-                "lot_number": _ESKETAMINE_LOT,
-                "ndc": _SPRAVATO_NDC[dose_mg],
+                "lot_number": ESKETAMINE_LOT,
+                "ndc": SPRAVATO_NDC[dose_mg],
             }
         case Protocol.IV_KETAMINE:
             return {
                 "medication": Medication.KETAMINE.value,
                 "route": Route.IV.value,
                 "dose_mg": dose_mg,
-                "lot_number": _KETAMINE_LOT,
+                "lot_number": KETAMINE_LOT,
                 "infusion_minutes": _IV_INFUSION_MINUTES,
                 "patient_weight_kg": plan.weight_kg,
                 "container_id": _vial(plan),
@@ -795,7 +582,7 @@ def _dose(plan: SessionPlan, dose_mg: float) -> dict[str, Any]:
                 "medication": Medication.KETAMINE.value,
                 "route": Route.IM.value,
                 "dose_mg": dose_mg,
-                "lot_number": _KETAMINE_LOT,
+                "lot_number": KETAMINE_LOT,
                 "container_id": _vial(plan),
             }
         case Protocol.SUBLINGUAL_KETAMINE:
@@ -803,7 +590,7 @@ def _dose(plan: SessionPlan, dose_mg: float) -> dict[str, Any]:
                 "medication": Medication.KETAMINE.value,
                 "route": Route.SUBLINGUAL.value,
                 "dose_mg": dose_mg,
-                "lot_number": _SUBLINGUAL_LOT,
+                "lot_number": SUBLINGUAL_LOT,
             }
 
 
@@ -825,7 +612,7 @@ def _first_dose_at(plan: SessionPlan, *, day: date) -> datetime:
 
 
 def _vial(plan: SessionPlan) -> str:
-    return f"vial-{_KETAMINE_LOT}-{plan.session_id.rsplit('-', 1)[-1]}"
+    return f"vial-{KETAMINE_LOT}-{plan.session_id.rsplit('-', 1)[-1]}"
 
 
 def _digits(seed: str, count: int) -> str:

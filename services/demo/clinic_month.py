@@ -35,17 +35,13 @@ from typing import Any, Final
 
 from events.enums import ActorRole, Protocol
 from services.demo.clinic_day import (
-    CLINIC_ZONE,
-    Lapse,
-    Room,
-    SessionPlan,
-    Twist,
     _at_clinic,
     _check,
     _Draft,
     _patient_drafts,
     _session_drafts,
 )
+from services.demo.clinic_day_roster import CLINIC_ZONE, Lapse, Room, SessionPlan, Twist
 
 __all__ = ["DEMO_MONTH_DAYS", "DemoBatch", "DemoMonth", "demo_month", "demo_month_events"]
 
