@@ -10,15 +10,22 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.adapters.memory import InMemoryTokenStore
-from services.adapters.sql import create_engine, upgrade_schema
+from services.adapters.memory import InMemoryEventStore, InMemoryTokenStore
+from services.adapters.sql import SqlEventStore, create_engine, upgrade_schema
 from services.adapters.sql.token_store import SqlTokenStore
 from services.auth.ports import TokenStore
+from services.recording.ports import EventStore, LogReader
 from tests.conftest import _drop_postgres_schema, _postgres_schema, postgres_url
+
+
+class LogStore(EventStore, LogReader, Protocol):
+    """The log as the recorder writes it and its readers read it."""
+
 
 BACKENDS = ["memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
@@ -31,6 +38,7 @@ class Backend:
     name: str
     engine: AsyncEngine | None = None
     _tokens: InMemoryTokenStore = field(default_factory=InMemoryTokenStore)
+    _log: InMemoryEventStore = field(default_factory=InMemoryEventStore)
 
     @property
     def is_sql(self) -> bool:
@@ -40,6 +48,12 @@ class Backend:
         if self.engine is None:
             return self._tokens
         return SqlTokenStore(engine=self.engine)
+
+    def event_store(self) -> LogStore:
+        """A writer and reader of the backend's one log (each call: another writer)."""
+        if self.engine is None:
+            return self._log
+        return SqlEventStore(engine=self.engine)
 
 
 @pytest.fixture(params=BACKENDS)
