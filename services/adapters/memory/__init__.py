@@ -6,6 +6,11 @@ suites in ``tests/contract`` run the same tests on these and on SQLite and Postg
 """
 
 from services.adapters.memory.event_store import InMemoryEventStore
+from services.adapters.memory.publisher import InMemoryPublisher
 from services.adapters.memory.token_store import InMemoryTokenStore
 
-__all__ = ["InMemoryEventStore", "InMemoryTokenStore"]
+__all__ = [
+    "InMemoryEventStore",
+    "InMemoryPublisher",
+    "InMemoryTokenStore",
+]
