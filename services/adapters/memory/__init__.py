@@ -5,6 +5,7 @@ For tests and for trying the services without a database or a broker; the contra
 suites in ``tests/contract`` run the same tests on these and on SQLite and PostgreSQL.
 """
 
+from services.adapters.memory.access_log import RecordingAccessLog
 from services.adapters.memory.event_store import InMemoryEventStore
 from services.adapters.memory.publisher import InMemoryPublisher
 from services.adapters.memory.token_store import InMemoryTokenStore
@@ -13,4 +14,5 @@ __all__ = [
     "InMemoryEventStore",
     "InMemoryPublisher",
     "InMemoryTokenStore",
+    "RecordingAccessLog",
 ]
