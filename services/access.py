@@ -11,9 +11,9 @@ from collections.abc import Iterable, Mapping
 from importlib.metadata import version
 
 from events import ACCESS_TOPIC, AccessChannel, AccessOutcome, SessionEvent, parse_event
-from services.adapters.kafka import EventPublisher
 from services.auth import Principal
 from services.clock import Clock
+from services.publishing import Publisher
 
 __all__ = ["AccessAuditor"]
 
@@ -27,7 +27,7 @@ class AccessAuditor:
     read is refused, so no look at a patient's record goes unaccounted.
     """
 
-    def __init__(self, *, publisher: EventPublisher, clock: Clock) -> None:
+    def __init__(self, *, publisher: Publisher, clock: Clock) -> None:
         self._publisher = publisher
         self._clock = clock
         self._source = f"kapaudit/{version('kapaudit')}"

@@ -38,14 +38,11 @@ from services.adapters.sql.verdict_store import (
 )
 from services.clinic_zones import ClinicZones
 from services.clock import Clock
+from services.reading.ports import SessionNotFoundError
 
 __all__ = ["ComplianceQueries", "SessionNotFoundError", "SessionView"]
 
 _log = logging.getLogger("kapaudit.queries")
-
-
-class SessionNotFoundError(LookupError):
-    """No session with that id is in the read models."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -7,13 +7,13 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from services.adapters.sql import SqlEventStore
 from services.log import BrokenLink, LogRow, OwnershipCheck, SessionOwner, record_bytes, verify_rows
 from services.log.checkpoint import Checkpoint, CheckpointError, open_checkpoint
 from services.log.merkle import leaf_hash
 from services.log.note import NoteError, Verifier
 from services.log.tree_check import TreeCheck, TreeFinding, TreeProblem
 from services.metrics import Metrics
+from services.recording.ports import LogReader
 
 __all__ = [
     "CheckedCheckpoint",
@@ -61,7 +61,7 @@ def count_verification(report: VerificationReport, metrics: Metrics, *, at: floa
 
 
 async def verify_store(
-    store: SqlEventStore,
+    store: LogReader,
     *,
     verifiers: Sequence[Verifier] = (),
     origin: str | None = None,

@@ -1,4 +1,5 @@
-"""What the HTTP handlers need, wired once by the runtime (or by a test)."""
+"""What the HTTP handlers need, wired once by the runtime (or by a test): ports, so that a
+test can hand in the memory implementations (``services.adapters.memory``)."""
 
 from __future__ import annotations
 
@@ -7,18 +8,18 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.access import AccessAuditor
-from services.adapters.kafka import EventPublisher
-from services.adapters.sql import SqlEventStore
-from services.adapters.sql.token_store import SqlTokenStore
+from services.auth.ports import TokenAuthenticator
 from services.clinic_zones import ClinicZones
 from services.clock import Clock
 from services.exporting.queue import ExportQueue
 from services.http.shared_run import SharedRun
 from services.log.note import Verifier
 from services.metrics import NO_METRICS, Metrics
+from services.publishing import Publisher
 from services.queries import ComplianceQueries
 from services.rate_limits import ApiLimits
+from services.reading.ports import AccessLog
+from services.recording.ports import LogReader
 from services.verification import VerificationReport
 
 __all__ = ["HttpContext"]
@@ -27,11 +28,13 @@ __all__ = ["HttpContext"]
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HttpContext:
     engine: AsyncEngine
-    store: SqlEventStore
+    store: LogReader
     queries: ComplianceQueries
-    tokens: SqlTokenStore
-    publisher: EventPublisher
-    auditor: AccessAuditor
+    tokens: TokenAuthenticator
+    publisher: Publisher
+    """Where the intake and profile changes publish clinic events."""
+    auditor: AccessLog
+    """Where every read of patient data is recorded before it is answered."""
     clock: Clock
     zones: ClinicZones
     """Each clinic's time zone, where its reporting days begin."""

@@ -9,7 +9,7 @@ from typing import Protocol
 from events import AccessChannel, AccessOutcome
 from services.auth import Principal
 
-__all__ = ["AccessLog", "SessionOwner", "SessionOwners"]
+__all__ = ["AccessLog", "SessionNotFoundError", "SessionOwner", "SessionOwners"]
 
 
 class AccessLog(Protocol):
@@ -42,6 +42,11 @@ class AccessLog(Protocol):
         within: float,
     ) -> object:
         """Start recording a refused read in the background, giving up after ``within``."""
+
+
+class SessionNotFoundError(LookupError):
+    """No session with that id is in the read models (raised by the loaders that read
+    them, e.g. ``ComplianceQueries``; ``services.queries`` re-exports it)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -13,10 +13,9 @@ from pydantic import TypeAdapter, ValidationError
 from events import CLINIC_LEVEL_PATIENT, AccessOutcome, Identifier
 from services.auth import Principal, Role
 from services.period import Period
-from services.queries import SessionNotFoundError
 from services.reading.identifiers import storable_identifier
 from services.reading.outcomes import Allowed, Denied, Missing, ReadOutcome, UnrecordedReadError
-from services.reading.ports import AccessLog, SessionOwner, SessionOwners
+from services.reading.ports import AccessLog, SessionNotFoundError, SessionOwner, SessionOwners
 from services.reading.requests import ReadRequest
 
 __all__ = ["AuditedReads", "ClinicRule"]

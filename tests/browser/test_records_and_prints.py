@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from typing import Any
 
 import httpx
 import pytest
 from playwright.async_api import Page, expect
 from sqlalchemy import func, select
 
-from services.access import AccessAuditor
+from services.adapters.memory import RecordingAccessLog
 from services.adapters.sql.tables import event_log
 from services.bootstrap import wire_http
 from services.http import create_app
@@ -150,21 +149,11 @@ async def test_printing_hides_the_navigation_and_forms_but_keeps_the_charts(
     await page.screenshot(path=str(ARTIFACTS / "dashboard-session-print.png"), full_page=True)
 
 
-class _UnreachableAuditLog(AccessAuditor):
-    """An auditor whose broker is gone: every record fails."""
-
-    def __init__(self) -> None:
-        pass
-
-    async def record(self, **_: Any) -> list[Any]:
-        raise ConnectionError("the broker is down")
-
-
 async def test_a_page_whose_read_cannot_be_recorded_is_withheld_with_a_503(demo: Demo) -> None:
     wired = wire_http(
         settings=demo.stack.settings, broker=demo.stack.broker, engine=demo.stack.engine
     )
-    app = create_app(replace(wired, auditor=_UnreachableAuditLog()))
+    app = create_app(replace(wired, auditor=RecordingAccessLog(unreachable=True)))
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app),
         base_url="http://dashboard.test",

@@ -20,6 +20,7 @@ from services.adapters.sql.read_model_tables import (
 )
 from services.projecting import Projector
 from tests.factories import document, session_documents, valid
+from tests.integration.support import wait_until
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
@@ -179,9 +180,11 @@ async def test_a_following_projector_folds_a_commit_without_waiting_out_its_poll
         await asyncio.sleep(0.5)  # idle, waiting
         [doc] = session_documents("s-woken", 1, start=NOW)
         await store.record(valid=[valid(doc)], invalid=[], recorded_at=NOW)
-        async with asyncio.timeout(10):
-            while doc["event_id"] not in await _session_event_ids(engine):  # noqa: ASYNC110
-                await asyncio.sleep(0.05)
+
+        async def folded() -> bool:
+            return doc["event_id"] in await _session_event_ids(engine)
+
+        await wait_until(folded, within=10, what="the projector to fold the commit")
     finally:
         stop.set()
         await asyncio.wait_for(following, 10)

@@ -1,4 +1,7 @@
-"""A session id names one patient's session at one clinic: the store refuses the rest."""
+"""A session id names one patient's session at one clinic: the store refuses the rest.
+
+The refusals are the log's contract (``log``: memory, SQLite, PostgreSQL); upgrading an
+old log and verify's view of edited owner rows are SQL's (``store``)."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from services.adapters.sql import SqlEventStore
 from services.adapters.sql.migrate import alembic_config, upgrade_schema
 from services.log import Problem
 from services.verification import verify_store
+from tests.contract.conftest import Backend, LogStore
 from tests.factories import document, valid
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -23,6 +27,12 @@ NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 @pytest.fixture
 def store(engine: AsyncEngine) -> SqlEventStore:
     return SqlEventStore(engine=engine)
+
+
+@pytest.fixture
+def log(backend: Backend) -> LogStore:
+    """The log on memory, SQLite and PostgreSQL, for the tests of the store's contract."""
+    return backend.event_store()
 
 
 async def _downgrade(engine: AsyncEngine, *, to: str) -> None:
@@ -42,11 +52,11 @@ def _vitals(session_id: str, *, clinic_id: str = "clinic-demo", patient_id: str 
 
 
 async def test_another_clinics_event_naming_a_recorded_session_is_rejected_as_a_conflict(
-    store: SqlEventStore,
+    log: LogStore,
 ) -> None:
-    await store.record(valid=[valid(_vitals("s-1"))], invalid=[], recorded_at=NOW)
+    await log.record(valid=[valid(_vitals("s-1"))], invalid=[], recorded_at=NOW)
     intruder = _vitals("s-1", clinic_id="clinic-other")
-    outcome = await store.record(valid=[valid(intruder)], invalid=[], recorded_at=NOW)
+    outcome = await log.record(valid=[valid(intruder)], invalid=[], recorded_at=NOW)
 
     assert outcome.recorded == []
     [rejection] = outcome.rejections
@@ -56,31 +66,31 @@ async def test_another_clinics_event_naming_a_recorded_session_is_rejected_as_a_
     assert error.path == "session_id"
     assert "'s-1' is already recorded for another clinic or patient" in error.message
     assert "clinic-demo" not in error.message
-    assert [row.clinic_id for row in await store.rows()] == ["clinic-demo"]
-    assert [r.event_id for r in await store.rejections()] == [intruder["event_id"]]
+    assert [row.clinic_id for row in await log.rows()] == ["clinic-demo"]
+    assert [r.event_id for r in await log.rejections()] == [intruder["event_id"]]
 
 
 async def test_another_patients_event_in_the_same_session_is_rejected(
-    store: SqlEventStore,
+    log: LogStore,
 ) -> None:
     first, second = _vitals("s-1"), _vitals("s-1", patient_id="pt-2")
-    outcome = await store.record(valid=[valid(first), valid(second)], invalid=[], recorded_at=NOW)
+    outcome = await log.record(valid=[valid(first), valid(second)], invalid=[], recorded_at=NOW)
     assert outcome.recorded == [first["event_id"]]
     assert [r.event_id for r in outcome.rejections] == [second["event_id"]]
 
 
 async def test_the_sessions_own_events_keep_being_recorded_after_a_refused_intruder(
-    store: SqlEventStore,
+    log: LogStore,
 ) -> None:
     own = [_vitals("s-1"), _vitals("s-1", clinic_id="clinic-other"), _vitals("s-1")]
-    outcome = await store.record(valid=[valid(d) for d in own], invalid=[], recorded_at=NOW)
+    outcome = await log.record(valid=[valid(d) for d in own], invalid=[], recorded_at=NOW)
     assert outcome.recorded == [own[0]["event_id"], own[2]["event_id"]]
 
 
 async def test_an_integration_note_for_another_patients_session_is_rejected(
-    store: SqlEventStore,
+    log: LogStore,
 ) -> None:
-    await store.record(valid=[valid(_vitals("s-1"))], invalid=[], recorded_at=NOW)
+    await log.record(valid=[valid(_vitals("s-1"))], invalid=[], recorded_at=NOW)
     note = document(
         "integration_note.recorded",
         clinic_id="clinic-demo",
@@ -88,18 +98,18 @@ async def test_an_integration_note_for_another_patients_session_is_rejected(
         session_id="s-9",
         payload={"integrates_session_id": "s-1"},
     )
-    outcome = await store.record(valid=[valid(note)], invalid=[], recorded_at=NOW)
+    outcome = await log.record(valid=[valid(note)], invalid=[], recorded_at=NOW)
     [rejection] = outcome.rejections
     assert [e.path for e in rejection.errors] == ["payload.integrates_session_id"]
     # The refused note bound nothing: its own session is still free for its patient.
-    later = await store.record(
+    later = await log.record(
         valid=[valid(_vitals("s-9", patient_id="pt-3"))], invalid=[], recorded_at=NOW
     )
     assert len(later.recorded) == 1
 
 
 async def test_a_note_integrating_a_session_not_yet_recorded_binds_it_to_the_notes_patient(
-    store: SqlEventStore,
+    log: LogStore,
 ) -> None:
     note = document(
         "integration_note.recorded",
@@ -108,8 +118,8 @@ async def test_a_note_integrating_a_session_not_yet_recorded_binds_it_to_the_not
         session_id="s-2",
         payload={"integrates_session_id": "s-1"},
     )
-    await store.record(valid=[valid(note)], invalid=[], recorded_at=NOW)
-    outcome = await store.record(
+    await log.record(valid=[valid(note)], invalid=[], recorded_at=NOW)
+    outcome = await log.record(
         valid=[valid(_vitals("s-1", clinic_id="clinic-other"))], invalid=[], recorded_at=NOW
     )
     assert outcome.recorded == []
@@ -160,7 +170,7 @@ async def _ownership_problems(store: SqlEventStore) -> list[tuple[str, str | Non
 
 
 async def test_verify_finds_every_session_owned_by_its_first_events_clinic_and_patient(
-    store: SqlEventStore,
+    log: LogStore,
 ) -> None:
     note = document(
         "integration_note.recorded",
@@ -169,8 +179,8 @@ async def test_verify_finds_every_session_owned_by_its_first_events_clinic_and_p
         session_id="s-2",
         payload={"integrates_session_id": "s-1"},
     )
-    await store.record(valid=[valid(note), valid(_vitals("s-1"))], invalid=[], recorded_at=NOW)
-    report = await verify_store(store)
+    await log.record(valid=[valid(note), valid(_vitals("s-1"))], invalid=[], recorded_at=NOW)
+    report = await verify_store(log)
     assert report.intact, report.broken
 
 

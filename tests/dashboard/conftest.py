@@ -1,7 +1,7 @@
 """The dashboard served in-process (ASGI) over the seeded store, on both database backends.
 
-The audit log is a recording stand-in, so these tests need no broker, and the queries
-count how often a session's history is read.
+The access log is the memory one (``RecordingAccessLog``), so these tests need no
+broker, and the queries count how often a session's history is read.
 """
 
 from __future__ import annotations
@@ -16,28 +16,13 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from projections import PatientHistory, SessionHistory
-from services.access import AccessAuditor
 from services.adapters.kafka import make_broker
+from services.adapters.memory import RecordingAccessLog
 from services.clock import FixedClock
 from services.http import create_app
 from services.queries import ComplianceQueries
 from tests.http.serving import closed_port
 from tests.http.support import NOW, ZONES, http_context, issue_tokens, seed
-
-
-class RecordingAuditor(AccessAuditor):
-    """Keeps what would be published: allowed reads and background denials."""
-
-    def __init__(self) -> None:
-        self.allowed: list[dict[str, Any]] = []
-        self.denied: list[dict[str, Any]] = []
-
-    async def record(self, **details: Any) -> list[Any]:
-        self.allowed.append(details)
-        return []
-
-    def record_denial(self, **details: Any) -> None:  # type: ignore[override]
-        self.denied.append(details)
 
 
 class CountingQueries(ComplianceQueries):
@@ -58,7 +43,7 @@ class CountingQueries(ComplianceQueries):
 class Dashboard:
     client: httpx.AsyncClient
     tokens: dict[str, str]
-    auditor: RecordingAuditor
+    auditor: RecordingAccessLog
     queries: CountingQueries
     app: FastAPI
 
@@ -73,7 +58,7 @@ class Dashboard:
 async def dashboard(engine: AsyncEngine) -> AsyncIterator[Dashboard]:
     await seed(engine)
     tokens = await issue_tokens(engine)
-    auditor = RecordingAuditor()
+    auditor = RecordingAccessLog()
     queries = CountingQueries(engine=engine, clock=FixedClock(at=NOW), zones=ZONES)
     # Nothing is published: the broker is only there for the wiring, pointing nowhere.
     broker = make_broker(bootstrap_servers=f"127.0.0.1:{closed_port()}")

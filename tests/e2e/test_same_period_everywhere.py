@@ -24,11 +24,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from events import ACCESS_TOPIC
 from services.adapters.kafka import make_broker
+from services.adapters.memory import RecordingAccessLog
 from services.adapters.sql import SqlEventStore
 from services.adapters.tansu import EmbeddedBroker
 from services.http import create_app
 from services.projecting import Projector
-from tests.dashboard.conftest import RecordingAuditor
 from tests.factories import at, document, valid
 from tests.http.serving import closed_port
 from tests.http.support import CLINIC, NOW, http_context, issue_tokens, published_events, seed
@@ -65,7 +65,7 @@ async def clients(engine: AsyncEngine) -> AsyncIterator[tuple[httpx.AsyncClient,
     tokens = await issue_tokens(engine)
     # Reads are accounted for by a stand-in: the question is which sessions, not the audit.
     broker = make_broker(bootstrap_servers=f"127.0.0.1:{closed_port()}")
-    context = replace(http_context(engine=engine, broker=broker), auditor=RecordingAuditor())
+    context = replace(http_context(engine=engine, broker=broker), auditor=RecordingAccessLog())
     transport = httpx.ASGITransport(app=create_app(context))
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         yield client, tokens

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from events import (
@@ -11,31 +10,20 @@ from events import (
     AccessChannel,
     AccessOutcome,
     AccessRecorded,
-    SessionEvent,
     stream_id,
 )
 from services.access import AccessAuditor
+from services.adapters.memory import InMemoryPublisher
 from services.auth import Principal, Role
 from services.clock import FixedClock
-
-
-class _Publisher:
-    def __init__(self) -> None:
-        self.sent: list[SessionEvent] = []
-        self.topics: set[str] = set()
-
-    async def publish_many(self, events: Iterable[SessionEvent], *, topic: str) -> int:
-        self.sent.extend(events)
-        self.topics.add(topic)
-        return len(self.sent)
 
 
 async def test_one_read_of_two_patients_becomes_one_event_per_patient_in_their_access_streams() -> (
     None
 ):
-    publisher = _Publisher()
+    publisher = InMemoryPublisher()
     auditor = AccessAuditor(
-        publisher=publisher,  # type: ignore[arg-type]
+        publisher=publisher,
         clock=FixedClock(at=datetime(2026, 11, 25, 9, tzinfo=UTC)),
     )
     await auditor.record(
@@ -49,8 +37,8 @@ async def test_one_read_of_two_patients_becomes_one_event_per_patient_in_their_a
         clinic_id="c",
         patient_ids=["pt-2", "pt-1", "pt-1"],
     )
-    assert [event.patient_id for event in publisher.sent] == ["pt-1", "pt-2"]
-    first = publisher.sent[0]
+    assert [event.patient_id for event in publisher.events()] == ["pt-1", "pt-2"]
+    first = publisher.events()[0]
     assert isinstance(first, AccessRecorded)
     assert first.payload.query == {"from": "", "status": "fail"}
     assert first.payload.token_name == "anna"
@@ -58,9 +46,9 @@ async def test_one_read_of_two_patients_becomes_one_event_per_patient_in_their_a
 
 
 async def test_reads_are_published_on_kapaudits_access_topic_not_the_clinics_topic() -> None:
-    publisher = _Publisher()
+    publisher = InMemoryPublisher()
     auditor = AccessAuditor(
-        publisher=publisher,  # type: ignore[arg-type]
+        publisher=publisher,
         clock=FixedClock(at=datetime(2026, 11, 25, 9, tzinfo=UTC)),
     )
     await auditor.record(
@@ -73,15 +61,15 @@ async def test_reads_are_published_on_kapaudits_access_topic_not_the_clinics_top
         patient_ids=["pt-1"],
         session_id="s-1",
     )
-    assert publisher.topics == {ACCESS_TOPIC}
+    assert {topic for topic, _ in publisher.sent} == {ACCESS_TOPIC}
 
 
 async def test_a_clinic_level_look_becomes_one_version_3_event_in_the_clinics_access_stream() -> (
     None
 ):
-    publisher = _Publisher()
+    publisher = InMemoryPublisher()
     auditor = AccessAuditor(
-        publisher=publisher,  # type: ignore[arg-type]
+        publisher=publisher,
         clock=FixedClock(at=datetime(2026, 11, 25, 9, tzinfo=UTC)),
     )
     await auditor.record(
@@ -96,7 +84,7 @@ async def test_a_clinic_level_look_becomes_one_version_3_event_in_the_clinics_ac
         patient_ids=[CLINIC_LEVEL_PATIENT],
     )
 
-    [look] = publisher.sent
+    [look] = publisher.events()
     assert isinstance(look, AccessRecorded)
     assert (look.schema_version, look.patient_id, look.session_id) == (3, "-", None)
     assert look.payload.query == {"outcome": "denied"}

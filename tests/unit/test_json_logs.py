@@ -8,22 +8,20 @@ import logging
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from services.adapters.memory import InMemoryEventStore
 from services.adapters.prometheus import PrometheusMetrics
 from services.clock import FixedClock
 from services.json_logs import JsonFormatter
 from services.recording import (
-    BatchOutcome,
     IncomingMessage,
     KafkaCoordinates,
     Recorder,
     Rejection,
-    ValidEvent,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,13 +61,6 @@ def test_an_exception_travels_inside_its_line() -> None:
     assert "RuntimeError: database gone" in line["exception"]
 
 
-class _StoreRejectingAll:
-    async def record(
-        self, *, valid: Sequence[ValidEvent], invalid: Sequence[Rejection], recorded_at: datetime
-    ) -> BatchOutcome:
-        return BatchOutcome(rejections=list(invalid))
-
-
 class _SinkDown:
     async def send(self, rejection: Rejection) -> None:
         raise RuntimeError("broker unreachable")
@@ -80,7 +71,7 @@ async def test_a_lost_dead_letter_is_logged_with_its_coordinates_and_counted(
 ) -> None:
     metrics = PrometheusMetrics()
     recorder = Recorder(
-        store=_StoreRejectingAll(),
+        store=InMemoryEventStore(),
         dead_letters=_SinkDown(),
         clock=FixedClock(at=datetime(2026, 12, 3, tzinfo=UTC)),
         dead_letter_retry_delays_s=(),

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Iterable
 from types import TracebackType
 
 from faststream.kafka import KafkaBroker
 from faststream.security import BaseSecurity
 
-from events import TOPIC, SessionEvent, canonical_json, check_topic, parse_event, partition_key
+from events import TOPIC, canonical_json, partition_key
 from services.adapters.kafka.broker import make_broker
+from services.publishing import Publishable, checked_event
 
 __all__ = ["EventPublisher"]
 
@@ -20,7 +20,8 @@ _IN_FLIGHT = 1000
 
 
 class EventPublisher:
-    """Publishes contract-valid events to ``kap.session-events.v1`` and waits for the acks.
+    """``services.publishing.Publisher`` on Kafka: publishes contract-valid events to
+    ``kap.session-events.v1`` and waits for the acks.
 
     Events are validated before they leave, so a clinic service learns about a
     bad event from an exception here instead of from the dead-letter topic. That
@@ -59,15 +60,13 @@ class EventPublisher:
         if self._owns_broker:
             await self._broker.stop()
 
-    async def publish(
-        self, event: SessionEvent | dict[str, object] | bytes, *, topic: str = TOPIC
-    ) -> None:
+    async def publish(self, event: Publishable, *, topic: str = TOPIC) -> None:
         """Publish one event; returns once the broker acknowledged it.
 
         Raises ``EventRejected`` (``wrong_topic``) for an event that does not travel on
         ``topic``, as the recorder would reject it.
         """
-        checked = _checked(event, topic=topic)
+        checked = checked_event(event, topic=topic)
         await self._broker.publish(
             canonical_json(checked),
             topic=topic,
@@ -75,14 +74,12 @@ class EventPublisher:
             headers=_HEADERS,
         )
 
-    async def publish_many(
-        self, events: Iterable[SessionEvent | dict[str, object] | bytes], *, topic: str = TOPIC
-    ) -> int:
+    async def publish_many(self, events: Iterable[Publishable], *, topic: str = TOPIC) -> int:
         """Publish several events concurrently; returns once every one is acknowledged.
 
         Every event is checked before any is sent.
         """
-        checked = [_checked(event, topic=topic) for event in events]
+        checked = [checked_event(event, topic=topic) for event in events]
         # A bounded number in flight: tens of thousands at once pile up in the producer's
         # buffer until the oldest time out before the broker has seen them.
         for start in range(0, len(checked), _IN_FLIGHT):
@@ -90,14 +87,3 @@ class EventPublisher:
                 *(self.publish(event, topic=topic) for event in checked[start : start + _IN_FLIGHT])
             )
         return len(checked)
-
-
-def _checked(event: SessionEvent | dict[str, object] | bytes, *, topic: str) -> SessionEvent:
-    if isinstance(event, bytes):
-        parsed = parse_event(event)
-    elif isinstance(event, dict):
-        parsed = parse_event(json.dumps(event).encode("utf-8"))
-    else:
-        parsed = event
-    check_topic(parsed, topic)
-    return parsed

@@ -7,8 +7,7 @@ import contextlib
 import json
 import logging
 import random
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +26,7 @@ from services.log import ChainLink, LogRow, SessionOwner
 from services.log.compact_range import CompactRange
 from services.recording import BatchOutcome, KafkaCoordinates, Rejection, ValidEvent
 from services.recording.append_plan import Owner, plan_append, sessions_named, unstorable
+from services.recording.ports import LogSnapshot
 
 __all__ = ["LogSnapshot", "SqlEventStore"]
 
@@ -57,24 +57,9 @@ def _deterministic(error: BaseException) -> bool:
 _MAX_ATTEMPTS = 8
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class LogSnapshot:
-    """The log as of one moment, for ``verify``; iterate the row streams one after the
-    other (they share one connection)."""
-
-    owners: dict[str, SessionOwner]
-    rows_by_stream: AsyncIterator[LogRow]
-    """Every row ordered by stream, then sequence: the chains' order."""
-    rows_in_log_order: Callable[[], AsyncIterator[LogRow]]
-    """Every row in position order: the Merkle tree's order."""
-    tree: CompactRange | None
-    """The stored Merkle tree's frontier; ``None`` if nodes of it are missing."""
-    checkpoint_note: str | None
-    """The newest signed checkpoint (largest tree), as stored."""
-
-
 class SqlEventStore:
-    """The log and the rejected-messages table in PostgreSQL or SQLite."""
+    """The log and the rejected-messages table in PostgreSQL or SQLite: the recorder's
+    ``EventStore`` and the readers' ``LogReader``."""
 
     def __init__(self, *, engine: AsyncEngine) -> None:
         self._engine = engine

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import insert, select, update
@@ -13,20 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.adapters.sql.auth_tables import api_tokens
 from services.auth import Principal, Role, hash_token, new_token
+from services.auth.ports import TokenInfo, revoked_name
 
 __all__ = ["SqlTokenStore", "TokenInfo"]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TokenInfo:
-    """A token as ``kapaudit tokens list`` shows it (never the token itself)."""
-
-    principal: Principal
-    created_at: datetime
-    revoked_at: datetime | None
-
-
 class SqlTokenStore:
+    """``services.auth.ports.TokenStore`` in the ``api_tokens`` table."""
+
     def __init__(self, *, engine: AsyncEngine) -> None:
         self._engine = engine
 
@@ -93,7 +86,7 @@ class SqlTokenStore:
             await connection.execute(
                 update(api_tokens)
                 .where(api_tokens.c.name == name, api_tokens.c.revoked_at.is_not(None))
-                .values(name=f"{name}@revoked-{now.strftime('%Y%m%dT%H%M%S%f')}")
+                .values(name=revoked_name(name, now=now))
             )
 
 

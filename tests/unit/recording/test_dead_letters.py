@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import pytest
@@ -16,14 +15,13 @@ from services.adapters.kafka.dead_letters import (
     KafkaDeadLetterSink,
     dead_letter,
 )
+from services.adapters.memory import InMemoryEventStore
 from services.clock import FixedClock
 from services.recording import (
-    BatchOutcome,
     IncomingMessage,
     KafkaCoordinates,
     Recorder,
     Rejection,
-    ValidEvent,
 )
 
 _WHERE = KafkaCoordinates(topic="kap.session-events.v1", partition=3, offset=41)
@@ -74,13 +72,6 @@ def test_thousands_of_field_errors_and_a_huge_key_still_fit_in_one_dead_letter()
     assert _size(letter.value, letter.key, letter.headers) <= DEAD_LETTER_MAX_BYTES
 
 
-class _StoreRejectingAll:
-    async def record(
-        self, *, valid: Sequence[ValidEvent], invalid: Sequence[Rejection], recorded_at: datetime
-    ) -> BatchOutcome:
-        return BatchOutcome(rejections=list(invalid))
-
-
 class _SinkFailing:
     def __init__(self, *, failures: int) -> None:
         self.failures = failures
@@ -94,7 +85,7 @@ class _SinkFailing:
 
 def _recorder(sink: _SinkFailing) -> Recorder:
     return Recorder(
-        store=_StoreRejectingAll(),
+        store=InMemoryEventStore(),
         dead_letters=sink,
         clock=FixedClock(at=datetime(2026, 12, 3, tzinfo=UTC)),
         dead_letter_retry_delays_s=(0, 0),

@@ -1,0 +1,78 @@
+"""The backend matrix of the contract base suites: every port's tests run on the memory
+implementation, SQLite and PostgreSQL alike.
+
+A test takes ``backend`` and asks it for the port it is about; a test about SQL alone
+(triggers, migrations, dialect limits) keeps taking ``engine`` from ``tests/conftest.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.adapters.memory import InMemoryEventStore, InMemoryTokenStore
+from services.adapters.sql import SqlEventStore, create_engine, upgrade_schema
+from services.adapters.sql.token_store import SqlTokenStore
+from services.auth.ports import TokenStore
+from services.recording.ports import EventStore, LogReader
+from tests.conftest import _drop_postgres_schema, _postgres_schema, postgres_url
+
+
+class LogStore(EventStore, LogReader, Protocol):
+    """The log as the recorder writes it and its readers read it."""
+
+
+BACKENDS = ["memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@dataclass(slots=True, kw_only=True)
+class Backend:
+    """One backend's implementations of the ports; SQL ones share one fresh database,
+    memory ones one set of in-memory state."""
+
+    name: str
+    engine: AsyncEngine | None = None
+    _tokens: InMemoryTokenStore = field(default_factory=InMemoryTokenStore)
+    _log: InMemoryEventStore = field(default_factory=InMemoryEventStore)
+
+    @property
+    def is_sql(self) -> bool:
+        return self.engine is not None
+
+    def token_store(self) -> TokenStore:
+        if self.engine is None:
+            return self._tokens
+        return SqlTokenStore(engine=self.engine)
+
+    def event_store(self) -> LogStore:
+        """A writer and reader of the backend's one log (each call: another writer)."""
+        if self.engine is None:
+            return self._log
+        return SqlEventStore(engine=self.engine)
+
+
+@pytest.fixture(params=BACKENDS)
+async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backend]:
+    """A fresh backend: empty memory, or a freshly migrated SQLite or PostgreSQL."""
+    if request.param == "memory":
+        yield Backend(name="memory")
+        return
+    schema = None
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'kapaudit.db'}"
+    else:
+        schema = await _postgres_schema()
+        url = postgres_url(schema)
+    engine = create_engine(url)
+    try:
+        await upgrade_schema(engine)
+        yield Backend(name=request.param, engine=engine)
+    finally:
+        await engine.dispose()
+        if schema is not None:
+            await _drop_postgres_schema(schema)
