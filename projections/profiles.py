@@ -14,6 +14,7 @@ before it starts), raises, and the projector keeps it on record as a fault.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -62,7 +63,10 @@ class ProfileVersion:
         return f"shipped default: {shipped_sources(self.profile.protocol).get(setting, '')}"
 
 
+@functools.cache
 def _shipped(protocol: Protocol) -> ProfileVersion:
+    # Cached: the shipped files do not change while the process runs, and every clinic
+    # without a change of its own asks for them once per session judged or served.
     return ProfileVersion(version=0, profile=load_profile(protocol), changed=MappingProxyType({}))
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from projections.compliance import SessionStatus, SessionVerdict
+from projections.compliance import SessionStatus, SessionVerdict, VerdictSummary
 
 __all__ = ["ClinicReport", "FailingSession", "WeekTrend", "build_clinic_report", "compliance_rate"]
 
@@ -59,7 +59,7 @@ def compliance_rate(statuses: Iterable[SessionStatus]) -> float | None:
 
 
 def build_clinic_report(
-    verdicts: Iterable[tuple[SessionVerdict, datetime | None]],
+    verdicts: Iterable[tuple[SessionVerdict | VerdictSummary, datetime | None]],
     *,
     clinic_id: str,
     start: datetime,
@@ -67,7 +67,10 @@ def build_clinic_report(
     as_of: datetime,
 ) -> ClinicReport:
     """Fold ``(verdict, session start)`` pairs of one clinic's sessions into its report."""
-    pairs = sorted(verdicts, key=lambda pair: (pair[1] or end, pair[0].session_id))
+    pairs = sorted(
+        ((_summary(verdict), when) for verdict, when in verdicts),
+        key=lambda pair: (pair[1] or end, pair[0].session_id),
+    )
     by_status = {status.value: 0 for status in SessionStatus}
     by_protocol: dict[str, dict[str, int]] = defaultdict(
         lambda: {status.value: 0 for status in SessionStatus}
@@ -79,7 +82,7 @@ def build_clinic_report(
         by_status[verdict.status.value] += 1
         protocol = verdict.protocol.value if verdict.protocol else "unknown"
         by_protocol[protocol][verdict.status.value] += 1
-        failed = tuple(result.rule_id for result in verdict.failed_rules)
+        failed = verdict.failed_rule_ids
         failures.update(failed)
         if failed:
             failing.append(
@@ -121,3 +124,7 @@ def build_clinic_report(
             for week, statuses in sorted(weekly.items())
         ),
     )
+
+
+def _summary(verdict: SessionVerdict | VerdictSummary) -> VerdictSummary:
+    return verdict.summary() if isinstance(verdict, SessionVerdict) else verdict

@@ -23,7 +23,7 @@ from projections import (
     patient_key_of,
 )
 from projections.access import AccessReport, build_access_report
-from projections.compliance import Profile, SessionVerdict
+from projections.compliance import Profile, SessionVerdict, VerdictSummary
 from projections.ledger import Ledger, build_ledger
 from projections.reports import ClinicReport, build_clinic_report
 from projections.timeline import Timeline, build_timeline
@@ -33,6 +33,7 @@ from services.adapters.sql.tables import event_log
 from services.adapters.sql.verdict_store import (
     servable,
     stored_rows_query,
+    stored_summary,
     stored_verdict,
     zone_key,
 )
@@ -125,7 +126,7 @@ class ComplianceQueries:
     ) -> ClinicReport:
         instant = as_of or self._clock.now()
         return build_clinic_report(
-            await self.judged_starts(clinic_id, start=start, end=end, as_of=instant),
+            await self._summaries(clinic_id, start=start, end=end, as_of=instant),
             clinic_id=clinic_id,
             start=start,
             end=end,
@@ -167,6 +168,37 @@ class ComplianceQueries:
                 )
         # In the period's order, as ``verdicts`` gives them.
         return [judged[row.session_id] for row in rows if row.session_id in judged]
+
+    async def _summaries(
+        self, clinic_id: str, *, start: datetime, end: datetime, as_of: datetime
+    ) -> list[tuple[VerdictSummary, datetime | None]]:
+        """``judged_starts`` as a report counts them: stored rows that still hold are read
+        from their columns, without fetching or decoding their rules."""
+        query = (
+            stored_rows_query(documents=False)
+            .where(proj_sessions.c.clinic_id == clinic_id)
+            .where(proj_sessions.c.session_start >= start)
+            .where(proj_sessions.c.session_start < end)
+        )
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(query)).all()
+        profiles = await self.profile_history([clinic_id])
+        zone = zone_key(self._zones, clinic_id)
+        summaries: list[tuple[VerdictSummary, datetime | None]] = []
+        again: list[str] = []
+        for row in rows:
+            if servable(row, as_of=as_of, zone=zone, profiles=profiles):
+                summaries.append((stored_summary(row), row.session_start))
+            else:
+                again.append(row.session_id)
+        if again:
+            sessions = [s for s in await self._histories(again) if s.as_of(as_of).events]
+            verdicts = await self.judge_sessions(sessions, as_of=as_of)
+            summaries.extend(
+                (verdict.summary(), session.scheduled_start or session.first_occurred_at)
+                for session, verdict in zip(sessions, verdicts, strict=True)
+            )
+        return summaries
 
     async def _histories(self, session_ids: Sequence[str]) -> list[SessionHistory]:
         histories: list[SessionHistory] = []

@@ -8,7 +8,13 @@ commented TOML files (``profiles/<protocol>.toml``) and are loaded with ``load_p
 from projections.compliance.catalogue import RULE_DESCRIPTIONS, RULE_PROTOCOLS, RULE_TITLES
 from projections.compliance.engine import evaluate, session_status
 from projections.compliance.facts import SessionFacts
-from projections.compliance.outcome import Outcome, RuleResult, SessionStatus, SessionVerdict
+from projections.compliance.outcome import (
+    Outcome,
+    RuleResult,
+    SessionStatus,
+    SessionVerdict,
+    VerdictSummary,
+)
 from projections.compliance.profile import Profile, load_profile
 from projections.compliance.rules import RULES, RuleCheck
 
@@ -24,6 +30,7 @@ __all__ = [
     "SessionFacts",
     "SessionStatus",
     "SessionVerdict",
+    "VerdictSummary",
     "evaluate",
     "load_profile",
     "session_status",

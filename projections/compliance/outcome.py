@@ -9,7 +9,7 @@ from typing import Any
 
 from events import Protocol
 
-__all__ = ["Outcome", "RuleResult", "SessionStatus", "SessionVerdict"]
+__all__ = ["Outcome", "RuleResult", "SessionStatus", "SessionVerdict", "VerdictSummary"]
 
 
 class Outcome(StrEnum):
@@ -67,6 +67,18 @@ class SessionVerdict:
     def failed_rules(self) -> tuple[RuleResult, ...]:
         return tuple(result for result in self.rules if result.outcome is Outcome.FAIL)
 
+    def summary(self) -> VerdictSummary:
+        """What a clinic report counts of this verdict."""
+        return VerdictSummary(
+            session_id=self.session_id,
+            clinic_id=self.clinic_id,
+            patient_id=self.patient_id,
+            protocol=self.protocol,
+            status=self.status,
+            failed_rule_ids=tuple(result.rule_id for result in self.failed_rules),
+            profile_version=self.profile_version,
+        )
+
     def result(self, rule_id: str) -> RuleResult:
         """The result of ``rule_id``; KeyError when the profile did not enable it."""
         for result in self.rules:
@@ -122,3 +134,21 @@ class SessionVerdict:
             ),
             profile_version=document["profile_version"],
         )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VerdictSummary:
+    """A verdict without its rules' evidence and sentences: what a clinic report counts.
+
+    Reports read these from stored columns, without decoding each verdict's rules, so a
+    month of a busy clinic is reported in milliseconds.
+    """
+
+    session_id: str
+    clinic_id: str
+    patient_id: str
+    protocol: Protocol | None
+    status: SessionStatus
+    failed_rule_ids: tuple[str, ...]
+    """The rules the session fails, in the profile's order."""
+    profile_version: int | None = None

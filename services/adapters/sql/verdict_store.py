@@ -24,7 +24,7 @@ from projections import (
     SessionHistory,
     patient_key_of,
 )
-from projections.compliance import SessionVerdict
+from projections.compliance import SessionStatus, SessionVerdict, VerdictSummary
 from projections.verdicts import VERDICT_VERSION, judge_until
 from services.adapters.sql.projection_store import insert_for
 from services.adapters.sql.read_model_tables import (
@@ -36,7 +36,14 @@ from services.adapters.sql.read_model_tables import (
 from services.clinic_zones import ClinicZones
 from services.clock import Clock
 
-__all__ = ["VerdictWriter", "servable", "stored_rows_query", "stored_verdict", "zone_key"]
+__all__ = [
+    "VerdictWriter",
+    "servable",
+    "stored_rows_query",
+    "stored_summary",
+    "stored_verdict",
+    "zone_key",
+]
 
 _CHUNK = 500
 
@@ -58,7 +65,7 @@ def servable(
     ``as_of``, and still valid then; and the profile version in force at ``as_of`` must be
     the one it used (a change folded after it was judged).
     """
-    if row.verdict_json is None or row.verdict_version != VERDICT_VERSION or row.zone != zone:
+    if row.judged_at is None or row.verdict_version != VERDICT_VERSION or row.zone != zone:
         return False
     if row.session_position != row.current_session_position:
         return False
@@ -78,13 +85,29 @@ def stored_verdict(row: Any, *, as_of: datetime) -> SessionVerdict:
     return SessionVerdict.from_document(json.loads(row.verdict_json), as_of=as_of)
 
 
-def stored_rows_query() -> Any:
+def stored_summary(row: Any) -> VerdictSummary:
+    """The row's verdict as a report counts it, from its columns alone (for a row
+    ``servable`` at the instant asked)."""
+    return VerdictSummary(
+        session_id=row.session_id,
+        clinic_id=row.clinic_id,
+        patient_id=row.patient_id,
+        protocol=None if row.protocol is None else Protocol(row.protocol),
+        status=SessionStatus(row.status),
+        failed_rule_ids=tuple(row.failed_rules.split()),
+        profile_version=row.profile_version,
+    )
+
+
+def stored_rows_query(*, documents: bool = True) -> Any:
     """Sessions with their stored verdict (columns None when there is none) and the
-    current positions of the histories it must have been judged from."""
+    current positions of the histories it must have been judged from; without
+    ``documents``, only the columns a report counts (no verdict JSON to fetch and decode)."""
     return (
         select(
             proj_sessions.c.session_id,
             proj_sessions.c.clinic_id,
+            proj_sessions.c.patient_id,
             proj_sessions.c.session_start,
             proj_sessions.c.last_position.label("current_session_position"),
             proj_patients.c.last_position.label("current_patient_position"),
@@ -96,7 +119,9 @@ def stored_rows_query() -> Any:
             proj_verdicts.c.verdict_version,
             proj_verdicts.c.session_position,
             proj_verdicts.c.patient_position,
-            proj_verdicts.c.verdict_json,
+            proj_verdicts.c.status,
+            proj_verdicts.c.failed_rules,
+            *([proj_verdicts.c.verdict_json] if documents else []),
         )
         .select_from(proj_sessions)
         .outerjoin(proj_verdicts, proj_verdicts.c.session_id == proj_sessions.c.session_id)
