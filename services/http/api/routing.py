@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine, Iterable, Sequence
 from typing import Any
 
-from fastapi import Request, Response, status
+from fastapi import HTTPException, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
 from services.http.api.problems import InvalidRequest, Problem
+from services.http.deps import get_context, get_principal
 from services.http.outage import RETRY_AFTER_SECONDS, is_database_outage, log_outage
 
 __all__ = ["DATABASE_UNAVAILABLE", "ApiRoute", "invalid_response"]
@@ -31,11 +32,17 @@ class ApiRoute(APIRoute):
 
         async def answer(request: Request) -> Response:
             try:
-                response = await handler(request)
-            except RequestValidationError as invalid:
-                response = invalid_response(_from_fastapi(invalid.errors()))
-            except InvalidRequest as invalid:
-                response = invalid_response(invalid.problems)
+                try:
+                    response = await handler(request)
+                except RequestValidationError as invalid:
+                    # FastAPI reads a declared JSON body before any dependency runs, so a
+                    # malformed body would otherwise be answered 422 to a caller without a
+                    # token: authentication comes first, whatever is wrong with the request.
+                    response = await _unauthorized(request) or invalid_response(
+                        _from_fastapi(invalid.errors())
+                    )
+                except InvalidRequest as invalid:
+                    response = invalid_response(invalid.problems)
             except Exception as error:
                 # Here rather than in each handler: the token lookup and every read go to
                 # the database, and an outage is the same answer for all of them.
@@ -52,6 +59,19 @@ class ApiRoute(APIRoute):
             return response
 
         return answer
+
+
+async def _unauthorized(request: Request) -> Response | None:
+    """The 401 a request without a live token gets, None when its token is live."""
+    try:
+        await get_principal(request, get_context(request))
+    except HTTPException as refused:
+        return JSONResponse(
+            status_code=refused.status_code,
+            content={"detail": refused.detail},
+            headers=refused.headers,
+        )
+    return None
 
 
 def invalid_response(problems: Sequence[Problem]) -> JSONResponse:
