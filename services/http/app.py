@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from importlib.metadata import version
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -14,9 +15,16 @@ from services.http.request_metrics import RequestMetrics
 __all__ = ["create_app"]
 
 
+class _App(FastAPI):
+    def openapi(self) -> dict[str, Any]:
+        if self.openapi_schema is None:
+            self.openapi_schema = api.with_components(super().openapi())
+        return self.openapi_schema
+
+
 def create_app(context: HttpContext) -> FastAPI:
     """The app with every router; ``context`` carries the wired ports."""
-    app = FastAPI(
+    app = _App(
         title="kapaudit",
         version=version("kapaudit"),
         description=(
