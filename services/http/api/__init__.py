@@ -19,6 +19,7 @@ from services.http.api import (
     sessions,
     verification,
 )
+from services.http.api.models import error_responses
 from services.http.limits import rate_limited
 
 __all__ = ["router", "with_components"]
@@ -27,7 +28,12 @@ __all__ = ["router", "with_components"]
 # in the OpenAPI document, so that /docs offers to send a token.
 _bearer = HTTPBearer(auto_error=False, description="An API token from `kapaudit tokens create`.")
 
-router = APIRouter(prefix="/v1", dependencies=[Depends(_bearer), Depends(rate_limited)])
+router = APIRouter(
+    prefix="/v1",
+    dependencies=[Depends(_bearer), Depends(rate_limited)],
+    # Every call spends from its token's bucket (services.http.limits).
+    responses=error_responses(429),
+)
 for _part in (
     publishing,
     sessions,

@@ -217,6 +217,7 @@ _DESCRIPTIONS = {
     413: "The body is larger than 16 MiB.",
     415: "The body is not application/json.",
     422: "The request is invalid; every problem is listed.",
+    429: "The token has spent its requests for now. Retry after the Retry-After seconds.",
     503: "The broker did not acknowledge in time, or the database is unreachable; nothing "
     "is accepted or shown. Retry after the Retry-After seconds.",
 }
@@ -232,7 +233,7 @@ def error_responses(
         model: type[BaseModel] = ValidationProblems if code == 422 else _Detail
         description = (descriptions or {}).get(code, _DESCRIPTIONS[code])
         responses[code] = {"model": model, "description": description}
-        if code == 503:
+        if code in (429, 503):
             responses[code]["headers"] = {
                 "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds."}
             }
