@@ -5,8 +5,11 @@ from __future__ import annotations
 from importlib.metadata import version
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response, status
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute, Match
 
 from services.http import api, dashboard, ops
 from services.http.context import HttpContext
@@ -20,6 +23,26 @@ class _App(FastAPI):
         if self.openapi_schema is None:
             self.openapi_schema = api.with_components(super().openapi())
         return self.openapi_schema
+
+
+async def _method_not_allowed(request: Request, exc: Exception) -> Response:
+    """405 naming every method the path allows, not only the first route's.
+
+    Starlette answers from the first route whose path matches, so ``OPTIONS /v1/exports``
+    said ``Allow: POST`` although ``GET`` is served there too.
+    """
+    assert isinstance(exc, StarletteHTTPException)
+    response = await http_exception_handler(request, exc)
+    if exc.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
+        allowed = {
+            method
+            for route in request.app.routes
+            if isinstance(route, BaseRoute) and route.matches(request.scope)[0] is not Match.NONE
+            for method in getattr(route, "methods", None) or ()
+        }
+        if allowed:
+            response.headers["Allow"] = ", ".join(sorted(allowed))
+    return response
 
 
 def create_app(context: HttpContext) -> FastAPI:
@@ -38,5 +61,6 @@ def create_app(context: HttpContext) -> FastAPI:
     app.include_router(api.router)
     app.include_router(dashboard.router)
     app.mount("/static", StaticFiles(directory=dashboard.STATIC_DIR), name="static")
+    app.add_exception_handler(StarletteHTTPException, _method_not_allowed)
     app.add_middleware(RequestMetrics, metrics=context.metrics)
     return app
