@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from importlib.metadata import version
-from typing import Any
+from typing import Any, Final
 
 from fastapi import FastAPI, Request, Response, status
 from fastapi.exception_handlers import http_exception_handler
@@ -25,6 +25,9 @@ class _App(FastAPI):
         return self.openapi_schema
 
 
+_METHODS: Final = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
 async def _method_not_allowed(request: Request, exc: Exception) -> Response:
     """405 naming every method the path allows, not only the first route's.
 
@@ -34,11 +37,15 @@ async def _method_not_allowed(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     response = await http_exception_handler(request, exc)
     if exc.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
+        # Asked of every route, since included routers nest theirs.
         allowed = {
             method
-            for route in request.app.routes
-            if isinstance(route, BaseRoute) and route.matches(request.scope)[0] is not Match.NONE
-            for method in getattr(route, "methods", None) or ()
+            for method in _METHODS
+            if any(
+                route.matches({**request.scope, "method": method})[0] is Match.FULL
+                for route in request.app.router.routes
+                if isinstance(route, BaseRoute)
+            )
         }
         if allowed:
             response.headers["Allow"] = ", ".join(sorted(allowed))
