@@ -18,6 +18,7 @@ from services.http.outage import RETRY_AFTER_SECONDS, is_database_outage, log_ou
 __all__ = ["DATABASE_UNAVAILABLE", "ApiRoute", "invalid_response"]
 
 DATABASE_UNAVAILABLE = "the database is unavailable; nothing is shown. Retry later."
+_UNREADABLE = "the body cannot be read: send JSON in UTF-8"
 
 
 class ApiRoute(APIRoute):
@@ -43,6 +44,14 @@ class ApiRoute(APIRoute):
                     )
                 except InvalidRequest as invalid:
                     response = invalid_response(invalid.problems)
+                except HTTPException as error:
+                    # FastAPI's own answer to a body it cannot read (not UTF-8): an invalid
+                    # request like any other, and not before the token is checked.
+                    if error.status_code != status.HTTP_400_BAD_REQUEST:
+                        raise
+                    response = await _unauthorized(request) or invalid_response(
+                        [Problem(index=None, path="(root)", message=_UNREADABLE)]
+                    )
             except Exception as error:
                 # Here rather than in each handler: the token lookup and every read go to
                 # the database, and an outage is the same answer for all of them.
@@ -90,6 +99,13 @@ def _from_fastapi(errors: Iterable[Any]) -> list[Problem]:
             index=None,
             path=".".join(str(part) for part in error.get("loc", ())[1:]) or "(root)",
             message=str(error.get("msg", "invalid")),
+        )
+        if error.get("type") != "json_invalid"
+        # Located by its character offset, which is no field of the request.
+        else Problem(
+            index=None,
+            path="(root)",
+            message=f"Invalid JSON: {error.get('ctx', {}).get('error', 'cannot be read')}",
         )
         for error in errors
     ]
