@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
@@ -30,7 +30,7 @@ __all__ = [
 
 Instant = Annotated[
     datetime,
-    # The same ISO 8601 text as the CLI's --json and the other endpoints (jsonable).
+    # ISO 8601 as Python writes it, the same text as the CLI's --json and Period.as_json.
     PlainSerializer(lambda value: value.isoformat(), return_type=str),
     WithJsonSchema({"type": "string", "format": "date-time"}),
 ]
@@ -47,11 +47,18 @@ class _Out(BaseModel):
 class ExactOut(_Out):
     """A body documented key for key: every field required, no other key allowed.
 
-    For bodies the read side's dataclasses give through ``jsonable``, where a key the
-    model lacks would otherwise pass unnoticed as an additional property.
+    Built from the read side's dataclasses (``from_attributes``: their fields and
+    properties), so that the body is what the model declares and nothing else.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", from_attributes=True)
+
+    @classmethod
+    def from_read_model(cls, value: object, **fields: object) -> Self:
+        """The body of ``value``, a read model, with ``fields`` added or replaced (the
+        period the API answered, which the read models do not know)."""
+        document = {name: getattr(value, name) for name in cls.model_fields if hasattr(value, name)}
+        return cls.model_validate({**document, **fields})
 
 
 class Accepted(_Out):
