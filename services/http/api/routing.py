@@ -10,6 +10,7 @@ from fastapi import HTTPException, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.http.api.problems import InvalidRequest, Problem
 from services.http.deps import get_context, get_principal
@@ -44,7 +45,7 @@ class ApiRoute(APIRoute):
                     )
                 except InvalidRequest as invalid:
                     response = invalid_response(invalid.problems)
-                except HTTPException as error:
+                except StarletteHTTPException as error:
                     # FastAPI's own answer to a body it cannot read (not UTF-8): an invalid
                     # request like any other, and not before the token is checked.
                     if error.status_code != status.HTTP_400_BAD_REQUEST:
