@@ -13,7 +13,7 @@ from services.http.api.access_models import AccessReport
 from services.http.api.auditing import AuditedRead
 from services.http.api.csv_export import PERIOD_HEADER, csv_response, wants_csv
 from services.http.api.ledger_models import ControlledSubstanceLedger
-from services.http.api.models import PeriodOut, error_responses
+from services.http.api.models import NO_SUCH_CLINIC, PeriodOut, error_responses
 from services.http.api.params import AsOf, ClinicIdPath, PatientIdQuery, RequestedPeriod
 from services.http.api.report_formats import FormatQuery, chosen_format, printable_response
 from services.http.api.report_models import ComplianceReport
@@ -27,7 +27,7 @@ __all__ = ["router"]
 
 router = APIRouter(route_class=ApiRoute, tags=["clinics"])
 
-_ERRORS = error_responses(401, 403, 422, 503)
+_ERRORS = error_responses(401, 403, 404, 422, 503, descriptions=NO_SUCH_CLINIC)
 
 
 def _json_or_csv(*, printable: bool = False) -> dict[int | str, dict[str, Any]]:

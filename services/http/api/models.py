@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Final, Self
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
@@ -12,6 +12,7 @@ from projections.compliance import Outcome, SessionStatus
 from services.period import Period
 
 __all__ = [
+    "NO_SUCH_CLINIC",
     "Accepted",
     "BrokenLinkOut",
     "Count",
@@ -227,6 +228,11 @@ _DESCRIPTIONS = {
     429: "The token has spent its requests for now. Retry after the Retry-After seconds.",
     503: "The broker did not acknowledge in time, or the database is unreachable; nothing "
     "is accepted or shown. Retry after the Retry-After seconds.",
+}
+
+
+NO_SUCH_CLINIC: Final = {
+    404: "No clinic can have this id (admin tokens only; others get 403, as for another clinic)."
 }
 
 
