@@ -4,12 +4,12 @@ thresholds, on the record, as a ``profile.changed`` published through the broker
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
-from events import EventRejected, Protocol
+from events import EventRejected, ProfileSettings, Protocol
 from services.auth import Role
 from services.http.api.availability import BrokerTimeout, acknowledged
 from services.http.api.guards import not_permitted
@@ -27,6 +27,20 @@ router = APIRouter(route_class=ApiRoute, tags=["profiles"])
 _UNACKNOWLEDGED = "the event broker did not acknowledge the change, so it is not accepted; retry"
 
 
+_SETTINGS_SCHEMA: Final = {
+    "allOf": [
+        {"$ref": "#/components/schemas/ProfileSettings"},
+        # A change names at least one setting: null keeps the value in force.
+        {
+            "anyOf": [
+                {"required": [name], "properties": {name: {"not": {"type": "null"}}}}
+                for name in ProfileSettings.model_fields
+            ]
+        },
+    ]
+}
+
+
 class ProfileChange(BaseModel):
     """The settings that change, who decided and why; it takes effect when accepted."""
 
@@ -37,7 +51,7 @@ class ProfileChange(BaseModel):
     # answered in the contract's words.
     settings: Annotated[
         dict[str, Any],
-        WithJsonSchema({"allOf": [{"$ref": "#/components/schemas/ProfileSettings"}]}),
+        WithJsonSchema(_SETTINGS_SCHEMA),
     ] = Field(
         description="Setting name -> new value (docs/COMPLIANCE.md names every setting); "
         "at least one."
