@@ -126,7 +126,8 @@ def profile_changed(
     """A ``profile.changed`` published by kapaudit itself (CLI, API, seeding); raises
     ``EventRejected`` naming the field for a value outside the contract, and ValueError
     naming the setting for a profile that would not be coherent."""
-    load_profile(protocol, overrides=settings)
+    # A null setting keeps the value in force (the contract's ProfileSettings).
+    load_profile(protocol, overrides={k: v for k, v in settings.items() if v is not None})
     document = {
         "event_id": str(uuid.uuid4()),
         "event_type": "profile.changed",

@@ -30,6 +30,16 @@ async def test_an_admins_change_is_published_as_profile_changed_with_author_and_
     assert published["payload"] == {"protocol": "iv-ketamine", **_CHANGE}
 
 
+async def test_a_null_setting_keeps_its_value_as_the_contract_says(api: Api) -> None:
+    settings = {"monitoring_max_gap_minutes": 10, "observation_minimum_minutes": None}
+
+    response = await api.client.post(
+        _PATH, json={**_CHANGE, "settings": settings}, headers=api.auth("admin")
+    )
+
+    assert response.status_code == 202, response.text
+
+
 @pytest.mark.parametrize(
     ("settings", "named"),
     [

@@ -1,4 +1,4 @@
-"""The body of ``GET /v1/clinics/{clinic_id}/access-report``, as ``jsonable`` gives it."""
+"""The body of ``GET /v1/clinics/{clinic_id}/access-report``."""
 
 from __future__ import annotations
 

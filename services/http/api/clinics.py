@@ -6,8 +6,6 @@ import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 
 from events import AccessOutcome
 from services.csv_tables import ledger_csv, report_csv
@@ -15,13 +13,12 @@ from services.http.api.access_models import AccessReport
 from services.http.api.auditing import AuditedRead
 from services.http.api.csv_export import PERIOD_HEADER, csv_response, wants_csv
 from services.http.api.ledger_models import ControlledSubstanceLedger
-from services.http.api.models import error_responses
+from services.http.api.models import NO_SUCH_CLINIC, PeriodOut, error_responses
 from services.http.api.params import AsOf, ClinicIdPath, PatientIdQuery, RequestedPeriod
 from services.http.api.report_formats import FormatQuery, chosen_format, printable_response
 from services.http.api.report_models import ComplianceReport
 from services.http.api.routing import ApiRoute
 from services.http.deps import Context
-from services.jsonable import jsonable
 from services.judging import JudgedSession, session_start
 from services.period import Period
 from services.reporting import PdfUnavailableError, load_report_document
@@ -30,14 +27,11 @@ __all__ = ["router"]
 
 router = APIRouter(route_class=ApiRoute, tags=["clinics"])
 
-_ERRORS = error_responses(401, 403, 422, 503)
+_ERRORS = error_responses(401, 403, 404, 422, 503, descriptions=NO_SUCH_CLINIC)
 
 
-def _json_or_csv(
-    model: type[BaseModel], *, printable: bool = False
-) -> dict[int | str, dict[str, Any]]:
-    # Documentation only: the body stays what ``jsonable`` writes, and the OpenAPI fuzz
-    # test holds every such body to ``model``.
+def _json_or_csv(*, printable: bool = False) -> dict[int | str, dict[str, Any]]:
+    # The JSON body is the route's response_model; these are its other forms.
     extra = (
         " The printable report as `text/html` or `application/pdf` (by Accept, or "
         "`format=html|pdf`), with `Content-Disposition`."
@@ -54,7 +48,6 @@ def _json_or_csv(
     )
     return {
         200: {
-            "model": model,
             "description": "JSON, or CSV when the request sends `Accept: text/csv`." + extra,
             "content": {"text/csv": {"schema": {"type": "string"}}, **media},
             "headers": {
@@ -72,7 +65,8 @@ def _json_or_csv(
 @router.get(
     "/clinics/{clinic_id}/compliance-report",
     summary="Compliance over a period: rates, failures by rule, failing sessions",
-    responses=_json_or_csv(ComplianceReport, printable=True),
+    response_model=ComplianceReport,
+    responses=_json_or_csv(printable=True),
 )
 async def compliance_report(
     request: Request,
@@ -82,7 +76,7 @@ async def compliance_report(
     reads: AuditedRead,
     context: Context,
     format_: FormatQuery = None,
-) -> Response:
+) -> Response | ComplianceReport:
     """JSON: the report's figures and failing sessions. CSV: one row per session (id,
     start, protocol, patient, status, failed rules). HTML or PDF: the printable monthly
     report (``docs/COMPLIANCE.md``), its failing and undecided sessions' patients
@@ -135,13 +129,14 @@ async def compliance_report(
         # Counts disclose no one; the failing sessions name their patients.
         disclosed=lambda report: (s.patient_id for s in report.failing_sessions),
     )
-    return JSONResponse(_with_period(jsonable(report), period))
+    return ComplianceReport.from_read_model(report, period=PeriodOut.of(period))
 
 
 @router.get(
     "/clinics/{clinic_id}/controlled-substances",
     summary="The controlled-substance ledger: every administration and waste",
-    responses=_json_or_csv(ControlledSubstanceLedger),
+    response_model=ControlledSubstanceLedger,
+    responses=_json_or_csv(),
 )
 async def controlled_substances(
     request: Request,
@@ -150,7 +145,7 @@ async def controlled_substances(
     as_of: AsOf,
     reads: AuditedRead,
     context: Context,
-) -> Response:
+) -> Response | ControlledSubstanceLedger:
     """Lines whose clinical time lies in the period, as recorded by ``as_of``, with totals
     by lot and medication (JSON) or one row per line (CSV)."""
     instant = as_of.at(context.zones.for_clinic(clinic_id))
@@ -168,16 +163,14 @@ async def controlled_substances(
             filename=_filename(clinic_id, "controlled-substances", period),
             period=period,
         )
-    return JSONResponse(_with_period(jsonable(ledger), period))
+    return ControlledSubstanceLedger.from_read_model(ledger, period=PeriodOut.of(period))
 
 
 @router.get(
     "/clinics/{clinic_id}/access-report",
     summary="Who read this clinic's patient data, newest first",
-    responses={
-        200: {"model": AccessReport, "description": "Reads in the period, newest first."},
-        **_ERRORS,
-    },
+    response_model=AccessReport,
+    responses={200: {"description": "Reads in the period, newest first."}, **_ERRORS},
 )
 async def access_report(
     clinic_id: ClinicIdPath,
@@ -198,7 +191,7 @@ async def access_report(
             description="Leave out this token's reads, e.g. your own.",
         ),
     ] = None,
-) -> JSONResponse:
+) -> AccessReport:
     """Reads recorded in the period. Reading it is itself recorded, since it tells who
     looked at whom: once per look (patient `-`, or the `patient_id` asked for), not once
     per patient in it, so that the report does not fill with its own readers' looks."""
@@ -216,13 +209,7 @@ async def access_report(
         ),
         patient_id=patient_id,
     )
-    return JSONResponse(_with_period(jsonable(report), period))
-
-
-def _with_period(body: Any, period: Period) -> Any:
-    # The read models know [start, end) only; the zone and the wall-clock days are the
-    # API's reading of the request, and a reader must see which instants were meant.
-    return {**body, "period": period.as_json()}
+    return AccessReport.from_read_model(report, period=PeriodOut.of(period))
 
 
 def _filename(clinic_id: str, what: str, period: Period) -> str:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Final
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from services.exporting.ports import ExportStatus
 from services.http.api.models import Count, Instant, PeriodOut
+from services.http.api.params import BOUND_SCHEMA
 
 __all__ = ["ExportAccepted", "ExportLinks", "ExportList", "ExportOut", "NewExport"]
+
+_OptionalBound = WithJsonSchema({"anyOf": [*BOUND_SCHEMA["anyOf"], {"type": "null"}]})
+"""A day or an instant as the report endpoints' ``from`` and ``to``, or null."""
 
 MAX_PREVIOUS_SIZES: Final = 100
 
@@ -27,10 +31,14 @@ class NewExport(BaseModel):
 
     clinic_id: Annotated[str, Field(pattern=_CLINIC_PATTERN, examples=["clinic-demo"])]
     """The clinic; the token must be a regulator or admin token covering it."""
-    start: Annotated[str | None, Field(alias="from", max_length=64, examples=["2026-11-24"])] = None
+    start: Annotated[
+        str | None,
+        _OptionalBound,
+        Field(alias="from", max_length=64, examples=["2026-11-24"]),
+    ] = None
     """First day (included) or start instant: an ISO 8601 date or instant, read at the
     clinic as the report endpoints read `from`. Default: the 7 days ending with `to`."""
-    to: Annotated[str | None, Field(max_length=64, examples=["2026-11-24"])] = None
+    to: Annotated[str | None, _OptionalBound, Field(max_length=64, examples=["2026-11-24"])] = None
     """Last day (included) or end instant (excluded), as the report endpoints. Default:
     today, at the clinic."""
     patient_id: Annotated[str | None, Field(pattern=_IDENTIFIER_PATTERN)] = None

@@ -1,14 +1,22 @@
-"""The JSON body of ``GET /v1/clinics/{clinic_id}/controlled-substances``, as ``jsonable``
-gives it."""
+"""The JSON body of ``GET /v1/clinics/{clinic_id}/controlled-substances``."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator
 
 from events import Medication, Route
 from services.http.api.models import ExactOut, Instant, PeriodOut
 
 __all__ = ["ControlledSubstanceLedger", "LedgerLine", "SubstanceTotals"]
+
+
+def _lot_keys(value: Any) -> Any:
+    # The ledger keys its lots by (medication, lot number).
+    if isinstance(value, dict):
+        return {"/".join(k) if isinstance(k, tuple) else k: v for k, v in value.items()}
+    return value
 
 
 class LedgerLine(ExactOut):
@@ -51,7 +59,7 @@ class ControlledSubstanceLedger(ExactOut):
     as_of: Instant
     lines: list[LedgerLine]
     """By clinical time."""
-    by_lot: dict[str, SubstanceTotals]
+    by_lot: Annotated[dict[str, SubstanceTotals], BeforeValidator(_lot_keys)]
     """`<medication>/<lot number>` -> totals."""
     by_medication: dict[str, SubstanceTotals]
     """Medication -> totals."""

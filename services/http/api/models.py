@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Final, Self
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
@@ -12,6 +12,7 @@ from projections.compliance import Outcome, SessionStatus
 from services.period import Period
 
 __all__ = [
+    "NO_SUCH_CLINIC",
     "Accepted",
     "BrokenLinkOut",
     "Count",
@@ -30,7 +31,7 @@ __all__ = [
 
 Instant = Annotated[
     datetime,
-    # The same ISO 8601 text as the CLI's --json and the other endpoints (jsonable).
+    # ISO 8601 as Python writes it, the same text as the CLI's --json and Period.as_json.
     PlainSerializer(lambda value: value.isoformat(), return_type=str),
     WithJsonSchema({"type": "string", "format": "date-time"}),
 ]
@@ -47,11 +48,18 @@ class _Out(BaseModel):
 class ExactOut(_Out):
     """A body documented key for key: every field required, no other key allowed.
 
-    For bodies the read side's dataclasses give through ``jsonable``, where a key the
-    model lacks would otherwise pass unnoticed as an additional property.
+    Built from the read side's dataclasses (``from_attributes``: their fields and
+    properties), so that the body is what the model declares and nothing else.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", from_attributes=True)
+
+    @classmethod
+    def from_read_model(cls, value: object, **fields: object) -> Self:
+        """The body of ``value``, a read model, with ``fields`` added or replaced (the
+        period the API answered, which the read models do not know)."""
+        document = {name: getattr(value, name) for name in cls.model_fields if hasattr(value, name)}
+        return cls.model_validate({**document, **fields})
 
 
 class Accepted(_Out):
@@ -217,8 +225,14 @@ _DESCRIPTIONS = {
     413: "The body is larger than 16 MiB.",
     415: "The body is not application/json.",
     422: "The request is invalid; every problem is listed.",
+    429: "The token has spent its requests for now. Retry after the Retry-After seconds.",
     503: "The broker did not acknowledge in time, or the database is unreachable; nothing "
     "is accepted or shown. Retry after the Retry-After seconds.",
+}
+
+
+NO_SUCH_CLINIC: Final = {
+    404: "No clinic can have this id (admin tokens only; others get 403, as for another clinic)."
 }
 
 
@@ -232,7 +246,7 @@ def error_responses(
         model: type[BaseModel] = ValidationProblems if code == 422 else _Detail
         description = (descriptions or {}).get(code, _DESCRIPTIONS[code])
         responses[code] = {"model": model, "description": description}
-        if code == 503:
+        if code in (429, 503):
             responses[code]["headers"] = {
                 "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds."}
             }

@@ -8,6 +8,7 @@ from typing import Annotated, Final
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Path, Query, Request
+from pydantic import WithJsonSchema
 
 from services.http.api.problems import InvalidRequest
 from services.http.deps import Context
@@ -22,10 +23,12 @@ from services.period import (
 )
 
 __all__ = [
+    "BOUND_SCHEMA",
     "AsOf",
     "AsOfText",
     "ClinicIdPath",
     "ClinicIdQuery",
+    "DocumentedAsBound",
     "PatientIdQuery",
     "RequestedPeriod",
     "SessionIdPath",
@@ -37,6 +40,23 @@ __all__ = [
 # database can store it, so no recorded clinic or patient can have it.
 _CLINIC_PATTERN: Final = r"^[^/\x00]{1,64}$"
 _IDENTIFIER_PATTERN: Final = r"^[^\x00]{1,64}$"
+
+_YEAR: Final = r"^(19|2[0-9])[0-9]{2}-"
+"""The years 1900 to 2999, which every instant the API reads must lie in."""
+
+BOUND_SCHEMA: Final = {
+    "anyOf": [
+        {"type": "string", "format": "date", "pattern": _YEAR, "maxLength": 64},
+        {"type": "string", "format": "date-time", "pattern": _YEAR, "maxLength": 64},
+    ]
+}
+"""A day or an instant, in the years 1900 to 2999: what ``parse_bound`` and
+``parse_as_of`` read (they also read a time without offset, on the clinic's clock,
+which JSON Schema has no format for)."""
+
+DocumentedAsBound = WithJsonSchema(BOUND_SCHEMA)
+"""Documents a ``str`` parameter as ``BOUND_SCHEMA``; the handler still parses it, so
+that its problems are answered in the API's own words."""
 
 ClinicIdPath = Annotated[
     str, Path(pattern=_CLINIC_PATTERN, description="The clinic's id.", examples=["clinic-demo"])
@@ -59,6 +79,7 @@ def get_period(
     context: Context,
     start_text: Annotated[
         str | None,
+        DocumentedAsBound,
         Query(
             alias="from",
             description=f"First day (included) or start instant of the period; {FORMS}. "
@@ -68,6 +89,7 @@ def get_period(
     ] = None,
     end_text: Annotated[
         str | None,
+        DocumentedAsBound,
         Query(
             alias="to",
             description=f"Last day (included) or end instant (excluded) of the period; "
@@ -114,6 +136,7 @@ class AsOfText:
 def get_as_of(
     as_of: Annotated[
         str | None,
+        DocumentedAsBound,
         Query(
             description=f"Judge the record as it stood at this instant: {AS_OF_FORMS}. "
             "Default: now."

@@ -4,12 +4,12 @@ thresholds, on the record, as a ``profile.changed`` published through the broker
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
-from events import EventRejected, Protocol
+from events import EventRejected, ProfileSettings, Protocol
 from services.auth import Role
 from services.http.api.availability import BrokerTimeout, acknowledged
 from services.http.api.guards import not_permitted
@@ -27,16 +27,41 @@ router = APIRouter(route_class=ApiRoute, tags=["profiles"])
 _UNACKNOWLEDGED = "the event broker did not acknowledge the change, so it is not accepted; retry"
 
 
+_SETTINGS_SCHEMA: Final = {
+    "allOf": [
+        {"$ref": "#/components/schemas/ProfileSettings"},
+        # A change names at least one setting: null keeps the value in force.
+        {
+            "anyOf": [
+                {"required": [name], "properties": {name: {"not": {"type": "null"}}}}
+                for name in ProfileSettings.model_fields
+            ]
+        },
+    ]
+}
+
+
 class ProfileChange(BaseModel):
     """The settings that change, who decided and why; it takes effect when accepted."""
 
     model_config = ConfigDict(extra="forbid")
 
-    settings: dict[str, Any] = Field(
-        description="Setting name -> new value (docs/COMPLIANCE.md names every setting)."
+    # Documented as the contract's fields (profile.changed's payload), which is what
+    # ``profile_changed`` checks them against; read loosely here so that its problems are
+    # answered in the contract's words.
+    settings: Annotated[
+        dict[str, Any],
+        WithJsonSchema(_SETTINGS_SCHEMA),
+    ] = Field(
+        description="Setting name -> new value (docs/COMPLIANCE.md names every setting); "
+        "at least one."
     )
-    author: str = Field(description="The staff member who decided the change.")
-    reason: str = Field(description="Why the thresholds change (required, not blank).")
+    author: Annotated[str, WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 64})] = (
+        Field(description="The staff member who decided the change (1-64 characters).")
+    )
+    reason: Annotated[
+        str, WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 1000})
+    ] = Field(description="Why the thresholds change (1-1000 characters, not blank).")
 
 
 @router.post(

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 from fastapi import APIRouter, HTTPException, Request, status
 
-from events import ProfileChanged
+from events import SESSION_EVENT_ADAPTER, ProfileChanged
 from services.auth import Role
 from services.http.api.availability import BrokerTimeout, acknowledged
 from services.http.api.guards import not_permitted
@@ -15,7 +15,7 @@ from services.http.api.models import Accepted, error_responses
 from services.http.api.routing import ApiRoute
 from services.http.deps import Context, CurrentPrincipal
 
-__all__ = ["MAX_BODY_BYTES", "router"]
+__all__ = ["EVENT_SCHEMAS", "MAX_BODY_BYTES", "router"]
 
 MAX_BODY_BYTES: Final = 16 * 1024 * 1024
 """A thousand ordinary events take about 1 MiB; this bounds what one request may buffer."""
@@ -25,13 +25,43 @@ _UNACKNOWLEDGED = (
     "with the same event ids (an event that did arrive is recorded once)"
 )
 
+_REF: Final = "#/components/schemas/{model}"
+_REFUSED: Final = ("AccessRecorded", "AccessRecordedPayload")
+"""kapaudit writes access.recorded itself, and refuses it from publishers (``intake``)."""
+
+
+def _published_event_schemas() -> dict[str, Any]:
+    """The contract's JSON Schemas (``events/schemas/``), as OpenAPI components: every
+    event type a publisher may send, as ``PublishedEvent``, discriminated by event_type."""
+    union = SESSION_EVENT_ADAPTER.json_schema(ref_template=_REF)
+    components: dict[str, Any] = union.pop("$defs")
+    for name in _REFUSED:
+        del components[name]
+    refused = _REF.format(model=_REFUSED[0])
+    union["oneOf"] = [choice for choice in union["oneOf"] if choice["$ref"] != refused]
+    union["discriminator"]["mapping"] = {
+        event_type: ref
+        for event_type, ref in union["discriminator"]["mapping"].items()
+        if ref != refused
+    }
+    union["title"] = "PublishedEvent"
+    union["description"] = (
+        "One event of the contract (docs/EVENTS.md, events/schemas/), discriminated by "
+        "`event_type`; any type but `access.recorded`, which kapaudit writes itself. Rules "
+        "across fields (e.g. an IV dose needs `infusion_minutes`) are in the descriptions."
+    )
+    return {**components, "PublishedEvent": union}
+
+
+EVENT_SCHEMAS: Final = _published_event_schemas()
+"""Component name -> schema, for the OpenAPI document's ``components.schemas``."""
+
+_EVENT = {"$ref": _REF.format(model="PublishedEvent")}
+
 _BODY_SCHEMA = {
-    "description": (
-        'One event, or a batch `{"events": [...]}` of 1 to 1000 events; each event as '
-        "in events/schemas/session-event.json (docs/EVENTS.md)."
-    ),
+    "description": 'One event, or a batch `{"events": [...]}` of 1 to 1000 events.',
     "anyOf": [
-        {"type": "object", "title": "One event"},
+        _EVENT,
         {
             "type": "object",
             "title": "A batch",
@@ -41,7 +71,7 @@ _BODY_SCHEMA = {
                     "type": "array",
                     "minItems": 1,
                     "maxItems": MAX_EVENTS,
-                    "items": {"type": "object"},
+                    "items": _EVENT,
                 }
             },
             "additionalProperties": False,

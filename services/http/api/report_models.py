@@ -1,4 +1,4 @@
-"""The JSON body of ``GET /v1/clinics/{clinic_id}/compliance-report``, as ``jsonable`` gives it."""
+"""The JSON body of ``GET /v1/clinics/{clinic_id}/compliance-report``."""
 
 from __future__ import annotations
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
 
 from services.http.api.auditing import AuditedRead
 from services.http.api.models import RuleOutcome, SessionCompliance, error_responses
@@ -11,7 +10,6 @@ from services.http.api.params import AsOf, SessionIdPath
 from services.http.api.routing import ApiRoute
 from services.http.api.timeline_models import SessionTimeline
 from services.http.deps import Context
-from services.jsonable import jsonable
 
 __all__ = ["router"]
 
@@ -23,17 +21,15 @@ _ERRORS = error_responses(401, 403, 404, 422, 503)
 @router.get(
     "/sessions/{session_id}/timeline",
     summary="Every event of the session in clinical order, corrections beside originals",
-    responses={
-        200: {"model": SessionTimeline, "description": "The timeline as it stood at `as_of`."},
-        **_ERRORS,
-    },
+    response_model=SessionTimeline,
+    responses={200: {"description": "The timeline as it stood at `as_of`."}, **_ERRORS},
 )
 async def session_timeline(
     session_id: SessionIdPath,
     as_of: AsOf,
     reads: AuditedRead,
     context: Context,
-) -> JSONResponse:
+) -> SessionTimeline:
     """The timeline as it stood at ``as_of``: only events recorded by then."""
     timeline = await reads.session(
         session_id,
@@ -41,7 +37,7 @@ async def session_timeline(
             session_id, as_of=as_of.at(context.zones.for_clinic(owner.clinic_id))
         ),
     )
-    return JSONResponse(jsonable(timeline))
+    return SessionTimeline.from_read_model(timeline)
 
 
 @router.get(

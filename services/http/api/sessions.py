@@ -11,7 +11,13 @@ from events import Protocol
 from projections import SessionHistory
 from projections.compliance import SessionStatus
 from services.http.api.auditing import AuditedRead
-from services.http.api.models import PeriodOut, SessionPage, SessionSummary, error_responses
+from services.http.api.models import (
+    NO_SUCH_CLINIC,
+    PeriodOut,
+    SessionPage,
+    SessionSummary,
+    error_responses,
+)
 from services.http.api.params import ClinicIdQuery, PatientIdQuery, RequestedPeriod
 from services.http.api.routing import ApiRoute
 from services.http.deps import Context
@@ -33,7 +39,7 @@ class _Listed:
     "/sessions",
     summary="A clinic's sessions starting in a period, by start",
     response_model=SessionPage,
-    responses=error_responses(401, 403, 422, 503),
+    responses=error_responses(401, 403, 404, 422, 503, descriptions=NO_SUCH_CLINIC),
 )
 async def list_sessions(
     reads: AuditedRead,

@@ -1,4 +1,4 @@
-"""The body of ``GET /v1/sessions/{session_id}/timeline``, as ``jsonable(Timeline)`` gives it."""
+"""The body of ``GET /v1/sessions/{session_id}/timeline``, from ``projections.timeline``."""
 
 from __future__ import annotations
 

@@ -1,0 +1,128 @@
+"""The OpenAPI document says what the server checks of a request, and checks it in order:
+the token first, then the parameters and the body."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from events import EVENT_TYPES
+from tests.http.serving import Api
+from tests.http.support import CLINIC
+
+BAD_REQUESTS: tuple[tuple[str, str, dict[str, Any]], ...] = (
+    ("GET", f"/v1/sessions?clinic_id={CLINIC}&to=", {}),
+    ("GET", f"/v1/sessions?clinic_id={CLINIC}&limit=-1", {}),
+    ("GET", "/v1/sessions", {}),
+    ("GET", f"/v1/clinics/{CLINIC}/compliance-report?as_of=yesterday", {}),
+    ("GET", f"/v1/clinics/{CLINIC}/access-report?outcome=maybe&from=x", {}),
+    ("GET", f"/v1/clinics/{'c' * 65}/controlled-substances", {}),
+    (
+        "POST",
+        "/v1/exports",
+        {"content": b"{not json", "headers": {"content-type": "application/json"}},
+    ),
+    ("POST", "/v1/exports", {"json": {"clinic_id": CLINIC, "to": 5}}),
+    (
+        "POST",
+        "/v1/exports",
+        {"content": b"\x80abc", "headers": {"content-type": "application/json"}},
+    ),
+    ("POST", f"/v1/clinics/{CLINIC}/profiles/spravato-rems", {"content": b"["}),
+    ("POST", f"/v1/clinics/{CLINIC}/profiles/no-such-protocol", {"json": {}}),
+    ("POST", "/v1/events", {"json": {"events": [{}]}}),
+)
+"""Requests wrong in their parameters or body, each in its own way."""
+
+
+@pytest.mark.parametrize(("method", "url", "sent"), BAD_REQUESTS)
+async def test_a_request_without_a_token_is_unauthorized_whatever_else_is_wrong_with_it(
+    api: Api, method: str, url: str, sent: dict[str, Any]
+) -> None:
+    response = await api.client.request(method, url, **sent)
+
+    assert (response.status_code, response.headers.get("WWW-Authenticate")) == (401, "Bearer")
+    assert response.json() == {"detail": "missing or invalid bearer token"}
+
+
+@pytest.mark.parametrize(("method", "url", "sent"), BAD_REQUESTS)
+async def test_the_same_requests_with_a_token_are_invalid(
+    api: Api, method: str, url: str, sent: dict[str, Any]
+) -> None:
+    response = await api.client.request(
+        method, url, **{**sent, "headers": {**sent.get("headers", {}), **api.auth("admin")}}
+    )
+
+    assert response.status_code == 422
+    assert response.json()["errors"]
+
+
+async def test_an_unreadable_body_is_an_invalid_request_located_at_its_root(api: Api) -> None:
+    for content in (b"{not json", b"\xff\xfe", b"\x80abc"):
+        response = await api.client.post(
+            "/v1/exports",
+            content=content,
+            headers={"content-type": "application/json", **api.auth("admin")},
+        )
+
+        assert response.status_code == 422
+        assert [problem["path"] for problem in response.json()["errors"]] == ["(root)"]
+
+
+async def test_a_refused_method_is_answered_with_every_method_the_path_allows(api: Api) -> None:
+    response = await api.client.request("OPTIONS", "/v1/exports", headers=api.auth("admin"))
+
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "GET, POST"
+
+
+async def _document(api: Api) -> dict[str, Any]:
+    response = await api.client.get("/openapi.json")
+    assert response.status_code == 200
+    document: dict[str, Any] = response.json()
+    return document
+
+
+def _resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = document["components"]["schemas"][schema["$ref"].rpartition("/")[2]]
+    return schema
+
+
+async def test_the_published_events_body_references_every_event_type_a_publisher_may_send(
+    api: Api,
+) -> None:
+    document = await _document(api)
+    body = document["paths"]["/v1/events"]["post"]["requestBody"]["content"]["application/json"]
+    one, batch = body["schema"]["anyOf"]
+    event = _resolve(document, one)
+    mapping = event["discriminator"]["mapping"]
+
+    assert batch["properties"]["events"]["items"] == one
+    assert event["discriminator"]["propertyName"] == "event_type"
+    # access.recorded is kapaudit's own record of reads, refused from publishers.
+    assert set(mapping) == set(EVENT_TYPES) - {"access.recorded"}
+    for event_type, ref in mapping.items():
+        schema = _resolve(document, {"$ref": ref})
+        assert schema["properties"]["event_type"]["const"] == event_type
+        assert schema["additionalProperties"] is False
+        assert "event_id" in schema["required"]
+        assert {"$ref": ref} in event["oneOf"]
+
+
+async def test_every_instant_parameter_is_documented_as_a_date_or_a_date_time(api: Api) -> None:
+    document = await _document(api)
+    instants = [
+        (path, parameter)
+        for path, operations in document["paths"].items()
+        for operation in operations.values()
+        for parameter in operation.get("parameters", ())
+        # The consistency proof's from and to are tree sizes, not instants.
+        if parameter["name"] in ("from", "to", "as_of") and "/proofs/" not in path
+    ]
+
+    assert len(instants) >= 10
+    for path, parameter in instants:
+        formats = {choice.get("format") for choice in parameter["schema"]["anyOf"]}
+        assert formats == {"date", "date-time"}, (path, parameter["name"])
