@@ -11,7 +11,9 @@ to the embedded broker (Tansu), then:
   (asyncpg COPY) and the peer (the ``eventsourcing`` library), from ``b1_baselines.py``.
 - **B3**: ``kapaudit projections rebuild`` replays that log into fresh read models;
   events/s over the whole command, and its peak RSS.
-- **B4**: ``kapaudit serve`` answers, through HTTP with an admin token (every read is
+- **B4**: with ``kapaudit project`` running beside it, as in production, and once it has
+  judged again every stored verdict that expired, ``kapaudit serve`` answers, through
+  HTTP with an admin token (every read is
   audited, so each waits for the broker's acknowledgement of its access record): a
   clinic's 30-day compliance report, one session's verdict, one timeline and the clinic's
   30-day controlled-substance ledger, for random clinics and sessions of the last month.
@@ -78,7 +80,9 @@ async def measure(*, scale: Scale) -> list[Figure]:
             figures += await _record(events, env=env, schema=schema, workdir=workdir,
                                      published=published)  # fmt: skip
             figures += await _rebuild(len(events), env=env, workdir=workdir)
-            figures += await _queries(workload, env=env, workdir=workdir, samples=scale.of(200))
+            figures += await _queries(
+                workload, env=env, workdir=workdir, schema=schema, samples=scale.of(200)
+            )
     figures += await _baselines(events, recorder=figures[0])
     return figures
 
@@ -225,14 +229,18 @@ async def _admin_token(env: dict[str, str], workdir: Path) -> str:
 
 
 async def _queries(
-    workload: Workload, *, env: dict[str, str], workdir: Path, samples: int
+    workload: Workload, *, env: dict[str, str], workdir: Path, schema: str, samples: int
 ) -> list[Figure]:
     port = free_port()
     env = {**env, "KAPAUDIT_HTTP_HOST": "127.0.0.1", "KAPAUDIT_HTTP_PORT": str(port)}
     token = await _admin_token(env, workdir)
+    # As in production, the projector runs beside the API: it judges again the stored
+    # verdicts that expire (a sentence telling the minute they were judged, a deadline).
+    projector = await KapauditProcess("project", env=env, name="bench-project").start()
     server = await KapauditProcess("serve", env=env, name="bench-serve").start()
     base = f"http://127.0.0.1:{port}"
     try:
+        await _verdicts_settled(schema)
         async with httpx.AsyncClient(
             base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60
         ) as client:
@@ -263,6 +271,29 @@ async def _queries(
             return figures
     finally:
         await server.stop()
+        await projector.stop()
+
+
+async def _verdicts_settled(schema: str, *, within: float = 900) -> None:
+    """Wait until every session has a stored verdict and none has expired unrefreshed."""
+    connection = await asyncpg.connect(POSTGRES_DSN)
+    unsettled = (
+        f'SELECT (SELECT count(*) FROM "{schema}".proj_sessions s LEFT JOIN '
+        f'"{schema}".proj_verdicts v USING (session_id) WHERE v.session_id IS NULL) + '
+        f'(SELECT count(*) FROM "{schema}".proj_verdicts WHERE valid_until <= now() '
+        "AND valid_until <> judged_at)"
+    )
+    try:
+        with _progress("projector refreshing expired verdicts") as progress:
+            task = progress.add_task("refreshing", total=None)
+            started = time.perf_counter()
+            while (left := await connection.fetchval(unsettled)) > 0:
+                progress.update(task, description=f"{left:,} verdicts to refresh")
+                if time.perf_counter() - started > within:
+                    raise TimeoutError(f"{left} stored verdicts still unrefreshed")
+                await asyncio.sleep(1)
+    finally:
+        await connection.close()
 
 
 async def _wait_http(client: httpx.AsyncClient) -> None:
