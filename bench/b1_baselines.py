@@ -50,7 +50,7 @@ from workload import BenchEvent, Workload
 
 from events import TOPIC
 from services.adapters.sql.tables import event_log
-from services.log import GENESIS_HASH, chain_hash, record_bytes
+from services.chain import GENESIS_HASH, chain_hash, record_bytes
 
 __all__ = ["BENCH", "POSTGRES_DSN", "copy_ceiling", "eventsourcing_peer", "main"]
 

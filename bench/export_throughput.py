@@ -65,6 +65,10 @@ from services.adapters.sql import create_engine, upgrade_schema
 from services.adapters.sql.checkpoint_store import SqlCheckpointStore
 from services.adapters.sql.export_ledger import SqlExportLedger
 from services.adapters.sql.export_source import SqlExportSource
+from services.chain import GENESIS_HASH, chain_hash, record_bytes
+from services.chain.compact_range import CompactRange
+from services.chain.merkle import NodeId, leaf_hash
+from services.chain.note import Signer, generate_key
 from services.checkpointing import CheckpointWriter
 from services.clock import SystemClock
 from services.demo.clinic_day import CLINIC_ZONE, DEFAULT_DAY, demo_day_events
@@ -74,10 +78,6 @@ from services.exporting.fhir_bundle import FhirBundleWriter
 from services.exporting.ports import Requester
 from services.exporting.service import ExportRequest, Exports
 from services.exporting.writers import document_writers
-from services.log import GENESIS_HASH, chain_hash, record_bytes
-from services.log.compact_range import CompactRange
-from services.log.merkle import NodeId, leaf_hash
-from services.log.note import Signer, generate_key
 from services.offline.bundle_format import FHIR_FILE, EntryLine
 from services.period import Period
 

@@ -27,10 +27,10 @@ from rich.console import Console
 from services.adapters.sql import create_engine, upgrade_schema
 from services.adapters.sql.checkpoint_store import SqlCheckpointStore
 from services.adapters.sql.merkle_tree import SqlMerkleTree
+from services.chain.merkle import verify_consistency, verify_inclusion
+from services.chain.note import Signer, generate_key
 from services.checkpointing import CheckpointWriter
 from services.clock import SystemClock
-from services.log.merkle import verify_consistency, verify_inclusion
-from services.log.note import Signer, generate_key
 from services.proofs import LogProofs
 
 console = Console()

@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from services.log.note import Verifier
+from services.chain.note import Verifier
 from services.offline.verify import verify_bundle
 from tests.support.synthetic_bundle import build_bundle, zip_bundle
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from services.chain.checkpoint import Checkpoint, sign_checkpoint
+from services.chain.compact_range import CompactRange
+from services.chain.note import Signer
 from services.clock import Clock
-from services.log.checkpoint import Checkpoint, sign_checkpoint
-from services.log.compact_range import CompactRange
-from services.log.note import Signer
 
 __all__ = [
     "CheckpointLedger",

@@ -6,8 +6,8 @@ import os
 import re
 from pathlib import Path
 
+from services.chain.note import NoteError, Signer, Verifier, generate_key
 from services.config import Settings
-from services.log.note import NoteError, Signer, Verifier, generate_key
 
 __all__ = [
     "DEFAULT_KEY_FILE",

@@ -7,11 +7,18 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from services.log import BrokenLink, LogRow, OwnershipCheck, SessionOwner, record_bytes, verify_rows
-from services.log.checkpoint import Checkpoint, CheckpointError, open_checkpoint
-from services.log.merkle import leaf_hash
-from services.log.note import NoteError, Verifier
-from services.log.tree_check import TreeCheck, TreeFinding, TreeProblem
+from services.chain import (
+    BrokenLink,
+    LogRow,
+    OwnershipCheck,
+    SessionOwner,
+    record_bytes,
+    verify_rows,
+)
+from services.chain.checkpoint import Checkpoint, CheckpointError, open_checkpoint
+from services.chain.merkle import leaf_hash
+from services.chain.note import NoteError, Verifier
+from services.chain.tree_check import TreeCheck, TreeFinding, TreeProblem
 from services.metrics import Metrics
 from services.recording.ports import LogReader
 

@@ -10,13 +10,13 @@ from typing import Annotated, TypeVar
 import typer
 
 from services.adapters.sql import engine_from_settings, upgrade_schema
+from services.chain import canonical_base64 as b64
+from services.chain.checkpoint import Checkpoint, open_checkpoint
+from services.chain.merkle import ProofError, verify_consistency, verify_inclusion
+from services.chain.note import NoteError
 from services.cli.common import load_settings
 from services.cli.errors import CliError, friendly_errors
 from services.config import Settings
-from services.log import canonical_base64 as b64
-from services.log.checkpoint import Checkpoint, open_checkpoint
-from services.log.merkle import ProofError, verify_consistency, verify_inclusion
-from services.log.note import NoteError
 from services.proofs import ConsistencyProof, InclusionProof, LogProofs, ProofUnavailableError
 from services.signing_keys import trusted_verifiers
 

@@ -17,8 +17,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from services.chain.note import NoteError, Verifier
 from services.cli.cli_error import CliError, print_error
-from services.log.note import NoteError, Verifier
 from services.offline.findings import Finding
 from services.offline.verify import BundleReport, verify_bundle
 from services.offline.verify import Progress as ProgressCallback

@@ -19,7 +19,7 @@ from typing import Any
 
 import bagit
 
-from services.log.note import Signer, sign_note
+from services.chain.note import Signer, sign_note
 from services.offline.bundle_format import (
     MANIFEST_FILE,
     MANIFEST_SIGNATURE_FILE,

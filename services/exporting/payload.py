@@ -18,6 +18,8 @@ from typing import Any, BinaryIO
 
 from events import EventRejected, read_stored_event
 from projections.recorded import Recorded
+from services.chain import format_recorded_at
+from services.chain.tree_cover import CoverGap, CoverLeaf, plan_cover
 from services.exporting.documents import ExportScope
 from services.exporting.ports import (
     ExportRow,
@@ -26,8 +28,6 @@ from services.exporting.ports import (
     FhirDocumentFactory,
     ReportDocumentsFactory,
 )
-from services.log import format_recorded_at
-from services.log.tree_cover import CoverGap, CoverLeaf, plan_cover
 from services.offline.bundle_format import (
     ACCESS_FILE,
     CHECKPOINT_FILE,

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Protocol
 
 from events import AccessChannel, AccessRole
+from services.chain.compact_range import CompactRange
 from services.exporting.documents import ExportScope, FhirDocument, ReportDocuments
-from services.log.compact_range import CompactRange
 
 __all__ = [
     "CheckpointSource",

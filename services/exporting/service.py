@@ -18,6 +18,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from projections import ProfileHistory
+from services.chain import format_recorded_at
+from services.chain.checkpoint import open_checkpoint
+from services.chain.note import NoteError, Signer
 from services.checkpointing import CheckpointWriter
 from services.clock import Clock
 from services.exporting.bag import BundleExistsError, WorkDirectory, seal_bag
@@ -34,9 +37,6 @@ from services.exporting.ports import (
     ReportDocumentsFactory,
     Requester,
 )
-from services.log import format_recorded_at
-from services.log.checkpoint import open_checkpoint
-from services.log.note import NoteError, Signer
 from services.offline.bundle_format import FORMAT
 from services.period import Period
 

@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.auth.ports import TokenAuthenticator
+from services.chain.note import Verifier
 from services.clinic_zones import ClinicZones
 from services.clock import Clock
 from services.exporting.queue import ExportQueue
 from services.http.shared_run import SharedRun
-from services.log.note import Verifier
 from services.metrics import NO_METRICS, Metrics
 from services.publishing import Publisher
 from services.queries import ComplianceQueries

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
-from services.log.chain import GENESIS_HASH, ChainLink
+from services.chain.links import GENESIS_HASH, ChainLink
 from services.offline.bundle_format import HEADS_FILE
 from services.offline.findings import NO_EVENT, Code, Finding
 

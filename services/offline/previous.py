@@ -6,8 +6,8 @@ import zipfile
 from pathlib import Path
 from typing import Final
 
-from services.log.checkpoint import Checkpoint, open_checkpoint
-from services.log.note import NoteError, Verifier
+from services.chain.checkpoint import Checkpoint, open_checkpoint
+from services.chain.note import NoteError, Verifier
 from services.offline.bundle_format import CHECKPOINT_FILE
 from services.offline.bundle_reader import READ_ERRORS, BundleError, open_bundle
 from services.offline.findings import NO_EVENT, Code, Finding

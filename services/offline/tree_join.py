@@ -15,8 +15,8 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Final
 
-from services.log.merkle import HASH_SIZE, ProofError
-from services.log.tree_cover import root_from_cover
+from services.chain.merkle import HASH_SIZE, ProofError
+from services.chain.tree_cover import root_from_cover
 from services.offline.bundle_format import TREE_FILE
 from services.offline.entry_check import CheckedEntry
 from services.offline.findings import NO_EVENT, Code, Finding

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from services.log.chain import ChainLink
-from services.log.checkpoint import Checkpoint, CheckpointError, open_checkpoint
-from services.log.merkle import ProofError, verify_consistency
-from services.log.note import NoteError, Verifier, open_note
+from services.chain.checkpoint import Checkpoint, CheckpointError, open_checkpoint
+from services.chain.links import ChainLink
+from services.chain.merkle import ProofError, verify_consistency
+from services.chain.note import NoteError, Verifier, open_note
 from services.offline import bagit
 from services.offline.bundle_format import (
     ACCESS_FILE,

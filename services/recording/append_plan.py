@@ -16,8 +16,8 @@ from datetime import datetime
 from typing import Any
 
 from events import FieldError, IntegrationNoteRecorded, RejectionReason, SessionEvent, stream_id
-from services.log import GENESIS_HASH, ChainLink, chain_hash, record_bytes
-from services.log.merkle import leaf_hash
+from services.chain import GENESIS_HASH, ChainLink, chain_hash, record_bytes
+from services.chain.merkle import leaf_hash
 from services.recording.messages import Rejection, ValidEvent
 
 __all__ = ["AppendPlan", "Owner", "plan_append", "sessions_named", "unstorable"]

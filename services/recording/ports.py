@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from services.log import LogRow, SessionOwner
-from services.log.compact_range import CompactRange
+from services.chain import LogRow, SessionOwner
+from services.chain.compact_range import CompactRange
 from services.recording.messages import BatchOutcome, Rejection, ValidEvent
 
 __all__ = ["CheckpointTrigger", "DeadLetterSink", "EventStore", "LogReader", "LogSnapshot"]

@@ -14,8 +14,8 @@ from playwright.async_api import Page
 from services.adapters.sql.token_store import SqlTokenStore
 from services.adapters.tansu import EmbeddedBroker
 from services.auth import Role
+from services.chain.note import Verifier
 from services.clock import Clock
-from services.log.note import Verifier
 from services.runtime import Stack, running_stack
 from services.signing_keys import create_key_file
 from tests.integration.support import projections_caught_up, settings_for, wait_until

@@ -10,11 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.adapters.sql import SqlEventStore
 from services.adapters.sql.checkpoint_store import SqlCheckpointStore
+from services.chain import chain_hash, record_bytes
+from services.chain.note import Signer, generate_key
+from services.chain.tree_check import TreeProblem
 from services.checkpointing import CheckpointWriter
 from services.clock import FixedClock
-from services.log import chain_hash, record_bytes
-from services.log.note import Signer, generate_key
-from services.log.tree_check import TreeProblem
 from services.verification import verify_store
 from tests.factories import session_documents, valid
 

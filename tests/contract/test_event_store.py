@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from events import FieldError, RejectionReason
-from services.log import GENESIS_HASH
+from services.chain import GENESIS_HASH
 from services.recording import Rejection
 from services.verification import verify_log, verify_store
 from tests.contract.conftest import Backend, LogStore

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from events import RejectionReason
 from services.adapters.sql import SqlEventStore
 from services.adapters.sql.tables import metadata
-from services.log import Problem
+from services.chain import Problem
 from services.recording import Rejection, ValidEvent
 from services.verification import verify_log, verify_store
 from tests.factories import coordinates, document, session_documents, valid

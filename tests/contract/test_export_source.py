@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.adapters.sql import SqlEventStore
 from services.adapters.sql.export_source import SqlExportSource
 from services.adapters.sql.merkle_tree import SqlMerkleTree
+from services.chain.merkle import MemoryNodes, perfect_cover
 from services.exporting.ports import ExportSelection, SelectionCounts
-from services.log.merkle import MemoryNodes, perfect_cover
 from tests.factories import at, document, valid
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)

@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.adapters.sql import SqlEventStore
 from services.adapters.sql.merkle_tree import SqlMerkleTree
 from services.adapters.sql.migrate import alembic_config, upgrade_schema
-from services.log import record_bytes
-from services.log.merkle import leaf_hash, root, verify_consistency, verify_inclusion
+from services.chain import record_bytes
+from services.chain.merkle import leaf_hash, root, verify_consistency, verify_inclusion
 from tests.factories import session_documents, valid
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)

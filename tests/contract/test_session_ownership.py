@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from events import RejectionReason
 from services.adapters.sql import SqlEventStore
 from services.adapters.sql.migrate import alembic_config, upgrade_schema
-from services.log import Problem
+from services.chain import Problem
 from services.verification import verify_store
 from tests.contract.conftest import Backend, LogStore
 from tests.factories import document, valid

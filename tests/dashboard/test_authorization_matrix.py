@@ -21,9 +21,9 @@ from starlette.routing import Mount, Route
 
 from services.adapters.sql.checkpoint_store import SqlCheckpointStore
 from services.adapters.sql.tables import event_log
+from services.chain.note import Signer, generate_key
 from services.checkpointing import CheckpointWriter
 from services.clock import SystemClock
-from services.log.note import Signer, generate_key
 from tests.dashboard.conftest import Dashboard
 from tests.factories import document
 from tests.http.support import CLINIC, OTHER_CLINIC, OTHER_SESSION

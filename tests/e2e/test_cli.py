@@ -14,9 +14,9 @@ from pathlib import Path
 from services.adapters.sql import SqlEventStore, create_engine, upgrade_schema
 from services.adapters.sql.checkpoint_store import SqlCheckpointStore
 from services.adapters.sql.projection_store import STORED_PROJECTIONS
-from services.log.checkpoint import open_checkpoint
-from services.log.merkle import verify_consistency, verify_inclusion
-from services.log.note import Signer, Verifier
+from services.chain.checkpoint import open_checkpoint
+from services.chain.merkle import verify_consistency, verify_inclusion
+from services.chain.note import Signer, Verifier
 from tests.factories import session_documents, stored_under_a_looser_contract, valid
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -20,12 +20,12 @@ from typer.testing import CliRunner
 
 from services.adapters.kafka import EventPublisher
 from services.adapters.tansu import EmbeddedBroker
+from services.chain.checkpoint import Checkpoint, sign_checkpoint
+from services.chain.links import chain_hash, record_bytes
+from services.chain.merkle import leaf_hash
+from services.chain.note import Signer, Verifier, generate_key, sign_note
 from services.cli.main import app
 from services.demo import demo_day_events
-from services.log.chain import chain_hash, record_bytes
-from services.log.checkpoint import Checkpoint, sign_checkpoint
-from services.log.merkle import leaf_hash
-from services.log.note import Signer, Verifier, generate_key, sign_note
 from services.offline.bundle_format import (
     CHECKPOINT_FILE,
     EVENTS_FILE,

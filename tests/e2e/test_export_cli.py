@@ -19,13 +19,13 @@ from typer.testing import CliRunner, Result
 from services.adapters.kafka import EventPublisher
 from services.adapters.sql.tables import event_log
 from services.adapters.tansu import EmbeddedBroker
+from services.chain import GENESIS_HASH, chain_hash
+from services.chain.checkpoint import open_checkpoint
+from services.chain.merkle import leaf_hash, verify_consistency
+from services.chain.note import Verifier, open_note
+from services.chain.tree_cover import root_from_cover
 from services.cli.main import app
 from services.demo import demo_day_events
-from services.log import GENESIS_HASH, chain_hash
-from services.log.checkpoint import open_checkpoint
-from services.log.merkle import leaf_hash, verify_consistency
-from services.log.note import Verifier, open_note
-from services.log.tree_cover import root_from_cover
 from services.offline.bundle_format import manifest_note_text
 from services.offline.verify import verify_bundle
 from services.runtime import running_stack

@@ -26,8 +26,8 @@ from services.adapters.sql.projection_store import STORED_PROJECTIONS
 from services.adapters.sql.read_model_tables import projection_checkpoints
 from services.adapters.sql.tables import event_log, rejected_events
 from services.adapters.tansu import EmbeddedBroker
+from services.chain.note import Verifier
 from services.demo import demo_day_events
-from services.log.note import Verifier
 from services.projecting import Projector
 from services.verification import verify_store
 

@@ -23,11 +23,11 @@ from services.adapters.sql.token_store import SqlTokenStore
 from services.adapters.tansu import EmbeddedBroker
 from services.auth import Role
 from services.bootstrap import wire_exports
+from services.chain.note import Verifier, open_note
 from services.clock import FixedClock
 from services.config import Settings
 from services.exporting.queue import ExportQueue
 from services.http import create_app
-from services.log.note import Verifier, open_note
 from services.offline.bundle_format import manifest_note_text
 from services.signing_keys import create_key_file
 from tests.http.serving import Api

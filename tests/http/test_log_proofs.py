@@ -8,12 +8,12 @@ import pytest
 
 from services.adapters.sql import SqlEventStore
 from services.adapters.sql.checkpoint_store import SqlCheckpointStore
+from services.chain import record_bytes
+from services.chain.checkpoint import open_checkpoint
+from services.chain.merkle import leaf_hash, root, verify_consistency, verify_inclusion
+from services.chain.note import Signer, generate_key
 from services.checkpointing import CheckpointWriter
 from services.clock import SystemClock
-from services.log import record_bytes
-from services.log.checkpoint import open_checkpoint
-from services.log.merkle import leaf_hash, root, verify_consistency, verify_inclusion
-from services.log.note import Signer, generate_key
 from tests.http.serving import Api
 from tests.http.support import CLINIC, OTHER_CLINIC
 

@@ -9,10 +9,10 @@ import pytest
 
 from services.adapters.sql import SqlEventStore
 from services.adapters.sql.checkpoint_store import SqlCheckpointStore
+from services.chain.note import Signer, generate_key
 from services.checkpointing import CheckpointWriter
 from services.clock import SystemClock
 from services.http.api import verification
-from services.log.note import Signer, generate_key
 from services.verification import VerificationReport
 from tests.http.endpoints import VERIFY
 from tests.http.serving import Api

@@ -24,10 +24,10 @@ from services.adapters.sql.roles import (
     role_name,
 )
 from services.adapters.tansu import EmbeddedBroker
+from services.chain.note import Signer, generate_key
 from services.checkpointing import CheckpointWriter
 from services.clock import FixedClock
 from services.demo import demo_day_events
-from services.log.note import Signer, generate_key
 from services.projecting import Projector
 from services.recording import Rejection
 from tests.conftest import POSTGRES_DSN, _drop_postgres_schema, _postgres_schema, postgres_url

@@ -10,7 +10,7 @@ from aiokafka import AIOKafkaConsumer
 from services.adapters.kafka import CHECKPOINT_TOPIC, EventPublisher
 from services.adapters.sql.checkpoint_store import SqlCheckpointStore
 from services.adapters.tansu import EmbeddedBroker
-from services.log.checkpoint import open_checkpoint
+from services.chain.checkpoint import open_checkpoint
 from services.runtime import running_stack
 from services.signing_keys import create_key_file
 from services.verification import verify_store

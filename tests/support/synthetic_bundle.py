@@ -19,11 +19,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
-from services.log.chain import GENESIS_HASH, chain_hash, record_bytes
-from services.log.checkpoint import Checkpoint, sign_checkpoint
-from services.log.merkle import consistency_proof, leaf_hash, node_hash
-from services.log.note import Signer, generate_key, sign_note
-from services.log.tree_cover import CoverLeaf, plan_cover
+from services.chain.checkpoint import Checkpoint, sign_checkpoint
+from services.chain.links import GENESIS_HASH, chain_hash, record_bytes
+from services.chain.merkle import consistency_proof, leaf_hash, node_hash
+from services.chain.note import Signer, generate_key, sign_note
+from services.chain.tree_cover import CoverLeaf, plan_cover
 from services.offline.bundle_format import (
     ACCESS_FILE,
     CHECKPOINT_FILE,

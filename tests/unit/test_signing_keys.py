@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from services.chain.note import generate_key
 from services.config import Settings
-from services.log.note import generate_key
 from services.signing_keys import SigningKeyError, create_key_file, trusted_verifiers
 
 

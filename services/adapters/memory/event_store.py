@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from services.log import ChainLink, LogRow, SessionOwner
-from services.log.compact_range import CompactRange
+from services.chain import ChainLink, LogRow, SessionOwner
+from services.chain.compact_range import CompactRange
 from services.recording.append_plan import Owner, plan_append
 from services.recording.messages import BatchOutcome, KafkaCoordinates, Rejection, ValidEvent
 from services.recording.ports import LogSnapshot

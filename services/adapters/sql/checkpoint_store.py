@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.adapters.sql.merkle_tree import tree_state
 from services.adapters.sql.tables import checkpoints
-from services.log.compact_range import CompactRange
+from services.chain.compact_range import CompactRange
 
 __all__ = ["SqlCheckpointStore", "StoredCheckpoint"]
 

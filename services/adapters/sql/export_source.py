@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.adapters.sql.merkle_tree import SqlMerkleTree, fetch_nodes, tree_state
 from services.adapters.sql.tables import event_log, merkle_leaves
+from services.chain.compact_range import CompactRange
+from services.chain.merkle import NodeId, assemble_proof, perfect_cover
 from services.exporting.ports import ExportRow, ExportSelection, SelectionCounts, StreamHead
-from services.log.compact_range import CompactRange
-from services.log.merkle import NodeId, assemble_proof, perfect_cover
 
 __all__ = ["SqlExportSource"]
 

@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.adapters.sql.bulk_insert import insert_many
 from services.adapters.sql.tables import event_log, merkle_leaves, merkle_nodes
-from services.log.compact_range import CompactRange
-from services.log.merkle import (
+from services.chain.compact_range import CompactRange
+from services.chain.merkle import (
     NodeId,
     ProofPlan,
     assemble_proof,

@@ -22,8 +22,8 @@ from services.adapters.sql.engine import WRITE_OPTION
 from services.adapters.sql.log_notices import LOG_APPENDED_CHANNEL
 from services.adapters.sql.merkle_tree import append_leaves, tree_state
 from services.adapters.sql.tables import checkpoints, event_log, rejected_events, session_owners
-from services.log import ChainLink, LogRow, SessionOwner
-from services.log.compact_range import CompactRange
+from services.chain import ChainLink, LogRow, SessionOwner
+from services.chain.compact_range import CompactRange
 from services.recording import BatchOutcome, KafkaCoordinates, Rejection, ValidEvent
 from services.recording.append_plan import Owner, plan_append, sessions_named, unstorable
 from services.recording.ports import LogSnapshot

@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
 
+from services.chain import canonical_base64 as b64
 from services.http.api.guards import not_permitted
 from services.http.api.models import (
     CheckpointOut,
@@ -21,7 +22,6 @@ from services.http.api.models import (
 )
 from services.http.api.routing import ApiRoute
 from services.http.deps import Context, CurrentPrincipal
-from services.log import canonical_base64 as b64
 from services.proofs import LogProofs, ProofUnavailableError
 
 __all__ = ["router"]

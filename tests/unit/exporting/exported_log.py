@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo
 
 from events import PATIENT_LEVEL_EVENT_TYPES, canonical_json, parse_event
 from projections import Recorded
+from services.chain.links import GENESIS_HASH, chain_hash, format_recorded_at, record_bytes
 from services.demo import DEFAULT_DAY
 from services.exporting.documents import ExportScope
-from services.log.chain import GENESIS_HASH, chain_hash, format_recorded_at, record_bytes
 from services.offline.bundle_format import EntryLine
 from services.period import Period
 

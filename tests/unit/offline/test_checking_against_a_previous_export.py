@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from services.log.note import Verifier
+from services.chain.note import Verifier
 from services.offline.bundle_format import CONSISTENCY_FILE
 from services.offline.findings import Code
 from services.offline.verify import verify_bundle

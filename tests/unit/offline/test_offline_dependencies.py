@@ -15,4 +15,4 @@ def test_the_verifier_imports_only_the_standard_library_cryptography_and_the_log
     foreign = {t for t in tops - sys.stdlib_module_names if not t.startswith("_")}
     assert foreign == {"services", "cryptography"}
     project = {n.rsplit(".", 1)[0] for n in loaded if n.startswith("services.")}
-    assert project <= {"services", "services.log", "services.offline"}
+    assert project <= {"services", "services.chain", "services.offline"}

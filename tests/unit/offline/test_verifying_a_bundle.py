@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from services.log.chain import chain_hash
-from services.log.note import Verifier, generate_key
+from services.chain.links import chain_hash
+from services.chain.note import Verifier, generate_key
 from services.offline.bundle_format import (
     ACCESS_FILE,
     CHECKPOINT_FILE,

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from events import RejectionReason
-from services.log import GENESIS_HASH, ChainLink, chain_hash, record_bytes
-from services.log.merkle import leaf_hash
+from services.chain import GENESIS_HASH, ChainLink, chain_hash, record_bytes
+from services.chain.merkle import leaf_hash
 from services.recording import KafkaCoordinates, Rejection
 from services.recording.append_plan import AppendPlan, plan_append, unstorable
 from tests.factories import document, valid

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from services.chain.checkpoint import open_checkpoint
+from services.chain.compact_range import CompactRange
+from services.chain.merkle import leaf_hash
+from services.chain.note import Signer, generate_key
 from services.checkpointing import CheckpointSchedule, CheckpointWriter
 from services.clock import FixedClock
-from services.log.checkpoint import open_checkpoint
-from services.log.compact_range import CompactRange
-from services.log.merkle import leaf_hash
-from services.log.note import Signer, generate_key
 from services.recording import BatchOutcome, Recorder
 
 START = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)

@@ -15,9 +15,9 @@ import sqlalchemy as sa
 from alembic import op
 
 from services.adapters.sql.types import UtcDateTime
-from services.log.chain import record_bytes
-from services.log.compact_range import CompactRange
-from services.log.merkle import NodeId, leaf_hash
+from services.chain.compact_range import CompactRange
+from services.chain.links import record_bytes
+from services.chain.merkle import NodeId, leaf_hash
 
 revision = "0008"
 down_revision = "0007"

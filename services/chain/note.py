@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
-from services.log import canonical_base64 as b64
+from services.chain import canonical_base64 as b64
 
 __all__ = [
     "MAX_SIGNATURES",

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from services.log.checkpoint import Checkpoint
-from services.log.compact_range import CompactRange
-from services.log.merkle import EMPTY_ROOT
+from services.chain.checkpoint import Checkpoint
+from services.chain.compact_range import CompactRange
+from services.chain.merkle import EMPTY_ROOT
 
 __all__ = ["TreeCheck", "TreeFinding", "TreeProblem"]
 

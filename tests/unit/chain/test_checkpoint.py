@@ -6,14 +6,14 @@ import base64
 
 import pytest
 
-from services.log.checkpoint import (
+from services.chain.checkpoint import (
     Checkpoint,
     CheckpointError,
     open_checkpoint,
     sign_checkpoint,
 )
-from services.log.compact_range import CompactRange
-from services.log.merkle import (
+from services.chain.compact_range import CompactRange
+from services.chain.merkle import (
     EMPTY_ROOT,
     MemoryNodes,
     ProofError,
@@ -21,14 +21,14 @@ from services.log.merkle import (
     leaf_hash,
     verify_consistency,
 )
-from services.log.note import (
+from services.chain.note import (
     InvalidSignatureError,
     Signer,
     UnverifiedNoteError,
     generate_key,
     sign_note,
 )
-from tests.unit.log.merkle_vectors import ROOTS
+from tests.unit.chain.merkle_vectors import ROOTS
 
 ORIGIN = "kapaudit.example/clinic-log"
 # The example of c2sp.org/tlog-checkpoint (its signature line left out).

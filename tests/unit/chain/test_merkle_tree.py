@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.log.merkle import (
+from services.chain.merkle import (
     EMPTY_ROOT,
     MemoryNodes,
     NodeId,
@@ -24,7 +24,7 @@ from services.log.merkle import (
     verify_consistency,
     verify_inclusion,
 )
-from tests.unit.log.merkle_vectors import (
+from tests.unit.chain.merkle_vectors import (
     CONSISTENCY_PROOFS,
     INCLUSION_PROOFS,
     LEAF_INPUTS,

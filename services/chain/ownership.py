@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from services.log.verify import BrokenLink, LogRow, Problem
+from services.chain.verify import BrokenLink, LogRow, Problem
 
 __all__ = ["OwnershipCheck", "SessionOwner"]
 

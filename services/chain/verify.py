@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from itertools import groupby
 
-from services.log.chain import GENESIS_HASH, chain_hash, record_bytes
+from services.chain.links import GENESIS_HASH, chain_hash, record_bytes
 
 __all__ = ["BrokenLink", "LogRow", "Problem", "verify_rows"]
 

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.log.compact_range import CompactRange
-from services.log.merkle import EMPTY_ROOT, MemoryNodes, NodeId, leaf_hash, root
-from tests.unit.log.merkle_vectors import LEAF_INPUTS, NODE_HASHES, ROOTS, naive_root
+from services.chain.compact_range import CompactRange
+from services.chain.merkle import EMPTY_ROOT, MemoryNodes, NodeId, leaf_hash, root
+from tests.unit.chain.merkle_vectors import LEAF_INPUTS, NODE_HASHES, ROOTS, naive_root
 
 LEAVES = [leaf_hash(data) for data in LEAF_INPUTS]
 

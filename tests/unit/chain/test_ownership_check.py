@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from services.log import OwnershipCheck, Problem, SessionOwner
-from tests.unit.log.test_chain_and_verify import _chain
+from services.chain import OwnershipCheck, Problem, SessionOwner
+from tests.unit.chain.test_chain_and_verify import _chain
 
 
 def test_the_first_event_by_position_decides_even_when_a_later_one_streams_past_first() -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from services.log.merkle import EMPTY_ROOT, HASH_SIZE, ProofError, node_hash
+from services.chain.merkle import EMPTY_ROOT, HASH_SIZE, ProofError, node_hash
 
 __all__ = ["CoverGap", "CoverLeaf", "plan_cover", "root_from_cover"]
 

@@ -7,8 +7,8 @@ import random
 
 import pytest
 
-from services.log.merkle import MemoryNodes, ProofError, leaf_hash, node_hash, perfect_cover, root
-from services.log.tree_cover import CoverGap, CoverLeaf, plan_cover, root_from_cover
+from services.chain.merkle import MemoryNodes, ProofError, leaf_hash, node_hash, perfect_cover, root
+from services.chain.tree_cover import CoverGap, CoverLeaf, plan_cover, root_from_cover
 
 
 def _leaves(size: int) -> list[bytes]:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from services.log.checkpoint import Checkpoint
-from services.log.compact_range import CompactRange
-from services.log.merkle import EMPTY_ROOT, leaf_hash, root
-from services.log.tree_check import TreeCheck, TreeProblem
+from services.chain.checkpoint import Checkpoint
+from services.chain.compact_range import CompactRange
+from services.chain.merkle import EMPTY_ROOT, leaf_hash, root
+from services.chain.tree_check import TreeCheck, TreeProblem
 
 LEAVES = [leaf_hash(bytes([i])) for i in range(9)]
 

@@ -6,9 +6,9 @@ import asyncio
 import dataclasses
 from collections.abc import AsyncIterator
 
-from services.log import LogRow, Problem
+from services.chain import LogRow, Problem
 from services.verification import verify_log
-from tests.unit.log.test_chain_and_verify import _chain
+from tests.unit.chain.test_chain_and_verify import _chain
 
 
 async def _rows(rows: list[LogRow]) -> AsyncIterator[LogRow]:

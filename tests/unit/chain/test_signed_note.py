@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.log.note import (
+from services.chain.note import (
     MAX_SIGNATURES,
     InvalidSignatureError,
     MalformedKeyError,

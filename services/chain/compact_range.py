@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from services.log.merkle import (
+from services.chain.merkle import (
     EMPTY_ROOT,
     HASH_SIZE,
     NodeId,

@@ -5,9 +5,15 @@ The Merkle tree over the whole log and its signed checkpoints live in
 there, so that the recorder's hot path does not load the signing library.
 """
 
-from services.log.chain import GENESIS_HASH, ChainLink, chain_hash, format_recorded_at, record_bytes
-from services.log.ownership import OwnershipCheck, SessionOwner
-from services.log.verify import BrokenLink, LogRow, Problem, verify_rows
+from services.chain.links import (
+    GENESIS_HASH,
+    ChainLink,
+    chain_hash,
+    format_recorded_at,
+    record_bytes,
+)
+from services.chain.ownership import OwnershipCheck, SessionOwner
+from services.chain.verify import BrokenLink, LogRow, Problem, verify_rows
 
 __all__ = [
     "GENESIS_HASH",

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.log import GENESIS_HASH, LogRow, Problem, chain_hash, record_bytes, verify_rows
-from services.log.chain import format_recorded_at
+from services.chain import GENESIS_HASH, LogRow, Problem, chain_hash, record_bytes, verify_rows
+from services.chain.links import format_recorded_at
 
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 

@@ -12,9 +12,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from services.log import canonical_base64 as b64
-from services.log.merkle import HASH_SIZE
-from services.log.note import NoteError, Signer, Verifier, open_note, sign_note
+from services.chain import canonical_base64 as b64
+from services.chain.merkle import HASH_SIZE
+from services.chain.note import NoteError, Signer, Verifier, open_note, sign_note
 
 __all__ = [
     "Checkpoint",
