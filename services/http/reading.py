@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from services.http.api.availability import BrokerTimeout
+from services.http.availability import BrokerTimeout
 from services.http.deps import Context
 from services.reading import AuditedReads
 

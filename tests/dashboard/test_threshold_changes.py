@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from events import ProfileChanged, SessionEvent
 from services.adapters.sql import SqlEventStore
-from services.http.api.availability import get_broker_timeout
+from services.http.availability import get_broker_timeout
 from services.projecting import Projector
 from tests.dashboard.conftest import Dashboard
 from tests.factories import valid

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from services.http.api.availability import get_broker_timeout
+from services.http.availability import get_broker_timeout
 from tests.dashboard.conftest import Dashboard
 from tests.http.support import CLINIC
 

@@ -15,7 +15,7 @@ from services.adapters.kafka import ensure_topics
 from services.adapters.sql.token_store import SqlTokenStore
 from services.adapters.tansu import EmbeddedBroker
 from services.auth import Role
-from services.http.api.availability import BROKER_TIMEOUT_SECONDS
+from services.http.availability import BROKER_TIMEOUT_SECONDS
 from tests.faults.reliability import Reliability, ScenarioFigures
 from tests.faults.support import (
     Scale,

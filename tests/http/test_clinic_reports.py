@@ -16,7 +16,7 @@ from events import ACCESS_TOPIC
 from services.adapters.sql import SqlEventStore
 from services.csv_tables import LEDGER_COLUMNS, REPORT_COLUMNS
 from services.demo import PLANTED_LAPSES
-from services.http.api.csv_export import PERIOD_HEADER
+from services.http.csv_export import PERIOD_HEADER
 from tests.factories import document, valid
 from tests.http.serving import Api
 from tests.http.support import CLINIC, NOW, published_events

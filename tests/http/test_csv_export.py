@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.csv_tables import cell_text
-from services.http.api.csv_export import wants_csv
+from services.http.csv_export import wants_csv
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.adapters.kafka import ensure_topics
 from services.adapters.tansu import EmbeddedBroker
-from services.http.api.availability import get_broker_timeout
+from services.http.availability import get_broker_timeout
 from tests.factories import document
 from tests.http.serving import Api, serving
 

@@ -11,13 +11,13 @@ from events import AccessOutcome
 from services.csv_tables import ledger_csv, report_csv
 from services.http.api.access_models import AccessReport
 from services.http.api.auditing import AuditedRead
-from services.http.api.csv_export import PERIOD_HEADER, csv_response, wants_csv
 from services.http.api.ledger_models import ControlledSubstanceLedger
 from services.http.api.models import NO_SUCH_CLINIC, PeriodOut, error_responses
 from services.http.api.params import AsOf, ClinicIdPath, PatientIdQuery, RequestedPeriod
 from services.http.api.report_formats import FormatQuery, chosen_format, printable_response
 from services.http.api.report_models import ComplianceReport
 from services.http.api.routing import ApiRoute
+from services.http.csv_export import PERIOD_HEADER, csv_response, wants_csv
 from services.http.deps import Context
 from services.judging import JudgedSession, session_start
 from services.period import Period

@@ -23,7 +23,7 @@ from services.auth import Principal, Role
 from services.exporting.ports import ExportRecord, ExportStatus, Requester
 from services.exporting.queue import ExportQueue
 from services.exporting.service import ExportError, NoSigningKeyError, UnknownClinicError
-from services.http.api.availability import BrokerTimeout
+from services.exporting.visibility import visible_to
 from services.http.api.export_models import (
     ExportAccepted,
     ExportLinks,
@@ -35,13 +35,14 @@ from services.http.api.guards import not_permitted
 from services.http.api.models import PeriodOut, error_responses
 from services.http.api.problems import InvalidRequest
 from services.http.api.routing import ApiRoute
+from services.http.availability import BrokerTimeout
 from services.http.deps import Context, CurrentPrincipal
 from services.http.limits import charge_expensive
 from services.http.outage import RETRY_AFTER_SECONDS
 from services.http.reading import Reads
 from services.period import Period, PeriodError, parse_bound, resolve_period
 
-__all__ = ["export_links", "router", "visible_to"]
+__all__ = ["export_links", "router"]
 
 router = APIRouter(route_class=ApiRoute, tags=["exports"])
 
@@ -56,17 +57,6 @@ _404 = {404: "No such export, or another token's (ids cannot be probed)."}
 
 def export_links(export_id: str) -> ExportLinks:
     return ExportLinks(status=f"/v1/exports/{export_id}", bundle=f"/v1/exports/{export_id}/bundle")
-
-
-def visible_to(principal: Principal, record: ExportRecord) -> bool:
-    """An admin sees every export; a regulator those its token asked for."""
-    if principal.role is Role.ADMIN:
-        return True
-    return (
-        principal.role is Role.REGULATOR
-        and record.requested_by == principal.name
-        and principal.may_export(record.clinic_id)
-    )
 
 
 @router.post(

@@ -11,12 +11,12 @@ from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from events import EventRejected, ProfileSettings, Protocol
 from services.auth import Role
-from services.http.api.availability import BrokerTimeout, acknowledged
 from services.http.api.guards import not_permitted
 from services.http.api.models import Accepted, error_responses
 from services.http.api.params import ClinicIdPath
 from services.http.api.problems import InvalidRequest, Problem
 from services.http.api.routing import ApiRoute
+from services.http.availability import BrokerTimeout, acknowledged
 from services.http.deps import Context, CurrentPrincipal
 from services.profiles import profile_changed
 

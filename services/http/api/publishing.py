@@ -8,11 +8,11 @@ from fastapi import APIRouter, HTTPException, Request, status
 
 from events import SESSION_EVENT_ADAPTER, ProfileChanged
 from services.auth import Role
-from services.http.api.availability import BrokerTimeout, acknowledged
 from services.http.api.guards import not_permitted
 from services.http.api.intake import MAX_EVENTS, read_events
 from services.http.api.models import Accepted, error_responses
 from services.http.api.routing import ApiRoute
+from services.http.availability import BrokerTimeout, acknowledged
 from services.http.deps import Context, CurrentPrincipal
 
 __all__ = ["EVENT_SCHEMAS", "MAX_BODY_BYTES", "router"]

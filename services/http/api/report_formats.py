@@ -7,7 +7,7 @@ from typing import Annotated, Final, Literal
 
 from fastapi import Query, Response
 
-from services.http.api.csv_export import PERIOD_HEADER
+from services.http.csv_export import PERIOD_HEADER
 from services.period import Period
 from services.reporting import ReportDocument, render_html, render_pdf, style_hash
 

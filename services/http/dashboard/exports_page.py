@@ -19,7 +19,7 @@ from services.auth import Principal, Role
 from services.exporting.ports import ExportStatus, Requester
 from services.exporting.queue import ExportQueue
 from services.exporting.service import ExportError
-from services.http.api.exports import visible_to
+from services.exporting.visibility import visible_to
 from services.http.context import HttpContext
 from services.http.dashboard.cross_site import refuse_cross_site
 from services.http.dashboard.pages import PageError, PageRoute, render

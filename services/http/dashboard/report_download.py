@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response, status
 
-from services.http.api.csv_export import PERIOD_HEADER
+from services.http.csv_export import PERIOD_HEADER
 from services.http.dashboard.audit import PageRead
 from services.http.dashboard.pages import PageError, PageRoute
 from services.http.dashboard.scope import FromDay, check_clinic, parse_period, read_as_of

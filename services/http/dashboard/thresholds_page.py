@@ -24,7 +24,7 @@ from events import EventRejected, Protocol
 from projections.compliance.profile import SETTING_NAMES
 from projections.profiles import ProfileVersion
 from services.auth import Principal, Role
-from services.http.api.availability import BrokerTimeout, acknowledged
+from services.http.availability import BrokerTimeout, acknowledged
 from services.http.context import HttpContext
 from services.http.dashboard.audit import PageRead
 from services.http.dashboard.chrome import chrome
