@@ -1,10 +1,21 @@
-"""Fixtures shared by every test layer: stores on both backends, the real broker."""
+"""Fixtures shared by every test layer: a store on one backend or both, the real broker.
+
+Which store a test gets:
+
+- ``tests/contract`` and ``tests/integration`` test the store itself: their conftests run
+  every test asking for ``database_url`` (or ``engine``) on each of ``BACKENDS``.
+- Elsewhere (HTTP, dashboard, CLI, browser, hostile input) the concern is not the SQL
+  dialect, so a test runs on ``SINGLE_BACKEND`` only, unless it checks something the two
+  dialects treat differently (a NUL in an id, a driver's outage error, an exact instant at
+  a period's edge); such a test says so with ``@both_stores``.
+"""
 
 from __future__ import annotations
 
 import os
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import asyncpg
@@ -56,18 +67,40 @@ def postgres_url(schema: str) -> str:
     return f"{base}?search_path={schema}"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """A fresh, migrated database on each backend."""
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'kapaudit.db'}"
-        yield url
+BACKENDS = ("sqlite", "postgresql")
+"""Every store kapaudit supports; the contract and integration suites run on each."""
+
+SINGLE_BACKEND = "sqlite"
+"""The store of the suites whose concern is not the SQL dialect. SQLite, deliberately: it is
+the embedded default (``make run``, the browser tests' stack), it needs no server, so
+``make test-fast`` runs anywhere, and it is the faster of the two. PostgreSQL, the
+production store, is not left out: the contract and integration suites run every store
+operation on it, and ``@both_stores`` keeps on it the tests elsewhere that depend on it."""
+
+both_stores = pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
+"""Runs a test outside the contract and integration suites on every backend, for a check
+whose outcome depends on the SQL dialect."""
+
+
+@asynccontextmanager
+async def fresh_database(backend: str, tmp_path: Path) -> AsyncIterator[str]:
+    """The URL of an empty database on ``backend``, removed afterwards (PostgreSQL)."""
+    if backend == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'kapaudit.db'}"
         return
     schema = await _postgres_schema()
     try:
         yield postgres_url(schema)
     finally:
         await _drop_postgres_schema(schema)
+
+
+@pytest.fixture
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh database on ``SINGLE_BACKEND``, or on the backend a parametrization names
+    (``@both_stores``, the contract and integration conftests)."""
+    async with fresh_database(getattr(request, "param", SINGLE_BACKEND), tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

@@ -1,0 +1,18 @@
+"""The store contract: every test asking for a database runs on each backend, since what
+it checks is the store itself, SQL dialect included."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import BACKENDS, fresh_database
+
+
+@pytest.fixture(params=BACKENDS)
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh database on each backend in turn (the root conftest's is on one)."""
+    async with fresh_database(request.param, tmp_path) as url:
+        yield url
