@@ -8,6 +8,10 @@ Which store a test gets:
   dialect, so a test runs on ``SINGLE_BACKEND`` only, unless it checks something the two
   dialects treat differently (a NUL in an id, a driver's outage error, an exact instant at
   a period's edge); such a test says so with ``@both_stores``.
+
+``pytest_collection_modifyitems`` marks what each test needs, from the fixtures it uses:
+``postgres`` (the PostgreSQL server) and ``broker`` (the embedded Tansu broker), so
+``pytest -m "not postgres and not broker"`` is the part that runs without either.
 """
 
 from __future__ import annotations
@@ -118,3 +122,26 @@ async def kafka() -> AsyncIterator[EmbeddedBroker]:
     """A fresh embedded Tansu broker: memory storage, so every test starts empty."""
     async with EmbeddedBroker(port=0) as broker:
         yield broker
+
+
+BROKER_FIXTURES = frozenset({"kafka", "broker", "doomed_broker", "demo"})
+"""Fixtures that start an embedded Tansu broker: ``kafka`` above, and those of
+tests/e2e/test_report_cli.py, tests/http/test_publishing_without_a_broker.py, the browser
+stacks and tests/e2e/test_demo_export_tamper.py. A test that starts one without a fixture
+(``kapaudit up``) is marked by hand."""
+
+POSTGRES_FIXTURES = frozenset({"postgres"})
+"""Fixtures that need PostgreSQL besides a ``database_url`` on it: the fault suite's server."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``postgres`` and ``broker`` from the fixtures each test uses, so that
+    ``-m "not postgres and not broker"`` selects what runs without either server."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        callspec = getattr(item, "callspec", None)
+        on_postgres = callspec is not None and callspec.params.get("database_url") == "postgresql"
+        if on_postgres or fixtures & POSTGRES_FIXTURES:
+            item.add_marker(pytest.mark.postgres)
+        if fixtures & BROKER_FIXTURES:
+            item.add_marker(pytest.mark.broker)

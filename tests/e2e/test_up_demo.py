@@ -11,6 +11,7 @@ from collections.abc import Awaitable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import make_url
 
 from services.adapters.sql import SqlEventStore, create_engine
@@ -19,6 +20,9 @@ from services.verification import verify_log
 from tests.conftest import both_stores
 
 ROOT = Path(__file__).resolve().parents[2]
+
+# `kapaudit up` starts the embedded broker itself, in its own process.
+pytestmark = pytest.mark.broker
 
 
 async def _read_until(stream: asyncio.StreamReader, marker: str, *, within: float) -> str:
