@@ -17,6 +17,7 @@ Which store a test gets:
 from __future__ import annotations
 
 import os
+import sqlite3
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,6 +25,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from sqlalchemy import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.adapters.sql import create_engine, upgrade_schema
@@ -107,8 +109,41 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         yield url
 
 
+def copy_sqlite(source: Path, target: Path) -> None:
+    """Every page of the SQLite database ``source`` into ``target`` (the online backup API,
+    so a write-ahead log is included)."""
+    reading, writing = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        reading.backup(writing)
+    finally:
+        reading.close()
+        writing.close()
+
+
+@pytest.fixture(scope="session")
+async def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite database migrated once per run, for ``engine`` to copy."""
+    path = tmp_path_factory.mktemp("migrated") / "kapaudit.db"
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    try:
+        await upgrade_schema(engine)
+    finally:
+        await engine.dispose()
+    return path
+
+
+def _start_new_sqlite_from(migrated: Path, database_url: str) -> None:
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
+        copy_sqlite(migrated, Path(url.database))
+
+
 @pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+async def engine(database_url: str, migrated_sqlite: Path) -> AsyncIterator[AsyncEngine]:
+    """An engine on ``database_url``, migrated. A new SQLite file starts as a copy of
+    ``migrated_sqlite``: what ``upgrade_schema`` would write, without running every
+    migration again for each test (it was most of a test's setup)."""
+    _start_new_sqlite_from(migrated_sqlite, database_url)
     engine = create_engine(database_url)
     await upgrade_schema(engine)
     try:
