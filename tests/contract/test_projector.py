@@ -180,7 +180,8 @@ async def test_a_following_projector_folds_a_commit_without_waiting_out_its_poll
         [doc] = session_documents("s-woken", 1, start=NOW)
         await store.record(valid=[valid(doc)], invalid=[], recorded_at=NOW)
         async with asyncio.timeout(10):
-            while doc["event_id"] not in await _session_event_ids(engine):
+            # What is awaited is a row in the database: no event to wait on but polling it.
+            while doc["event_id"] not in await _session_event_ids(engine):  # noqa: ASYNC110
                 await asyncio.sleep(0.05)
     finally:
         stop.set()
