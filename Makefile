@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-faults lint bench bench-quick bench-exports clean schemas asyncapi
+.PHONY: run test test-fast test-faults lint bench bench-quick bench-exports clean schemas asyncapi
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "kapaudit needs Python 3.11 or newer")'
@@ -35,6 +35,11 @@ $(PANGO):
 
 test: $(STAMP) $(CHROMIUM) $(PANGO)
 	$(BIN)/pytest -q
+
+# The inner loop, under two minutes: unit, store-contract and HTTP tests on SQLite only,
+# with the embedded broker; no PostgreSQL server, no browser. `make test` runs everything.
+test-fast: $(STAMP)
+	$(BIN)/pytest -q -m "not postgres" tests/unit tests/contract tests/http
 
 # The fault suite at full scale (50,000 events, 20 recorder kills, 30 s outages); it
 # rewrites docs/RELIABILITY.md. `make test` runs its short form.

@@ -1,5 +1,6 @@
 """The backend matrix of the contract base suites: every port's tests run on the memory
-implementation, SQLite and PostgreSQL alike.
+implementation, SQLite and PostgreSQL alike, and every test asking for a database runs on
+each SQL backend, since what it checks is the store itself, SQL dialect included.
 
 A test takes ``backend`` and asks it for the port it is about; a test about SQL alone
 (triggers, migrations, dialect limits) keeps taking ``engine`` from ``tests/conftest.py``.
@@ -20,14 +21,20 @@ from services.adapters.sql import SqlEventStore, create_engine, upgrade_schema
 from services.adapters.sql.token_store import SqlTokenStore
 from services.auth.ports import TokenStore
 from services.recording.ports import EventStore, LogReader
-from tests.conftest import _drop_postgres_schema, _postgres_schema, postgres_url
+from tests.conftest import (
+    BACKENDS,
+    _drop_postgres_schema,
+    _postgres_schema,
+    fresh_database,
+    postgres_url,
+)
 
 
 class LogStore(EventStore, LogReader, Protocol):
     """The log as the recorder writes it and its readers read it."""
 
 
-BACKENDS = ["memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+PORT_BACKENDS = ["memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
 @dataclass(slots=True, kw_only=True)
@@ -56,7 +63,7 @@ class Backend:
         return SqlEventStore(engine=self.engine)
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(params=PORT_BACKENDS)
 async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backend]:
     """A fresh backend: empty memory, or a freshly migrated SQLite or PostgreSQL."""
     if request.param == "memory":
@@ -76,3 +83,10 @@ async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
         await engine.dispose()
         if schema is not None:
             await _drop_postgres_schema(schema)
+
+
+@pytest.fixture(params=BACKENDS)
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh database on each SQL backend in turn (the root conftest's is on one)."""
+    async with fresh_database(request.param, tmp_path) as url:
+        yield url

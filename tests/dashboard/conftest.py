@@ -22,7 +22,7 @@ from services.clock import FixedClock
 from services.http import create_app
 from services.queries import ComplianceQueries
 from tests.http.serving import closed_port
-from tests.http.support import NOW, ZONES, http_context, issue_tokens, seed
+from tests.http.support import NOW, ZONES, http_context, issue_tokens, seed_fresh
 
 
 class CountingQueries(ComplianceQueries):
@@ -56,7 +56,7 @@ class Dashboard:
 
 @pytest.fixture
 async def dashboard(engine: AsyncEngine) -> AsyncIterator[Dashboard]:
-    await seed(engine)
+    await seed_fresh(engine)
     tokens = await issue_tokens(engine)
     auditor = RecordingAccessLog()
     queries = CountingQueries(engine=engine, clock=FixedClock(at=NOW), zones=ZONES)

@@ -29,9 +29,14 @@ from services.adapters.sql import SqlEventStore
 from services.adapters.tansu import EmbeddedBroker
 from services.http import create_app
 from services.projecting import Projector
+from tests.conftest import both_stores
 from tests.factories import at, document, valid
 from tests.http.serving import closed_port
 from tests.http.support import CLINIC, NOW, http_context, issue_tokens, published_events, seed
+
+# The cuts are compared in SQL, timestamptz on PostgreSQL and naive UTC text on SQLite:
+# sessions an hour either side of midnight must fall on the same side on both.
+pytestmark = both_stores
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY = "2026-11-24"

@@ -11,13 +11,18 @@ from collections.abc import Awaitable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import make_url
 
 from services.adapters.sql import SqlEventStore, create_engine
 from services.demo import demo_month
 from services.verification import verify_log
+from tests.conftest import both_stores
 
 ROOT = Path(__file__).resolve().parents[2]
+
+# `kapaudit up` starts the embedded broker itself, in its own process.
+pytestmark = pytest.mark.broker
 
 
 async def _read_until(stream: asyncio.StreamReader, marker: str, *, within: float) -> str:
@@ -99,6 +104,8 @@ async def test_up_with_demo_records_the_demo_month_in_a_verified_log_and_stops_o
     assert key.stat().st_mode & 0o777 == 0o600
 
 
+# One branch per backend: an unreachable PostgreSQL for SQLite, the real server otherwise.
+@both_stores
 async def test_up_names_its_store_without_the_database_password(
     tmp_path: Path, database_url: str
 ) -> None:

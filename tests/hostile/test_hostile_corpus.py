@@ -23,8 +23,13 @@ from services.adapters.tansu import EmbeddedBroker
 from services.auth import Role
 from services.http.api.publishing import MAX_BODY_BYTES
 from services.runtime import running_stack
+from tests.conftest import both_stores
 from tests.hostile.corpus import Hostile, canary, corpus, escape_cases
 from tests.integration.support import read_dead_letters, settings_for, wait_until
+
+# About the store as much as the recorder: invalid UTF-8 kept as bytes, SQL in every text
+# field, a year-9999 instant, events at the size limit; each dialect stores them its own way.
+pytestmark = both_stores
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.adapters.kafka import ensure_topics, make_broker
 from services.adapters.tansu import EmbeddedBroker
 from tests.http.serving import Api, closed_port, serving
-from tests.http.support import issue_tokens, seed
+from tests.http.support import issue_tokens, seed_fresh
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ async def connected_broker(kafka: EmbeddedBroker) -> AsyncIterator[KafkaBroker]:
 @pytest.fixture
 async def tokens(engine: AsyncEngine) -> dict[str, str]:
     """Token name -> bearer token, over a store seeded with the demo day."""
-    await seed(engine)
+    await seed_fresh(engine)
     return await issue_tokens(engine)
 
 

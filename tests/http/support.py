@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import json
+import os
+import tempfile
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, Final
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -25,6 +29,7 @@ from services.demo import demo_day_events
 from services.http import HttpContext
 from services.projecting import Projector
 from services.queries import ComplianceQueries
+from tests.conftest import copy_sqlite
 from tests.factories import at, document, valid
 
 NOW: Final = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
@@ -75,6 +80,34 @@ async def seed(engine: AsyncEngine) -> None:
             recorded_at=min(slot + timedelta(minutes=30), NOW),
         )
     await Projector(engine=engine).catch_up()
+
+
+_SEEDED_SQLITE = Path(tempfile.gettempdir()) / f"kapaudit-tests-seeded-{os.getpid()}.db"
+"""The first SQLite database ``seed_fresh`` seeded in this test run, kept for the others."""
+atexit.register(_SEEDED_SQLITE.unlink, missing_ok=True)
+
+
+async def seed_fresh(engine: AsyncEngine) -> None:
+    """``seed`` a fresh, migrated database. On SQLite, the first one is seeded and kept;
+    each later one becomes a copy of it, byte for byte what ``seed`` would have written
+    (the demo day is computed, not random), in a fraction of the time: seeding is most of
+    an HTTP or dashboard test's setup. ``seed`` itself is tested on both stores by the
+    contract and integration suites; PostgreSQL databases are seeded every time."""
+    path = engine.url.database
+    if engine.dialect.name != "sqlite" or not path or path == ":memory:":
+        await seed(engine)
+        return
+    async with engine.connect() as connection:
+        recorded = (await connection.execute(text("SELECT count(*) FROM event_log"))).scalar()
+    assert recorded == 0, f"seed_fresh needs an empty log; {path} holds {recorded} events"
+    # No pooled connection may hold the file while its pages are replaced.
+    await engine.dispose()
+    if _SEEDED_SQLITE.exists():
+        copy_sqlite(_SEEDED_SQLITE, Path(path))
+        return
+    await seed(engine)
+    await engine.dispose()
+    copy_sqlite(Path(path), _SEEDED_SQLITE)
 
 
 async def issue_tokens(engine: AsyncEngine) -> dict[str, str]:

@@ -20,9 +20,13 @@ from services.adapters.sql.token_store import SqlTokenStore
 from services.clock import FixedClock
 from services.http import create_app
 from services.queries import ComplianceQueries
+from tests.conftest import both_stores
 from tests.http.endpoints import READS, SESSION, VERIFY
 from tests.http.serving import closed_port
 from tests.http.support import CLINIC, NOW, http_context, issue_tokens
+
+# Each driver fails in its own way (asyncpg cannot connect, SQLite cannot open a file).
+pytestmark = both_stores
 
 PAGES = (
     f"/overview?clinic={CLINIC}",

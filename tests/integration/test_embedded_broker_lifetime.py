@@ -7,7 +7,12 @@ import os
 import signal
 import sys
 
+import pytest
+
 from tests.integration.support import wait_until
+
+# The child process starts the broker itself.
+pytestmark = pytest.mark.broker
 
 _CHILD = """
 import asyncio, os, sys
