@@ -115,7 +115,11 @@ async def _probe(
     path = f"/v1/sessions/{event.session_id}/compliance"
     deadline = started + PROBE_TIMEOUT_S
     while (asked := time.perf_counter()) < deadline:
-        response = await client.get(path)
+        try:
+            response = await client.get(path)
+        except httpx.TransportError:
+            # A kept-alive connection the server closed just as it was reused: ask again.
+            continue
         answered = time.perf_counter()
         probes.read_ms.append((answered - asked) * 1000)
         if response.status_code == 200 and any(

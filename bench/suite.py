@@ -42,15 +42,13 @@ _PARTS: dict[str, Callable[..., Awaitable[list[Figure]]]] = {
 _PACKAGES = ("pydantic", "sqlalchemy", "asyncpg", "aiokafka", "faststream", "eventsourcing")
 
 
-async def run(scale: Scale) -> tuple[list[Figure], dict[str, float]]:
-    figures: list[Figure] = []
-    seconds: dict[str, float] = {}
+async def run(scale: Scale, *, figures: list[Figure], seconds: dict[str, float]) -> None:
+    """Measure every part in turn, adding to ``figures`` and ``seconds`` as each ends."""
     for name, measure in _PARTS.items():
         console.rule(f"[bold]{name}")
         started = time.perf_counter()
         figures += await measure(scale=scale)
         seconds[name] = time.perf_counter() - started
-    return figures, seconds
 
 
 def conditions(scale: Scale) -> list[str]:
@@ -136,8 +134,13 @@ def main() -> None:
     args = parser.parse_args()
     scale = Scale(quick=args.quick)
     before = conditions(scale)
-    figures, seconds = asyncio.run(run(scale))
-    args.output.write_text(render(figures, run=before, seconds=seconds))
+    figures: list[Figure] = []
+    seconds: dict[str, float] = {}
+    try:
+        asyncio.run(run(scale, figures=figures, seconds=seconds))
+    finally:
+        # What was measured before a part failed is still worth keeping.
+        args.output.write_text(render(figures, run=before, seconds=seconds))
     console.print(f"wrote {args.output}")
 
 
