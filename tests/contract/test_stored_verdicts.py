@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.adapters.sql import SqlEventStore
@@ -154,3 +154,20 @@ async def _verdict_rows(engine: AsyncEngine) -> list[tuple[object, ...]]:
     async with engine.connect() as connection:
         rows = await connection.execute(select(proj_verdicts).order_by(proj_verdicts.c.session_id))
         return [tuple(row) for row in rows]
+
+
+async def test_verdicts_judged_by_older_rules_are_judged_again_after_an_upgrade(
+    engine: AsyncEngine,
+) -> None:
+    _, clock, queries = await _month(engine)
+    async with engine.begin() as connection:
+        await connection.execute(update(proj_verdicts).values(verdict_version=0))
+    assert await _served(engine, queries, NOW) == 0
+
+    # A projector started after the upgrade finds them, though none has expired.
+    upgraded = Projector(engine=engine, clock=clock, zones=ZONES)
+    while await upgraded.refresh_verdicts(limit=50):
+        pass
+
+    assert await _served(engine, queries, NOW) > 0.8
+    await _assert_stored_equals_on_demand(queries, NOW)

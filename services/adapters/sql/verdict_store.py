@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from events import Protocol
@@ -135,6 +135,7 @@ class VerdictWriter:
     def __init__(self, *, clock: Clock, zones: ClinicZones | None = None) -> None:
         self._clock = clock
         self._zones = zones
+        self._rules_current = False
 
     async def sessions_changed(
         self, connection: AsyncConnection, sessions: Iterable[SessionHistory]
@@ -187,16 +188,27 @@ class VerdictWriter:
         """Sessions whose stored verdict has expired (not those valid at one instant only,
         which only a new event refreshes), or was judged by other rules."""
         now = self._clock.now()
-        expired = and_(
-            proj_verdicts.c.valid_until <= now,
-            proj_verdicts.c.valid_until != proj_verdicts.c.judged_at,
-        )
+        # Two queries, not one with OR: the projector asks at every wake, and only the
+        # expiry alone can use the index on valid_until (an OR scanned every stored
+        # verdict). Rows judged by other rules exist only after an upgrade, so they are
+        # looked for until none is left.
         query = (
             select(proj_verdicts.c.session_id)
-            .where(or_(expired, proj_verdicts.c.verdict_version != VERDICT_VERSION))
+            .where(proj_verdicts.c.valid_until <= now)
+            .where(proj_verdicts.c.valid_until != proj_verdicts.c.judged_at)
             .limit(limit)
         )
-        return list((await connection.execute(query)).scalars())
+        due = list((await connection.execute(query)).scalars())
+        if not self._rules_current and len(due) < limit:
+            outdated = (
+                select(proj_verdicts.c.session_id)
+                .where(proj_verdicts.c.verdict_version != VERDICT_VERSION)
+                .limit(limit - len(due))
+            )
+            older = list((await connection.execute(outdated)).scalars())
+            self._rules_current = not older
+            due += older
+        return due
 
     async def missing(self, connection: AsyncConnection, *, limit: int = _CHUNK) -> list[str]:
         """Sessions without a stored verdict (e.g. histories folded before verdicts were)."""
