@@ -85,6 +85,7 @@ async def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoExports:
 
             await wait_until(recorded, what="the demo day to be recorded")
             for name in ("first", "second"):
+                before = await stack.store.count()
                 result = await asyncio.to_thread(
                     runner.invoke,
                     app,
@@ -93,6 +94,14 @@ async def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoExports:
                     env=env,
                 )  # fmt: skip
                 assert result.exit_code == 0, result.output
+
+                # The export's access records reach the log through the broker; the
+                # second export must be of a longer log than the first, or the two
+                # checkpoints are one and substituting them proves nothing.
+                async def disclosed(before: int = before) -> bool:
+                    return await stack.store.count() > before
+
+                await wait_until(disclosed, what=f"the {name} export's access records")
     return DemoExports(
         first=root / "first",
         second=root / "second",
