@@ -33,6 +33,7 @@ from services.adapters.sql.tables import event_log
 from services.adapters.sql.verdict_store import (
     servable,
     stored_rows_query,
+    stored_start,
     stored_summary,
     stored_verdict,
     zone_key,
@@ -155,7 +156,7 @@ class ComplianceQueries:
         again: list[str] = []
         for row in rows:
             if servable(row, as_of=instant, zone=zone, profiles=profiles):
-                judged[row.session_id] = (stored_verdict(row, as_of=instant), row.session_start)
+                judged[row.session_id] = (stored_verdict(row, as_of=instant), stored_start(row))
             else:
                 again.append(row.session_id)
         if again:
@@ -188,7 +189,7 @@ class ComplianceQueries:
         again: list[str] = []
         for row in rows:
             if servable(row, as_of=as_of, zone=zone, profiles=profiles):
-                summaries.append((stored_summary(row), row.session_start))
+                summaries.append((stored_summary(row), stored_start(row)))
             else:
                 again.append(row.session_id)
         if again:

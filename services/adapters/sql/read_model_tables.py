@@ -80,6 +80,9 @@ proj_verdicts = Table(
     Column("clinic_id", String(64), nullable=False),
     Column("patient_key", String(130), nullable=False),
     Column("session_start", UtcDateTime, nullable=True),
+    # Stored in UTC; the offset it was told in, so a report from stored rows tells the
+    # same start in the same words as one judged on demand.
+    Column("start_offset_minutes", Integer, nullable=True),
     Column("status", String(16), nullable=False),
     Column("protocol", String(32), nullable=True),
     Column("profile_version", Integer, nullable=True),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import or_, select, update
@@ -40,6 +40,7 @@ __all__ = [
     "VerdictWriter",
     "servable",
     "stored_rows_query",
+    "stored_start",
     "stored_summary",
     "stored_verdict",
     "zone_key",
@@ -99,6 +100,19 @@ def stored_summary(row: Any) -> VerdictSummary:
     )
 
 
+def stored_start(row: Any) -> datetime | None:
+    """The session's start as its history tells it (in the offset it was published in)."""
+    start: datetime | None = row.session_start
+    if start is None or row.start_offset_minutes is None:
+        return start
+    return start.astimezone(timezone(timedelta(minutes=row.start_offset_minutes)))
+
+
+def _offset_minutes(instant: datetime | None) -> int | None:
+    offset = None if instant is None else instant.utcoffset()
+    return None if offset is None else int(offset.total_seconds() // 60)
+
+
 def stored_rows_query(*, documents: bool = True) -> Any:
     """Sessions with their stored verdict (columns None when there is none) and the
     current positions of the histories it must have been judged from; without
@@ -121,6 +135,7 @@ def stored_rows_query(*, documents: bool = True) -> Any:
             proj_verdicts.c.patient_position,
             proj_verdicts.c.status,
             proj_verdicts.c.failed_rules,
+            proj_verdicts.c.start_offset_minutes,
             *([proj_verdicts.c.verdict_json] if documents else []),
         )
         .select_from(proj_sessions)
@@ -247,6 +262,7 @@ class VerdictWriter:
             key = _patient_key(session)
             patient = patients.get(key)
             zone = self._zones.for_clinic(session.clinic_id) if self._zones else None
+            began = session.scheduled_start or session.first_occurred_at
             verdict, until = judge_until(
                 session=session, patient=patient, profiles=profiles, as_of=now, zone=zone
             )
@@ -255,7 +271,8 @@ class VerdictWriter:
                     "session_id": session.session_id,
                     "clinic_id": session.clinic_id,
                     "patient_key": key,
-                    "session_start": session.scheduled_start or session.first_occurred_at,
+                    "session_start": began,
+                    "start_offset_minutes": _offset_minutes(began),
                     "status": verdict.status.value,
                     "protocol": None if verdict.protocol is None else verdict.protocol.value,
                     "profile_version": verdict.profile_version,

@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("clinic_id", sa.String(64), nullable=False),
         sa.Column("patient_key", sa.String(130), nullable=False),
         sa.Column("session_start", UtcDateTime, nullable=True),
+        sa.Column("start_offset_minutes", sa.Integer, nullable=True),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("protocol", sa.String(32), nullable=True),
         sa.Column("profile_version", sa.Integer, nullable=True),
