@@ -8,7 +8,7 @@ from fastapi import Response
 
 from services.period import Period
 
-__all__ = ["CSV_MEDIA_TYPE", "PERIOD_HEADER", "csv_response", "wants_csv"]
+__all__ = ["CSV_MEDIA_TYPE", "PERIOD_HEADER", "accept_weights", "csv_response", "wants_csv"]
 
 CSV_MEDIA_TYPE = "text/csv"
 
@@ -17,8 +17,8 @@ PERIOD_HEADER = "Kapaudit-Period"
 spreadsheets read it as they are."""
 
 
-def wants_csv(accept: str | None) -> bool:
-    """Whether the Accept header prefers text/csv to application/json (JSON by default)."""
+def accept_weights(accept: str | None) -> dict[str, float]:
+    """Each media type the Accept header names with its weight (``q``, default 1)."""
     weights: dict[str, float] = {}
     for part in (accept or "").split(","):
         media, *parameters = (piece.strip().lower() for piece in part.split(";"))
@@ -31,6 +31,12 @@ def wants_csv(accept: str | None) -> bool:
                 except ValueError:
                     weight = 0.0
         weights[media] = max(weights.get(media, 0.0), weight)
+    return weights
+
+
+def wants_csv(accept: str | None) -> bool:
+    """Whether the Accept header prefers text/csv to application/json (JSON by default)."""
+    weights = accept_weights(accept)
     csv_weight = weights.get(CSV_MEDIA_TYPE, 0.0)
     return csv_weight > 0 and csv_weight > weights.get("application/json", 0.0)
 

@@ -7,7 +7,7 @@ from typing import Annotated, Final, Literal
 
 from fastapi import Query, Response
 
-from services.http.csv_export import PERIOD_HEADER
+from services.http.csv_export import PERIOD_HEADER, accept_weights
 from services.period import Period
 from services.reporting import ReportDocument, render_html, render_pdf, style_hash
 
@@ -37,18 +37,7 @@ def chosen_format(asked: ReportFormat | None, accept: str | None) -> ReportForma
     a tie or when none is named, as before)."""
     if asked is not None:
         return asked
-    weights: dict[str, float] = {}
-    for part in (accept or "").split(","):
-        media, *parameters = (piece.strip().lower() for piece in part.split(";"))
-        weight = 1.0
-        for parameter in parameters:
-            name, _, value = parameter.partition("=")
-            if name.strip() == "q":
-                try:
-                    weight = float(value)
-                except ValueError:
-                    weight = 0.0
-        weights[media] = max(weights.get(media, 0.0), weight)
+    weights = accept_weights(accept)
     best: ReportFormat = "json"
     for form, media in MEDIA_TYPES.items():
         if weights.get(media, 0.0) > weights.get(MEDIA_TYPES[best], 0.0):
