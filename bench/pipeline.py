@@ -74,15 +74,13 @@ async def measure(*, scale: Scale) -> list[Figure]:
         async with EmbeddedBroker(port=0) as broker, fresh_schema() as url:
             schema = schema_of(url)
             env = _environment(broker.bootstrap_servers, url, workdir)
-            await _kapaudit(["db", "upgrade"], env, workdir)
-            await _kapaudit(["topics", "create"], env, workdir)
+            await _kapaudit(["db", "upgrade"], env)
+            await _kapaudit(["topics", "create"], env)
             published = await _publish(broker.bootstrap_servers, events)
-            figures += await _record(events, env=env, schema=schema, workdir=workdir,
+            figures += await _record(events, env=env, schema=schema,
                                      published=published)  # fmt: skip
-            figures += await _rebuild(len(events), env=env, workdir=workdir)
-            figures += await _queries(
-                workload, env=env, workdir=workdir, schema=schema, samples=scale.of(200)
-            )
+            figures += await _rebuild(len(events), env=env)
+            figures += await _queries(workload, env=env, schema=schema, samples=scale.of(200))
     figures += await _baselines(events, recorder=figures[0])
     return figures
 
@@ -104,7 +102,7 @@ def _environment(bootstrap: str, database_url: str, workdir: Path) -> dict[str, 
     }
 
 
-async def _kapaudit(args: list[str], env: dict[str, str], workdir: Path) -> None:
+async def _kapaudit(args: list[str], env: dict[str, str]) -> None:
     code = await KapauditProcess(*args, env=env, name="bench-setup").run(within=120)
     if code:
         raise RuntimeError(
@@ -138,7 +136,7 @@ async def _log_size(connection: asyncpg.Connection, schema: str) -> int:
 
 
 async def _record(
-    events: Sequence[BenchEvent], *, env: dict[str, str], schema: str, workdir: Path,
+    events: Sequence[BenchEvent], *, env: dict[str, str], schema: str,
     published: float,
 ) -> list[Figure]:  # fmt: skip
     total = len(events)
@@ -187,7 +185,7 @@ async def _baselines(events: Sequence[BenchEvent], *, recorder: Figure) -> list[
     ]  # fmt: skip
 
 
-async def _rebuild(total: int, *, env: dict[str, str], workdir: Path) -> list[Figure]:
+async def _rebuild(total: int, *, env: dict[str, str]) -> list[Figure]:
     console.print(f"[bold]B3[/]: rebuilding every projection from {total:,} events")
     rebuild = KapauditProcess("projections", "rebuild", env=env, name="bench-rebuild")
     started = time.perf_counter()
@@ -198,7 +196,7 @@ async def _rebuild(total: int, *, env: dict[str, str], workdir: Path) -> list[Fi
         await asyncio.sleep(0.2)
     elapsed = time.perf_counter() - started
     if rebuild.returncode:
-        raise RuntimeError(f"projections rebuild exited {rebuild.returncode}: {workdir}")
+        raise RuntimeError(f"projections rebuild exited {rebuild.returncode}: {rebuild.log}")
     rate = total / elapsed
     return [
         Figure(bench=_B3, subject="kapaudit projections rebuild", value=rate, unit="events/s",
@@ -216,7 +214,7 @@ def _rss_or(fallback: float, pid: int) -> float:
         return fallback  # exited between two looks
 
 
-async def _admin_token(env: dict[str, str], workdir: Path) -> str:
+async def _admin_token(env: dict[str, str]) -> str:
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "services.cli.main", "tokens", "create",
         "--role", "admin", "--name", "bench", env={**os.environ, **env},
@@ -229,11 +227,11 @@ async def _admin_token(env: dict[str, str], workdir: Path) -> str:
 
 
 async def _queries(
-    workload: Workload, *, env: dict[str, str], workdir: Path, schema: str, samples: int
+    workload: Workload, *, env: dict[str, str], schema: str, samples: int
 ) -> list[Figure]:
     port = free_port()
     env = {**env, "KAPAUDIT_HTTP_HOST": "127.0.0.1", "KAPAUDIT_HTTP_PORT": str(port)}
-    token = await _admin_token(env, workdir)
+    token = await _admin_token(env)
     # As in production, the projector runs beside the API: it judges again the stored
     # verdicts that expire (a sentence telling the minute they were judged, a deadline).
     projector = await KapauditProcess("project", env=env, name="bench-project").start()
