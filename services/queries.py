@@ -141,8 +141,35 @@ class ComplianceQueries:
         whose stored verdict still holds: one read of the period's stored rows, and the
         stale or missing ones judged as ``verdicts`` does."""
         instant = as_of or self._clock.now()
+        answered = await self._stored_or_judged(
+            clinic_id, start=start, end=end, as_of=instant, documents=True
+        )
+        return [
+            (stored_verdict(row, as_of=instant) if judged is None else judged, when)
+            for row, judged, when in answered
+        ]
+
+    async def _summaries(
+        self, clinic_id: str, *, start: datetime, end: datetime, as_of: datetime
+    ) -> list[tuple[VerdictSummary, datetime | None]]:
+        """``judged_starts`` as a report counts them: stored rows that still hold are read
+        from their columns, without fetching or decoding their rules."""
+        answered = await self._stored_or_judged(
+            clinic_id, start=start, end=end, as_of=as_of, documents=False
+        )
+        return [
+            (stored_summary(row) if judged is None else judged.summary(), when)
+            for row, judged, when in answered
+        ]
+
+    async def _stored_or_judged(
+        self, clinic_id: str, *, start: datetime, end: datetime, as_of: datetime, documents: bool
+    ) -> list[tuple[Any, SessionVerdict | None, datetime | None]]:
+        """The period's sessions in start order, each as its stored row, the verdict judged
+        now when the row does not hold at ``as_of`` (None when it does), and its start;
+        sessions with nothing recorded by ``as_of`` are left out."""
         query = (
-            stored_rows_query()
+            stored_rows_query(documents=documents)
             .where(proj_sessions.c.clinic_id == clinic_id)
             .where(proj_sessions.c.session_start >= start)
             .where(proj_sessions.c.session_start < end)
@@ -152,54 +179,26 @@ class ComplianceQueries:
             rows = (await connection.execute(query)).all()
         profiles = await self.profile_history([clinic_id])
         zone = zone_key(self._zones, clinic_id)
+        held = {
+            r.session_id for r in rows if servable(r, as_of=as_of, zone=zone, profiles=profiles)
+        }
+        again = [r.session_id for r in rows if r.session_id not in held]
         judged: dict[str, tuple[SessionVerdict, datetime | None]] = {}
-        again: list[str] = []
-        for row in rows:
-            if servable(row, as_of=instant, zone=zone, profiles=profiles):
-                judged[row.session_id] = (stored_verdict(row, as_of=instant), stored_start(row))
-            else:
-                again.append(row.session_id)
         if again:
-            sessions = [s for s in await self._histories(again) if s.as_of(instant).events]
-            verdicts = await self.judge_sessions(sessions, as_of=instant)
+            sessions = [s for s in await self._histories(again) if s.as_of(as_of).events]
+            verdicts = await self.judge_sessions(sessions, as_of=as_of)
             for session, verdict in zip(sessions, verdicts, strict=True):
                 judged[session.session_id] = (
                     verdict,
                     session.scheduled_start or session.first_occurred_at,
                 )
-        # In the period's order, as ``verdicts`` gives them.
-        return [judged[row.session_id] for row in rows if row.session_id in judged]
-
-    async def _summaries(
-        self, clinic_id: str, *, start: datetime, end: datetime, as_of: datetime
-    ) -> list[tuple[VerdictSummary, datetime | None]]:
-        """``judged_starts`` as a report counts them: stored rows that still hold are read
-        from their columns, without fetching or decoding their rules."""
-        query = (
-            stored_rows_query(documents=False)
-            .where(proj_sessions.c.clinic_id == clinic_id)
-            .where(proj_sessions.c.session_start >= start)
-            .where(proj_sessions.c.session_start < end)
-        )
-        async with self._engine.connect() as connection:
-            rows = (await connection.execute(query)).all()
-        profiles = await self.profile_history([clinic_id])
-        zone = zone_key(self._zones, clinic_id)
-        summaries: list[tuple[VerdictSummary, datetime | None]] = []
-        again: list[str] = []
+        answered: list[tuple[Any, SessionVerdict | None, datetime | None]] = []
         for row in rows:
-            if servable(row, as_of=as_of, zone=zone, profiles=profiles):
-                summaries.append((stored_summary(row), stored_start(row)))
-            else:
-                again.append(row.session_id)
-        if again:
-            sessions = [s for s in await self._histories(again) if s.as_of(as_of).events]
-            verdicts = await self.judge_sessions(sessions, as_of=as_of)
-            summaries.extend(
-                (verdict.summary(), session.scheduled_start or session.first_occurred_at)
-                for session, verdict in zip(sessions, verdicts, strict=True)
-            )
-        return summaries
+            if row.session_id in held:
+                answered.append((row, None, stored_start(row)))
+            elif row.session_id in judged:
+                answered.append((row, *judged[row.session_id]))
+        return answered
 
     async def _histories(self, session_ids: Sequence[str]) -> list[SessionHistory]:
         histories: list[SessionHistory] = []
