@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import subprocess
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -206,7 +207,16 @@ async def test_a_database_out_of_space_fails_each_batch_aloud_and_commits_no_off
 
     async def fill() -> None:
         # Just room for what is there: the next relation page that a batch needs fails.
-        PrivatePostgres.resize_disk(disk, size_kib=used_kib(disk) + 8)
+        # The recorder keeps writing between the look and the remount, and tmpfs refuses
+        # to shrink below what it holds: look again and retry until it takes.
+        for attempt in range(50):
+            try:
+                PrivatePostgres.resize_disk(disk, size_kib=used_kib(disk) + 8)
+                return
+            except subprocess.CalledProcessError:
+                if attempt == 49:
+                    raise
+                await asyncio.sleep(0.01)
 
     async def grow() -> None:
         PrivatePostgres.resize_disk(disk, size_kib=256 * 1024)
