@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from events import ACCESS_TOPIC, TOPIC, EventRejected, RejectionReason
-from services.adapters.kafka import EventPublisher
+from services.adapters.kafka import EventPublisher, TopicMissingError
 from tests.factories import document
 
 
@@ -52,3 +52,65 @@ async def test_a_clinical_event_for_the_access_topic_is_refused() -> None:
         await publisher.publish(document("dose.administered"), topic=ACCESS_TOPIC)
     assert caught.value.reason is RejectionReason.WRONG_TOPIC
     assert broker.sent == []
+
+
+class _FlakyBroker(_Broker):
+    """Refuses the next ``failures`` sends, as a broker going away does."""
+
+    def __init__(self, *, failures: int) -> None:
+        super().__init__()
+        self.failures = failures
+
+    async def publish(self, body: bytes, *, topic: str, key: bytes, **_: Any) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("broker went away")
+        await super().publish(body, topic=topic, key=key)
+
+
+class _Topics:
+    def __init__(self, *names: str) -> None:
+        self.names = list(names)
+        self.asked = 0
+
+    async def __call__(self) -> list[str]:
+        self.asked += 1
+        return self.names
+
+
+def _flaky_publisher(*, failures: int, topics: _Topics) -> tuple[EventPublisher, _FlakyBroker]:
+    broker = _FlakyBroker(failures=failures)
+    return EventPublisher(broker=broker, list_topics=topics), broker  # type: ignore[arg-type]
+
+
+async def test_a_healthy_publisher_never_asks_the_broker_for_its_topics() -> None:
+    topics = _Topics(TOPIC)
+    publisher, broker = _flaky_publisher(failures=0, topics=topics)
+    await publisher.publish_many([document("vitals.recorded") for _ in range(5)])
+    assert len(broker.sent) == 5
+    assert topics.asked == 0
+
+
+async def test_after_a_failed_send_an_event_is_refused_while_its_topic_is_gone() -> None:
+    topics = _Topics(ACCESS_TOPIC)
+    publisher, broker = _flaky_publisher(failures=1, topics=topics)
+    with pytest.raises(ConnectionError):
+        await publisher.publish(document("vitals.recorded"))
+    with pytest.raises(TopicMissingError) as caught:
+        await publisher.publish(document("vitals.recorded"))
+    assert caught.value.topic == TOPIC
+    assert TOPIC in str(caught.value)
+    assert broker.sent == []
+
+
+async def test_once_the_topic_is_back_it_is_confirmed_once_and_sends_resume() -> None:
+    topics = _Topics()
+    publisher, broker = _flaky_publisher(failures=1, topics=topics)
+    with pytest.raises(ConnectionError):
+        await publisher.publish(document("vitals.recorded"))
+    with pytest.raises(TopicMissingError):
+        await publisher.publish(document("vitals.recorded"))
+    topics.names.append(TOPIC)
+    await publisher.publish_many([document("vitals.recorded") for _ in range(3)])
+    assert len(broker.sent) == 3
+    assert topics.asked == 2

@@ -4,7 +4,7 @@ and the clients' TLS and SASL."""
 from services.adapters.kafka.broker import make_broker
 from services.adapters.kafka.checkpoints import CHECKPOINT_TOPIC, KafkaCheckpointPublisher
 from services.adapters.kafka.dead_letters import KafkaDeadLetterSink
-from services.adapters.kafka.publisher import EventPublisher
+from services.adapters.kafka.publisher import EventPublisher, TopicMissingError
 from services.adapters.kafka.recorder_subscriber import AfterCommit, register_recorder
 from services.adapters.kafka.security import KafkaSecurityError, aiokafka_options, kafka_security
 from services.adapters.kafka.topics import ensure_topics
@@ -16,6 +16,7 @@ __all__ = [
     "KafkaCheckpointPublisher",
     "KafkaDeadLetterSink",
     "KafkaSecurityError",
+    "TopicMissingError",
     "aiokafka_options",
     "ensure_topics",
     "kafka_security",
