@@ -24,9 +24,10 @@ def make_broker(
     it; exactly-once recording never depends on it (the log dedupes by event id).
     ``security`` (TLS, SASL) comes from ``kafka_security``; None is PLAINTEXT.
 
-    A 5 ms linger, not none: with ``linger_ms=0`` a producer whose broker restarted
-    never recovered its sends (``tests/faults/test_broker_restart.py`` timed out), so
-    the lower read latency it gave audited reads is not worth it.
+    A 5 ms linger, not none: with ``linger_ms=0`` ``tests/faults/test_broker_restart.py``
+    timed out. The loss it showed was later traced to sends acknowledged into a topic the
+    restarted broker no longer had (see ``EventPublisher``), so no linger may be safe now;
+    it has not been measured again.
     """
     return KafkaBroker(
         bootstrap_servers,
