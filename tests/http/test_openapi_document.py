@@ -16,12 +16,12 @@ from projections.compliance import SessionStatus
 from projections.ledger import Ledger, LedgerLine, SubstanceTotals
 from projections.reports import ClinicReport, FailingSession, WeekTrend
 from projections.timeline import AmendmentNote, Timeline, TimelineEntry
+from services.bodies.access import AccessReport as AccessReportBody
+from services.bodies.common import ExactOut, PeriodOut
+from services.bodies.ledger import ControlledSubstanceLedger
+from services.bodies.report import ComplianceReport
+from services.bodies.timeline import SessionTimeline
 from services.http import api
-from services.http.api.access_models import AccessReport as AccessReportBody
-from services.http.api.ledger_models import ControlledSubstanceLedger
-from services.http.api.models import ExactOut, PeriodOut
-from services.http.api.report_models import ComplianceReport
-from services.http.api.timeline_models import SessionTimeline
 from services.period import Period
 
 AT: Final = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)

@@ -8,14 +8,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 
 from events import AccessOutcome
+from services.bodies.access import AccessReport
+from services.bodies.common import PeriodOut
+from services.bodies.ledger import ControlledSubstanceLedger
+from services.bodies.report import ComplianceReport
 from services.csv_tables import ledger_csv, report_csv
-from services.http.api.access_models import AccessReport
 from services.http.api.auditing import AuditedRead
-from services.http.api.ledger_models import ControlledSubstanceLedger
-from services.http.api.models import NO_SUCH_CLINIC, PeriodOut, error_responses
+from services.http.api.models import NO_SUCH_CLINIC, error_responses
 from services.http.api.params import AsOf, ClinicIdPath, PatientIdQuery, RequestedPeriod
 from services.http.api.report_formats import FormatQuery, chosen_format, printable_response
-from services.http.api.report_models import ComplianceReport
 from services.http.api.routing import ApiRoute
 from services.http.csv_export import PERIOD_HEADER, csv_response, wants_csv
 from services.http.deps import Context

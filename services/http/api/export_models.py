@@ -6,8 +6,8 @@ from typing import Annotated, Final
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
+from services.bodies.common import Count, Instant, PeriodOut
 from services.exporting.ports import ExportStatus
-from services.http.api.models import Count, Instant, PeriodOut
 from services.http.api.params import BOUND_SCHEMA
 
 __all__ = ["ExportAccepted", "ExportLinks", "ExportList", "ExportOut", "NewExport"]

@@ -20,6 +20,7 @@ from fastapi.responses import FileResponse, JSONResponse
 
 from events import AccessChannel
 from services.auth import Principal, Role
+from services.bodies.common import PeriodOut
 from services.exporting.ports import ExportRecord, ExportStatus, Requester
 from services.exporting.queue import ExportQueue
 from services.exporting.service import ExportError, NoSigningKeyError, UnknownClinicError
@@ -32,7 +33,7 @@ from services.http.api.export_models import (
     NewExport,
 )
 from services.http.api.guards import not_permitted
-from services.http.api.models import PeriodOut, error_responses
+from services.http.api.models import error_responses
 from services.http.api.problems import InvalidRequest
 from services.http.api.routing import ApiRoute
 from services.http.availability import BrokerTimeout

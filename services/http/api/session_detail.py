@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from services.bodies.sessions import SessionCompliance
+from services.bodies.timeline import SessionTimeline
 from services.http.api.auditing import AuditedRead
-from services.http.api.models import RuleOutcome, SessionCompliance, error_responses
+from services.http.api.models import error_responses
 from services.http.api.params import AsOf, SessionIdPath
 from services.http.api.routing import ApiRoute
-from services.http.api.timeline_models import SessionTimeline
 from services.http.deps import Context
 
 __all__ = ["router"]
@@ -59,18 +60,4 @@ async def session_compliance(
             session_id, as_of=as_of.at(context.zones.for_clinic(owner.clinic_id))
         ),
     )
-    return SessionCompliance(
-        session_id=verdict.session_id,
-        clinic_id=verdict.clinic_id,
-        patient_id=verdict.patient_id,
-        protocol=verdict.protocol,
-        status=verdict.status,
-        as_of=verdict.as_of,
-        rules=[
-            RuleOutcome(
-                rule_id=r.rule_id, outcome=r.outcome, evidence=list(r.evidence), detail=r.detail
-            )
-            for r in verdict.rules
-        ],
-        profile_version=verdict.profile_version,
-    )
+    return SessionCompliance.of(verdict)

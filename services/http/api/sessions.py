@@ -10,14 +10,10 @@ from fastapi import APIRouter, Query
 from events import Protocol
 from projections import SessionHistory
 from projections.compliance import SessionStatus
+from services.bodies.common import PeriodOut
+from services.bodies.sessions import SessionPage, SessionSummary
 from services.http.api.auditing import AuditedRead
-from services.http.api.models import (
-    NO_SUCH_CLINIC,
-    PeriodOut,
-    SessionPage,
-    SessionSummary,
-    error_responses,
-)
+from services.http.api.models import NO_SUCH_CLINIC, error_responses
 from services.http.api.params import ClinicIdQuery, PatientIdQuery, RequestedPeriod
 from services.http.api.routing import ApiRoute
 from services.http.deps import Context
@@ -104,14 +100,4 @@ def _matches(history: SessionHistory, *, protocol: Protocol | None, patient_id: 
 
 
 def _summary(item: JudgedSession) -> SessionSummary:
-    verdict = item.verdict
-    return SessionSummary(
-        session_id=verdict.session_id,
-        clinic_id=verdict.clinic_id,
-        patient_id=verdict.patient_id,
-        protocol=verdict.protocol,
-        status=verdict.status,
-        session_start=item.session_start,
-        failed_rules=[result.rule_id for result in verdict.failed_rules],
-        profile_version=verdict.profile_version,
-    )
+    return SessionSummary.of(item.verdict, session_start=item.session_start)

@@ -7,12 +7,7 @@ import time
 from fastapi import APIRouter
 
 from services.http.api.guards import not_permitted
-from services.http.api.models import (
-    BrokenLinkOut,
-    LogVerification,
-    TreeFindingOut,
-    error_responses,
-)
+from services.http.api.models import BrokenLinkOut, LogVerification, TreeFindingOut, error_responses
 from services.http.api.routing import ApiRoute
 from services.http.deps import Context, CurrentPrincipal
 from services.http.limits import charge_expensive

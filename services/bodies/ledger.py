@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator
 
 from events import Medication, Route
-from services.http.api.models import ExactOut, Instant, PeriodOut
+from services.bodies.common import ExactOut, Instant, PeriodOut
 
 __all__ = ["ControlledSubstanceLedger", "LedgerLine", "SubstanceTotals"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from events import ActorRole, Protocol
-from services.http.api.models import ExactOut, Instant
+from services.bodies.common import ExactOut, Instant
 
 __all__ = ["AmendmentNote", "SessionTimeline", "TimelineEntry"]
 

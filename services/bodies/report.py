@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import Field
 
 from events import Protocol
-from services.http.api.models import Count, ExactOut, Instant, PeriodOut
+from services.bodies.common import Count, ExactOut, Instant, PeriodOut
 
 __all__ = ["ComplianceReport", "FailingSession", "StatusCounts", "WeekTrend"]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from events import AccessChannel, AccessOutcome, AccessRole
-from services.http.api.models import Count, ExactOut, Instant, PeriodOut
+from services.bodies.common import Count, ExactOut, Instant, PeriodOut
 
 __all__ = ["AccessLine", "AccessReport"]
 
