@@ -6,25 +6,30 @@ Every command that prints patient data records it in the access log first
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, TypeVar
 
 import typer
+from pydantic import BaseModel
 from rich.table import Table
 
 from events import AccessOutcome
 from projections.compliance import Outcome, SessionStatus
 from projections.summaries import clock_time
+from services.bodies.access import AccessReport
+from services.bodies.common import PeriodOut
+from services.bodies.ledger import ControlledSubstanceLedger
+from services.bodies.report import ComplianceReport
+from services.bodies.sessions import SessionCompliance, SessionSummary
+from services.bodies.timeline import SessionTimeline
 from services.cli.audited import CliReads, ask_audited, read_request, shown
 from services.cli.common import console, load_settings, parse_instant, printable
 from services.cli.errors import CliError, friendly_errors
 from services.clinic_zones import ClinicZones
 from services.clock import SystemClock
-from services.jsonable import jsonable
 from services.period import Period, PeriodError, parse_bound, resolve_period
 from services.queries import ComplianceQueries, SessionView
 from services.reporting import (
@@ -152,23 +157,12 @@ def clinic_period(clinic_id: str, start_text: str | None, end_text: str | None) 
         ) from None
 
 
-def _with_period(body: Any, period: Period) -> Any:
-    # As the API's bodies: the exact instants the answer covers.
-    return {**body, "period": period.as_json()}
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SessionSummary:
-    """One line of ``kapaudit report sessions``: the keys of the API's session list."""
-
-    session_id: str
-    session_start: datetime | None
-    protocol: str | None
-    patient_id: str
-    status: str
-    failed_rules: list[str]
-    profile_version: int | None
-    """The clinic's profile version the session was judged with (0: shipped defaults)."""
+def _echo_json(body: Mapping[str, BaseModel] | BaseModel) -> None:
+    """Print the API's body (``services.bodies``) for the same question."""
+    if isinstance(body, BaseModel):
+        typer.echo(json.dumps(body.model_dump(mode="json")))
+    else:
+        typer.echo(json.dumps({key: part.model_dump(mode="json") for key, part in body.items()}))
 
 
 def _cells(*values: object) -> list[str]:
@@ -205,7 +199,12 @@ def session_report(session_id: str, as_of: AsOf = None, as_json: AsJson = False)
     view = ask_audited(both)
     verdict, timeline = view.verdict, view.timeline
     if as_json:
-        typer.echo(json.dumps({"verdict": jsonable(verdict), "timeline": jsonable(timeline)}))
+        _echo_json(
+            {
+                "verdict": SessionCompliance.of(verdict),
+                "timeline": SessionTimeline.from_read_model(timeline),
+            }
+        )
         return
     style = _STATUS_STYLE[verdict.status]
     protocol = verdict.protocol.value if verdict.protocol else "unknown protocol"
@@ -305,7 +304,7 @@ def clinic_report(
         disclosed=lambda report: (s.patient_id for s in report.failing_sessions),
     )
     if chosen is ReportFormat.JSON:
-        typer.echo(json.dumps(_with_period(jsonable(report), period)))
+        _echo_json(ComplianceReport.from_read_model(report, period=PeriodOut.of(period)))
         return
     rate = f"{report.compliance_rate:.0%}" if report.compliance_rate is not None else "n/a"
     console.print(
@@ -418,19 +417,20 @@ def sessions_report(
         disclosed=lambda judged: (verdict.patient_id for _, verdict in judged),
     )
     rows = [
-        SessionSummary(
-            session_id=verdict.session_id,
-            session_start=history.scheduled_start or history.first_occurred_at,
-            protocol=verdict.protocol.value if verdict.protocol else None,
-            patient_id=verdict.patient_id,
-            status=verdict.status.value,
-            failed_rules=[result.rule_id for result in verdict.failed_rules],
-            profile_version=verdict.profile_version,
+        SessionSummary.of(
+            verdict, session_start=history.scheduled_start or history.first_occurred_at
         )
         for history, verdict in judged
     ]
     if as_json:
-        typer.echo(json.dumps({"period": period.as_json(), "sessions": jsonable(rows)}))
+        typer.echo(
+            json.dumps(
+                {
+                    "period": PeriodOut.of(period).model_dump(mode="json"),
+                    "sessions": [row.model_dump(mode="json") for row in rows],
+                }
+            )
+        )
         return
     table = _table(
         f"Sessions of {printable(clinic_id)}, {printable(period.describe())}: {len(rows)}",
@@ -442,10 +442,10 @@ def sessions_report(
             *_cells(
                 row.session_id,
                 started.isoformat(timespec="minutes") if started else "",
-                row.protocol or "unknown",
+                row.protocol.value if row.protocol else "unknown",
                 "" if row.profile_version is None else f"v{row.profile_version}",
                 row.patient_id,
-                row.status,
+                row.status.value,
                 ", ".join(row.failed_rules),
             )
         )
@@ -476,7 +476,7 @@ def ledger_report(
         disclosed=lambda ledger: (line.patient_id for line in ledger.lines),
     )
     if as_json:
-        typer.echo(json.dumps(_with_period(jsonable(ledger), period)))
+        _echo_json(ControlledSubstanceLedger.from_read_model(ledger, period=PeriodOut.of(period)))
         return
     lines = _table(
         f"Controlled substances, {printable(clinic_id)}, {printable(period.describe())}",
@@ -555,7 +555,7 @@ def access_report(
         patient_id=patient,
     )
     if as_json:
-        typer.echo(json.dumps(_with_period(jsonable(report), period)))
+        _echo_json(AccessReport.from_read_model(report, period=PeriodOut.of(period)))
         return
     table = _table(
         f"Reads of {printable(clinic_id)} data, {printable(period.describe())}",

@@ -165,3 +165,43 @@ async def test_each_of_them_prints_the_same_exact_instants(
     assert cli.returncode == 0, cli.stderr
     assert f"{CLINIC} {exact}: 25 sessions" in " ".join(cli.stdout.split())
     assert datetime.fromisoformat(api.json()["end"]) == datetime(2026, 11, 25, 7, tzinfo=UTC)
+
+
+async def test_the_cli_prints_the_api_body_for_the_same_question(
+    clients: tuple[httpx.AsyncClient, dict[str, str]], database_url: str, kafka: EmbeddedBroker
+) -> None:
+    client, tokens = clients
+    officer = {"Authorization": f"Bearer {tokens['officer']}"}
+    as_of = NOW.isoformat()
+    session_id = EVENING_OF_THE_DAY[0]
+    questions = {
+        "compliance report": (
+            f"/v1/clinics/{CLINIC}/compliance-report",
+            ("report", "clinic", CLINIC, "--from", DAY, "--to", DAY),
+        ),
+        "ledger": (
+            f"/v1/clinics/{CLINIC}/controlled-substances",
+            ("report", "ledger", CLINIC, "--from", DAY, "--to", DAY),
+        ),
+    }
+    for what, (path, command) in questions.items():
+        api = await client.get(
+            path, params={"from": DAY, "to": DAY, "as_of": as_of}, headers=officer
+        )
+        cli = _cli(*command, "--as-of", as_of, "--json", url=database_url, kafka=kafka)
+        assert api.status_code == 200, api.text
+        assert cli.returncode == 0, cli.stderr
+        assert json.loads(cli.stdout) == api.json(), what
+
+    verdict = await client.get(
+        f"/v1/sessions/{session_id}/compliance", params={"as_of": as_of}, headers=officer
+    )
+    timeline = await client.get(f"/v1/sessions/{session_id}/timeline", headers=officer)
+    cli = _cli(
+        "report", "session", session_id, "--as-of", as_of, "--json", url=database_url, kafka=kafka
+    )
+    assert cli.returncode == 0, cli.stderr
+    printed = json.loads(cli.stdout)
+    assert printed["verdict"] == verdict.json()
+    assert printed["timeline"] == timeline.json()
+    assert printed["verdict"]["rules"], "a judged session lists its rules"

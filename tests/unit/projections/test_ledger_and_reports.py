@@ -18,7 +18,7 @@ from projections.compliance import (
 from projections.ledger import build_ledger
 from projections.reports import build_clinic_report, compliance_rate
 from projections.verdicts import PROTOCOL_RECORDED, judge
-from services.jsonable import jsonable
+from services.bodies.ledger import SubstanceTotals
 from tests.unit.projections.builders import T0, Log
 
 DAY = timedelta(days=1)
@@ -236,6 +236,5 @@ def test_the_largest_valid_doses_in_any_number_total_to_a_finite_exact_sum() -> 
     )
     totals = ledger.by_medication["ketamine"]
     assert totals.administered_mg == Decimal(2_000 * MAX_DOSE_MG)
-    assert json.loads(json.dumps(jsonable(ledger)))["by_medication"]["ketamine"]["total_mg"] == (
-        2_000 * MAX_DOSE_MG
-    )
+    body = SubstanceTotals.model_validate(totals, from_attributes=True)
+    assert json.loads(body.model_dump_json())["total_mg"] == 2_000 * MAX_DOSE_MG
