@@ -458,12 +458,19 @@ def demo_publish() -> None:
 @app.command()
 @friendly_errors
 def broker() -> None:
-    """Run only the embedded Tansu broker until Ctrl-C (for development)."""
+    """Run only the embedded Tansu broker, with kapaudit's topics, until Ctrl-C (for
+    development)."""
     settings = load_settings()
 
     async def run() -> None:
         with _interruptions() as stop:
             async with EmbeddedBroker(port=settings.embedded_kafka_port) as embedded:
+                # It starts empty, and Tansu acknowledges sends to a topic it does not have
+                # while keeping none of them: the topics exist before anyone can publish.
+                await ensure_topics(
+                    bootstrap_servers=embedded.bootstrap_servers,
+                    partitions=settings.kafka_partitions,
+                )
                 console.print(
                     f"embedded Tansu broker at {escape(embedded.bootstrap_servers)}; "
                     "Ctrl-C stops it"
