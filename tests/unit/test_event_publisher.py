@@ -3,6 +3,8 @@ an event that does not travel on the topic asked for."""
 
 from __future__ import annotations
 
+import asyncio
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -75,6 +77,7 @@ class _Topics:
 
     async def __call__(self) -> list[str]:
         self.asked += 1
+        await asyncio.sleep(0)  # as a request to the broker, letting other publishes queue
         return self.names
 
 
@@ -114,3 +117,73 @@ async def test_once_the_topic_is_back_it_is_confirmed_once_and_sends_resume() ->
     await publisher.publish_many([document("vitals.recorded") for _ in range(3)])
     assert len(broker.sent) == 3
     assert topics.asked == 2
+
+
+async def test_a_batch_sent_while_its_topic_is_gone_asks_the_broker_once() -> None:
+    topics = _Topics()
+    publisher, broker = _flaky_publisher(failures=1, topics=topics)
+    with pytest.raises(ConnectionError):
+        await publisher.publish(document("vitals.recorded"))
+    with pytest.raises(TopicMissingError):
+        await publisher.publish_many([document("vitals.recorded") for _ in range(50)])
+    assert topics.asked == 1
+    assert broker.sent == []
+    # The client's retry asks again: a refusal is not remembered beyond the waiters.
+    topics.names.append(TOPIC)
+    await publisher.publish(document("vitals.recorded"))
+    assert topics.asked == 2
+    assert len(broker.sent) == 1
+
+
+async def test_an_abandoned_send_puts_its_topic_in_doubt() -> None:
+    class _Unanswering(_Broker):
+        async def publish(self, body: bytes, *, topic: str, key: bytes, **_: Any) -> None:
+            await asyncio.Event().wait()
+
+    topics = _Topics()
+    publisher = EventPublisher(broker=_Unanswering(), list_topics=topics)  # type: ignore[arg-type]
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.01):
+            await publisher.publish(document("vitals.recorded"))
+    with pytest.raises(TopicMissingError):
+        await publisher.publish(document("vitals.recorded"))
+
+
+class _AdminBroker(_FlakyBroker):
+    """A broker with an admin client, as FastStream's ``KafkaBroker.config`` has."""
+
+    def __init__(self, *, failures: int, topics: _Topics) -> None:
+        super().__init__(failures=failures)
+        self.config = SimpleNamespace(admin_client=SimpleNamespace(list_topics=topics))
+
+
+async def test_publishers_on_one_broker_share_what_one_of_them_saw_fail() -> None:
+    topics = _Topics()
+    broker = _AdminBroker(failures=1, topics=topics)
+    http = EventPublisher(broker=broker)  # type: ignore[arg-type]
+    auditor = EventPublisher(broker=broker)  # type: ignore[arg-type]
+    with pytest.raises(ConnectionError):
+        await http.publish(document("vitals.recorded"))
+    with pytest.raises(TopicMissingError):
+        await auditor.publish(document("vitals.recorded"))
+    assert topics.asked == 1
+    assert broker.sent == []
+
+
+async def test_a_send_failing_while_the_broker_is_asked_keeps_the_topic_in_doubt() -> None:
+    topics = _Topics(TOPIC)
+    publisher, broker = _flaky_publisher(failures=1, topics=topics)
+    with pytest.raises(ConnectionError):
+        await publisher.publish(document("vitals.recorded"))
+    doubts = publisher._doubts
+    original = topics.__call__
+
+    async def listing_while_a_send_fails() -> list[str]:
+        doubts.doubt(TOPIC)
+        return await original()
+
+    doubts._list_topics = listing_while_a_send_fails
+    await publisher.publish(document("vitals.recorded"))
+    await publisher.publish(document("vitals.recorded"))
+    assert topics.asked == 2, "the second send checked again: a newer failure came in"
+    assert len(broker.sent) == 2

@@ -4,9 +4,10 @@ and the clients' TLS and SASL."""
 from services.adapters.kafka.broker import make_broker
 from services.adapters.kafka.checkpoints import CHECKPOINT_TOPIC, KafkaCheckpointPublisher
 from services.adapters.kafka.dead_letters import KafkaDeadLetterSink
-from services.adapters.kafka.publisher import EventPublisher, TopicMissingError
+from services.adapters.kafka.publisher import EventPublisher
 from services.adapters.kafka.recorder_subscriber import AfterCommit, register_recorder
 from services.adapters.kafka.security import KafkaSecurityError, aiokafka_options, kafka_security
+from services.adapters.kafka.topic_doubts import TopicMissingError
 from services.adapters.kafka.topics import ensure_topics
 
 __all__ = [

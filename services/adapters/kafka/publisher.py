@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable
+import weakref
+from collections.abc import Iterable
 from types import TracebackType
 
 from faststream.kafka import KafkaBroker
@@ -11,26 +12,16 @@ from faststream.security import BaseSecurity
 
 from events import TOPIC, canonical_json, partition_key
 from services.adapters.kafka.broker import make_broker
+from services.adapters.kafka.topic_doubts import TopicDoubts, TopicLister
 from services.publishing import Publishable, checked_event
 
-__all__ = ["EventPublisher", "TopicLister", "TopicMissingError"]
+__all__ = ["EventPublisher"]
 
 _HEADERS = {"content-type": "application/json"}
 _IN_FLIGHT = 1000
 
-TopicLister = Callable[[], Awaitable[Iterable[str]]]
-"""Asks the broker afresh which topics it has."""
-
-
-class TopicMissingError(RuntimeError):
-    """The broker has no such topic: a publish to it would not be kept."""
-
-    def __init__(self, topic: str) -> None:
-        super().__init__(
-            f"topic {topic!r} does not exist on the broker; create it (kapaudit creates its "
-            "topics when it starts) before publishing"
-        )
-        self.topic = topic
+_DOUBTS: weakref.WeakKeyDictionary[KafkaBroker, TopicDoubts] = weakref.WeakKeyDictionary()
+"""One record of doubted topics per broker, whichever publisher saw the failure."""
 
 
 class EventPublisher:
@@ -54,16 +45,23 @@ class EventPublisher:
     ) -> None:
         """Publish through ``broker``, or through a broker of its own on ``bootstrap_servers``
         (with ``security``: TLS, SASL; see ``services.adapters.kafka.kafka_security``).
-        ``list_topics`` defaults to asking the broker's admin client."""
+        After a send to a topic fails, the next send to it first checks that the broker
+        still has it (``topic_doubts``); ``list_topics`` is how, by default the broker's
+        admin client."""
         if (bootstrap_servers is None) == (broker is None):
             raise ValueError("give either bootstrap_servers or broker")
         self._owns_broker = broker is None
         self._broker = broker or make_broker(
             bootstrap_servers=str(bootstrap_servers), idempotent=idempotent, security=security
         )
-        self._list_topics = list_topics or self._broker_topics
-        self._doubted: set[str] = set()
-        self._checking = asyncio.Lock()
+        if list_topics is not None:
+            self._doubts = TopicDoubts(list_topics=list_topics)
+        else:
+            doubts = _DOUBTS.get(self._broker)
+            if doubts is None:
+                doubts = TopicDoubts(list_topics=_admin_topics(self._broker))
+                _DOUBTS[self._broker] = doubts
+            self._doubts = doubts
 
     async def __aenter__(self) -> EventPublisher:
         if self._owns_broker:
@@ -86,8 +84,7 @@ class EventPublisher:
         ``topic``, as the recorder would reject it.
         """
         checked = checked_event(event, topic=topic)
-        if topic in self._doubted:
-            await self._confirm_topic(topic)
+        await self._doubts.confirm(topic)
         try:
             await self._broker.publish(
                 canonical_json(checked),
@@ -96,9 +93,7 @@ class EventPublisher:
                 headers=_HEADERS,
             )
         except BaseException:
-            # A send that was not acknowledged (or was abandoned) may mean the broker went
-            # away; the one that answers next may have lost its topics.
-            self._doubted.add(topic)
+            self._doubts.doubt(topic)
             raise
 
     async def publish_many(self, events: Iterable[Publishable], *, topic: str = TOPIC) -> int:
@@ -115,23 +110,17 @@ class EventPublisher:
             )
         return len(checked)
 
-    async def _confirm_topic(self, topic: str) -> None:
-        """Raise ``TopicMissingError`` unless the broker has ``topic``, which a publish to it
-        failed since it was last confirmed.
 
-        A producer keeps the partitions it learnt before a broker restart. The embedded
-        Tansu broker, which restarts empty, acknowledges sends to a topic it no longer has
-        and keeps none of them: an API answering 202 on those acknowledgements loses the
-        events. Apache Kafka keeps its topics, so this costs it one metadata request after
-        an outage.
-        """
-        async with self._checking:
-            if topic not in self._doubted:
-                return
-            if topic not in set(await self._list_topics()):
-                raise TopicMissingError(topic)
-            self._doubted.discard(topic)
+def _admin_topics(broker: KafkaBroker) -> TopicLister:
+    """The topics as ``broker``'s admin client lists them. The broker is held weakly: its
+    record of doubts outlives no broker."""
+    held = weakref.ref(broker)
 
-    async def _broker_topics(self) -> Iterable[str]:
-        topics: list[str] = await self._broker.config.admin_client.list_topics()
+    async def list_topics() -> Iterable[str]:
+        alive = held()
+        if alive is None:
+            raise RuntimeError("the broker was closed")
+        topics: list[str] = await alive.config.admin_client.list_topics()
         return topics
+
+    return list_topics
