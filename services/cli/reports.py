@@ -30,6 +30,7 @@ from services.cli.common import console, load_settings, parse_instant, printable
 from services.cli.errors import CliError, friendly_errors
 from services.clinic_zones import ClinicZones
 from services.clock import SystemClock
+from services.judging import session_start
 from services.period import Period, PeriodError, parse_bound, resolve_period
 from services.queries import ComplianceQueries, SessionView
 from services.reporting import (
@@ -418,7 +419,10 @@ def sessions_report(
     )
     rows = [
         SessionSummary.of(
-            verdict, session_start=history.scheduled_start or history.first_occurred_at
+            verdict,
+            # Booked when the verdict is told, as the API tells it (a later booking that
+            # moved the session is not yet known then).
+            session_start=session_start(history if instant is None else history.as_of(instant)),
         )
         for history, verdict in judged
     ]

@@ -196,7 +196,9 @@ async def test_the_cli_prints_the_api_body_for_the_same_question(
     verdict = await client.get(
         f"/v1/sessions/{session_id}/compliance", params={"as_of": as_of}, headers=officer
     )
-    timeline = await client.get(f"/v1/sessions/{session_id}/timeline", headers=officer)
+    timeline = await client.get(
+        f"/v1/sessions/{session_id}/timeline", params={"as_of": as_of}, headers=officer
+    )
     cli = _cli(
         "report", "session", session_id, "--as-of", as_of, "--json", url=database_url, kafka=kafka
     )
