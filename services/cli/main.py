@@ -466,7 +466,7 @@ def broker() -> None:
         with _interruptions() as stop:
             async with EmbeddedBroker(port=settings.embedded_kafka_port) as embedded:
                 # It starts empty, and Tansu acknowledges sends to a topic it does not have
-                # while keeping none of them: the topics exist before anyone can publish.
+                # while keeping none of them: the topics are made before it says it is up.
                 await ensure_topics(
                     bootstrap_servers=embedded.bootstrap_servers,
                     partitions=settings.kafka_partitions,

@@ -48,6 +48,7 @@ async def test_the_development_broker_has_every_topic_before_it_says_it_is_up() 
         finally:
             await admin.close()
     finally:
-        process.send_signal(signal.SIGINT)
+        if process.returncode is None:
+            process.send_signal(signal.SIGINT)
         await asyncio.wait_for(process.wait(), 30)
     assert {TOPIC, ACCESS_TOPIC, DLQ_TOPIC, CHECKPOINT_TOPIC} <= topics
