@@ -14,8 +14,12 @@ __all__ = [
     "NO_SUCH_CLINIC",
     "Accepted",
     "BrokenLinkOut",
+    "CheckpointOut",
+    "ConsistencyProofOut",
+    "InclusionProofOut",
     "LogVerification",
     "ProblemOut",
+    "TreeFindingOut",
     "ValidationProblems",
     "error_responses",
 ]
