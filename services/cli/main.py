@@ -470,6 +470,8 @@ def broker() -> None:
                 await ensure_topics(
                     bootstrap_servers=embedded.bootstrap_servers,
                     partitions=settings.kafka_partitions,
+                    # As ``kapaudit up`` does for its embedded broker.
+                    security=kafka_security(settings),
                 )
                 console.print(
                     f"embedded Tansu broker at {escape(embedded.bootstrap_servers)}; "
