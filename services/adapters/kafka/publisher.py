@@ -54,14 +54,8 @@ class EventPublisher:
         self._broker = broker or make_broker(
             bootstrap_servers=str(bootstrap_servers), idempotent=idempotent, security=security
         )
-        if list_topics is not None:
-            self._doubts = TopicDoubts(list_topics=list_topics)
-        else:
-            doubts = _DOUBTS.get(self._broker)
-            if doubts is None:
-                doubts = TopicDoubts(list_topics=_admin_topics(self._broker))
-                _DOUBTS[self._broker] = doubts
-            self._doubts = doubts
+        self._list_topics = list_topics
+        self._doubt_record: TopicDoubts | None = None
 
     async def __aenter__(self) -> EventPublisher:
         if self._owns_broker:
@@ -76,6 +70,21 @@ class EventPublisher:
     ) -> None:
         if self._owns_broker:
             await self._broker.stop()
+
+    @property
+    def _doubts(self) -> TopicDoubts:
+        """This publisher's record of doubted topics: its own with ``list_topics``, else
+        the one of its broker (made on first use, as a publisher need not publish)."""
+        if self._doubt_record is None:
+            if self._list_topics is not None:
+                self._doubt_record = TopicDoubts(list_topics=self._list_topics)
+            else:
+                shared = _DOUBTS.get(self._broker)
+                if shared is None:
+                    shared = TopicDoubts(list_topics=_admin_topics(self._broker))
+                    _DOUBTS[self._broker] = shared
+                self._doubt_record = shared
+        return self._doubt_record
 
     async def publish(self, event: Publishable, *, topic: str = TOPIC) -> None:
         """Publish one event; returns once the broker acknowledged it.
