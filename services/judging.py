@@ -8,7 +8,7 @@ from datetime import datetime
 
 from projections import SessionHistory
 from projections.compliance import SessionVerdict
-from services.queries import ComplianceQueries
+from services.reading.queries import HistoryQueries
 
 __all__ = ["JudgedSession", "judge", "session_start"]
 
@@ -25,10 +25,10 @@ def session_start(history: SessionHistory) -> datetime | None:
 
 
 async def judge(
-    queries: ComplianceQueries, histories: Iterable[SessionHistory], *, as_of: datetime
+    queries: HistoryQueries, histories: Iterable[SessionHistory], *, as_of: datetime
 ) -> list[JudgedSession]:
     """Each session's verdict as of ``as_of``, in the order given (the verdicts
-    ``ComplianceQueries`` gives, judged in one batch)."""
+    ``HistoryQueries`` gives, judged in one batch)."""
     sessions = list(histories)
     verdicts = await queries.judge_sessions(sessions, as_of=as_of)
     return [

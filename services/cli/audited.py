@@ -23,7 +23,6 @@ from services.cli.common import load_settings, queries
 from services.cli.errors import CliError
 from services.clock import SystemClock
 from services.config import Settings
-from services.queries import ComplianceQueries
 from services.reading import (
     Allowed,
     AuditedReads,
@@ -33,6 +32,7 @@ from services.reading import (
     UnrecordedReadError,
     command_line_reader,
 )
+from services.reading.queries import HistoryQueries
 
 __all__ = ["CliReads", "ask_audited", "read_request", "shown"]
 
@@ -47,7 +47,7 @@ _DEADLINE_SECONDS = 30.0
 class CliReads:
     """What one command reads with: the read models and the audited path to them."""
 
-    queries: ComplianceQueries
+    queries: HistoryQueries
     reads: AuditedReads
 
 

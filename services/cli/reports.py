@@ -32,7 +32,7 @@ from services.clinic_zones import ClinicZones
 from services.clock import SystemClock
 from services.judging import session_start
 from services.period import Period, PeriodError, parse_bound, resolve_period
-from services.queries import ComplianceQueries, SessionView
+from services.reading.queries import HistoryQueries, SessionView
 from services.reporting import (
     PdfUnavailableError,
     ReportDocument,
@@ -91,7 +91,7 @@ def _clinic_read(
     *,
     clinic_id: str,
     period: Period,
-    load: Callable[[ComplianceQueries, Period], Awaitable[T]],
+    load: Callable[[HistoryQueries, Period], Awaitable[T]],
     disclosed: Callable[[T], Iterable[str]],
 ) -> T:
     """A clinic's data over ``period``, its patients recorded in the access log before
@@ -116,7 +116,7 @@ def _clinic_look(
     *,
     clinic_id: str,
     period: Period,
-    load: Callable[[ComplianceQueries, Period], Awaitable[T]],
+    load: Callable[[HistoryQueries, Period], Awaitable[T]],
     patient_id: str | None,
 ) -> T:
     """The access report over ``period``, the look recorded once in the access log

@@ -16,9 +16,9 @@ from services.exporting.queue import ExportQueue
 from services.http.shared_run import SharedRun
 from services.metrics import NO_METRICS, Metrics
 from services.publishing import Publisher
-from services.queries import ComplianceQueries
 from services.rate_limits import ApiLimits
 from services.reading.ports import AccessLog
+from services.reading.queries import HistoryQueries
 from services.recording.ports import LogReader
 from services.verification import VerificationReport
 
@@ -29,7 +29,7 @@ __all__ = ["HttpContext"]
 class HttpContext:
     engine: AsyncEngine
     store: LogReader
-    queries: ComplianceQueries
+    queries: HistoryQueries
     tokens: TokenAuthenticator
     publisher: Publisher
     """Where the intake and profile changes publish clinic events."""

@@ -7,7 +7,7 @@ from datetime import datetime
 from projections.reports import build_clinic_report
 from services.judging import JudgedSession, session_start
 from services.period import Period
-from services.queries import ComplianceQueries
+from services.reading.queries import HistoryQueries
 from services.reporting.document import ReportDocument, ReportFilter, build_report_document
 from services.reporting.thresholds import thresholds_applied
 
@@ -15,7 +15,7 @@ __all__ = ["load_report_document"]
 
 
 async def load_report_document(
-    queries: ComplianceQueries,
+    queries: HistoryQueries,
     clinic_id: str,
     period: Period,
     *,

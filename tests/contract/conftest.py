@@ -16,10 +16,19 @@ from typing import Protocol
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.adapters.memory import InMemoryEventStore, InMemoryTokenStore
+from services.adapters.memory import (
+    InMemoryComplianceQueries,
+    InMemoryEventStore,
+    InMemoryTokenStore,
+)
 from services.adapters.sql import SqlEventStore, create_engine, upgrade_schema
 from services.adapters.sql.token_store import SqlTokenStore
 from services.auth.ports import TokenStore
+from services.clinic_zones import ClinicZones
+from services.clock import Clock
+from services.projecting import Projector
+from services.queries import ComplianceQueries
+from services.reading.queries import HistoryQueries
 from services.recording.ports import EventStore, LogReader
 from tests.conftest import (
     BACKENDS,
@@ -61,6 +70,16 @@ class Backend:
         if self.engine is None:
             return self._log
         return SqlEventStore(engine=self.engine)
+
+    async def compliance_queries(
+        self, *, clock: Clock, zones: ClinicZones | None = None
+    ) -> HistoryQueries:
+        """The query port on what the log holds now; on SQL, once the projector has folded
+        it and stored the verdicts it judged at ``clock``'s instant."""
+        if self.engine is None:
+            return InMemoryComplianceQueries(log=self._log, clock=clock, zones=zones)
+        await Projector(engine=self.engine, clock=clock, zones=zones).catch_up()
+        return ComplianceQueries(engine=self.engine, clock=clock, zones=zones)
 
 
 @pytest.fixture(params=PORT_BACKENDS)

@@ -6,12 +6,14 @@ suites in ``tests/contract`` run the same tests on these and on SQLite and Postg
 """
 
 from services.adapters.memory.access_log import RecordingAccessLog
+from services.adapters.memory.compliance_queries import InMemoryComplianceQueries
 from services.adapters.memory.dead_letters import InMemoryDeadLetterSink
 from services.adapters.memory.event_store import InMemoryEventStore
 from services.adapters.memory.publisher import InMemoryPublisher
 from services.adapters.memory.token_store import InMemoryTokenStore
 
 __all__ = [
+    "InMemoryComplianceQueries",
     "InMemoryDeadLetterSink",
     "InMemoryEventStore",
     "InMemoryPublisher",
