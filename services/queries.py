@@ -4,15 +4,13 @@ timelines, verdicts, reports, the ledger, with the verdicts the projector stored
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from events import EventRejected, read_stored_event
 from projections import (
     PatientHistory,
     ProfileHistory,
@@ -35,11 +33,9 @@ from services.adapters.sql.verdict_store import (
 from services.clinic_zones import ClinicZones
 from services.clock import Clock
 from services.reading.ports import SessionNotFoundError
-from services.reading.queries import HistoryQueries, SessionView
+from services.reading.queries import HistoryQueries, SessionView, readable_events
 
 __all__ = ["ComplianceQueries", "SessionNotFoundError", "SessionView"]
-
-_log = logging.getLogger("kapaudit.queries")
 
 
 class ComplianceQueries(HistoryQueries):
@@ -180,7 +176,7 @@ class ComplianceQueries(HistoryQueries):
             query = query.where(event_log.c.patient_id == patient_id)
         async with self._engine.connect() as connection:
             rows = (await connection.execute(query.order_by(event_log.c.position))).all()
-        return list(_readable(rows))
+        return list(readable_events(rows))
 
     async def clinic_and_patient_of(self, session_id: str) -> tuple[str, str] | None:
         query = select(proj_sessions.c.clinic_id, proj_sessions.c.patient_id).where(
@@ -215,16 +211,3 @@ class ComplianceQueries(HistoryQueries):
                     history = PatientHistory.from_document(json.loads(history_json))
                     histories[history.patient_id] = history
         return histories
-
-
-def _readable(rows: Iterable[Any]) -> Iterator[Recorded]:
-    """Log rows as events; one the contract no longer reads is logged and left out, so a
-    single stored event never makes a whole report fail (the projector keeps it on record
-    in ``projection_faults`` too)."""
-    for row in rows:
-        try:
-            event = read_stored_event(row.event_json)
-        except EventRejected as unreadable:
-            _log.error("log position %d left out of a report: %s", row.position, unreadable)
-            continue
-        yield Recorded(event=event, position=row.position, recorded_at=row.recorded_at)

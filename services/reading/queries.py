@@ -10,12 +10,14 @@ answer alike.
 
 from __future__ import annotations
 
+import logging
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from events import Protocol
+from events import EventRejected, Protocol, read_stored_event
 from projections import PatientHistory, ProfileHistory, ProfileVersion, Recorded, SessionHistory
 from projections.access import AccessReport, build_access_report
 from projections.compliance import Profile, SessionVerdict, VerdictSummary
@@ -27,7 +29,9 @@ from services.clinic_zones import ClinicZones
 from services.clock import Clock
 from services.reading.ports import SessionNotFoundError
 
-__all__ = ["HistoryQueries", "SessionView"]
+__all__ = ["HistoryQueries", "SessionView", "readable_events"]
+
+_log = logging.getLogger("kapaudit.queries")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -245,3 +249,16 @@ class HistoryQueries(ABC):
 
 def _start(session: SessionHistory) -> datetime | None:
     return session.scheduled_start or session.first_occurred_at
+
+
+def readable_events(rows: Iterable[Any]) -> Iterator[Recorded]:
+    """Log rows (``position``, ``recorded_at``, ``event_json``) as events; one the contract
+    no longer reads is logged and left out, so a single stored event never makes a whole
+    answer fail (the projector keeps it on record in ``projection_faults`` too)."""
+    for row in rows:
+        try:
+            event = read_stored_event(row.event_json)
+        except EventRejected as unreadable:
+            _log.error("log position %d left out: %s", row.position, unreadable)
+            continue
+        yield Recorded(event=event, position=row.position, recorded_at=row.recorded_at)

@@ -3,12 +3,10 @@ demand. The reference the SQL read models and their stored verdicts must agree w
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from events import EventRejected, read_stored_event
 from projections import (
     PATIENTS,
     PROFILES,
@@ -23,12 +21,10 @@ from projections import (
 )
 from services.clinic_zones import ClinicZones
 from services.clock import Clock
-from services.reading.queries import HistoryQueries
+from services.reading.queries import HistoryQueries, readable_events
 from services.recording.ports import LogReader
 
 __all__ = ["InMemoryComplianceQueries"]
-
-_log = logging.getLogger("kapaudit.queries")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -55,16 +51,7 @@ class InMemoryComplianceQueries(HistoryQueries):
         recorded: list[Recorded] = []
         after = 0
         while rows := await self._log.rows(after_position=after, limit=1000):
-            for row in rows:
-                try:
-                    event = read_stored_event(row.event_json)
-                except EventRejected as unreadable:
-                    # As the projector does: kept out of every read model, never fatal.
-                    _log.error("log position %d left out: %s", row.position, unreadable)
-                    continue
-                recorded.append(
-                    Recorded(event=event, position=row.position, recorded_at=row.recorded_at)
-                )
+            recorded.extend(readable_events(rows))
             after = rows[-1].position
 
         def skip(_: Recorded, __: Exception) -> None:
