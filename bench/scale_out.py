@@ -56,7 +56,7 @@ from workload import EVENTS_PER_DAY, BenchEvent, Workload
 
 from events import TOPIC
 from services.adapters.kafka import ensure_topics
-from services.adapters.sql import create_engine, upgrade_schema
+from services.adapters.sql import SqlProjectionStore, create_engine, upgrade_schema
 from services.adapters.sql.tables import event_log
 from services.adapters.tansu import EmbeddedBroker
 from services.projecting import Projector
@@ -169,7 +169,7 @@ async def _storage(engine: AsyncEngine) -> _Storage:
     """The log's size now, then the read models' once the projector has folded it all."""
     events = await _count(engine)
     sizes = {part: await _bytes(engine, _LOG_TABLES[part]) for part in ("log", "merkle", "other")}
-    await Projector(engine=engine).catch_up()
+    await Projector(store=SqlProjectionStore(engine=engine)).catch_up()
     sizes["read_models"] = await _bytes(engine, _LOG_TABLES["read_models"])
     return _Storage(events=events, **{part: size / events for part, size in sizes.items()})
 

@@ -15,7 +15,7 @@ from services.adapters.kafka import (
     KafkaDeadLetterSink,
     register_recorder,
 )
-from services.adapters.sql import SqlEventStore
+from services.adapters.sql import SqlEventStore, SqlProjectionStore
 from services.adapters.sql.checkpoint_store import SqlCheckpointStore
 from services.adapters.sql.export_ledger import SqlExportLedger
 from services.adapters.sql.export_source import SqlExportSource
@@ -31,6 +31,7 @@ from services.exporting.service import Exports
 from services.exporting.writers import document_writers
 from services.http.context import HttpContext
 from services.metrics import NO_METRICS, Metrics
+from services.projecting import Projector
 from services.queries import ComplianceQueries
 from services.rate_limits import ApiLimits, Limit
 from services.reading import AuditedReads
@@ -43,6 +44,7 @@ __all__ = [
     "wire_export_queue",
     "wire_exports",
     "wire_http",
+    "wire_projector",
     "wire_recorder",
 ]
 
@@ -116,6 +118,27 @@ def wire_recorder(
         metrics=metrics,
     )
     return recorder
+
+
+def wire_projector(
+    *,
+    settings: Settings,
+    engine: AsyncEngine,
+    clock: Clock | None = None,
+    metrics: Metrics = NO_METRICS,
+    names: list[str] | None = None,
+) -> Projector:
+    """The projector over the SQL read models, judging verdicts on the clinics' clocks."""
+    clock = clock or SystemClock()
+    return Projector(
+        store=SqlProjectionStore(
+            engine=engine, clock=clock, zones=ClinicZones.from_settings(settings)
+        ),
+        names=names,
+        batch_size=settings.projector_batch_size,
+        clock=clock,
+        metrics=metrics,
+    )
 
 
 def wire_http(

@@ -17,8 +17,7 @@ from services.adapters.kafka import AfterCommit, ensure_topics, kafka_security, 
 from services.adapters.prometheus import MetricsServer, PrometheusMetrics
 from services.adapters.sql import SqlEventStore, engine_from_settings, upgrade_schema
 from services.adapters.tansu import EmbeddedBroker
-from services.bootstrap import wire_export_queue, wire_http, wire_recorder
-from services.clinic_zones import ClinicZones
+from services.bootstrap import wire_export_queue, wire_http, wire_projector, wire_recorder
 from services.clock import Clock
 from services.config import Settings
 from services.http import create_app
@@ -106,13 +105,7 @@ async def running_stack(
         if project:
             await stack.enter_async_context(
                 _following(
-                    Projector(
-                        engine=engine,
-                        batch_size=settings.projector_batch_size,
-                        metrics=metrics,
-                        clock=clock,
-                        zones=ClinicZones.from_settings(settings),
-                    )
+                    wire_projector(settings=settings, engine=engine, clock=clock, metrics=metrics)
                 )
             )
         metrics_url = None

@@ -13,13 +13,13 @@ from rich.console import Console
 from rich.markup import escape
 
 from services.adapters.sql import engine_from_settings, upgrade_schema
+from services.bootstrap import wire_projector
 from services.cli.errors import CliError
 from services.clinic_zones import ClinicZones
 from services.clock import SystemClock
 from services.config import Settings
 from services.json_logs import JsonFormatter
 from services.period import PeriodError, parse_as_of
-from services.projecting import Projector
 from services.queries import ComplianceQueries
 
 __all__ = ["configure_logging", "console", "load_settings", "parse_instant", "printable", "queries"]
@@ -87,11 +87,7 @@ async def queries(settings: Settings) -> AsyncIterator[ComplianceQueries]:
     engine = engine_from_settings(settings)
     try:
         await upgrade_schema(engine)
-        await Projector(
-            engine=engine,
-            batch_size=settings.projector_batch_size,
-            zones=ClinicZones.from_settings(settings),
-        ).catch_up()
+        await wire_projector(settings=settings, engine=engine).catch_up()
         yield ComplianceQueries(
             engine=engine, clock=SystemClock(), zones=ClinicZones.from_settings(settings)
         )

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from sqlalchemy import select
 
-from services.adapters.sql import engine_from_settings, upgrade_schema
-from services.adapters.sql.projection_store import STORED_PROJECTIONS
-from services.adapters.sql.read_model_tables import projection_faults
+from services.adapters.sql import SqlProjectionStore, engine_from_settings, upgrade_schema
+from services.adapters.sql.stored_projections import STORED_PROJECTIONS
+from services.bootstrap import wire_projector
 from services.cli.common import console, load_settings, printable
 from services.cli.errors import CliError, friendly_errors
-from services.clinic_zones import ClinicZones
-from services.projecting import Projector
+from services.projecting.ports import ProjectionFault
 
 __all__ = ["projections_app"]
 
@@ -39,11 +37,8 @@ def rebuild(
         engine = engine_from_settings(settings)
         try:
             await upgrade_schema(engine)
-            projector = Projector(
-                engine=engine,
-                names=None if name is None else [name],
-                batch_size=settings.projector_batch_size,
-                zones=ClinicZones.from_settings(settings),
+            projector = wire_projector(
+                settings=settings, engine=engine, names=None if name is None else [name]
             )
             with console.status("replaying the log"):
                 return await projector.rebuild()
@@ -60,15 +55,11 @@ def faults() -> None:
     """List the log events a projection could not fold and skipped (exit 1 if any)."""
     settings = load_settings()
 
-    async def run() -> list[Any]:
+    async def run() -> list[ProjectionFault]:
         engine = engine_from_settings(settings)
         try:
             await upgrade_schema(engine)
-            async with engine.connect() as connection:
-                query = select(projection_faults).order_by(
-                    projection_faults.c.position, projection_faults.c.projection
-                )
-                return list((await connection.execute(query)).mappings())
+            return await SqlProjectionStore(engine=engine).faults()
         finally:
             await engine.dispose()
 
@@ -80,9 +71,9 @@ def faults() -> None:
     for row in rows:
         # One line each, ids first and unwrapped: what an operator copies into a ticket.
         console.print(
-            f"position {row['position']} event {printable(row['event_id'])} "
-            f"({printable(row['projection'])}, {row['noted_at'].isoformat(timespec='seconds')}): "
-            f"{printable(row['problem'])}",
+            f"position {row.position} event {printable(row.event_id)} "
+            f"({printable(row.projection)}, {row.noted_at.isoformat(timespec='seconds')}): "
+            f"{printable(row.problem)}",
             soft_wrap=True,
         )
     raise typer.Exit(1)

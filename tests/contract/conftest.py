@@ -19,14 +19,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.adapters.memory import (
     InMemoryComplianceQueries,
     InMemoryEventStore,
+    InMemoryProjectionStore,
     InMemoryTokenStore,
 )
-from services.adapters.sql import SqlEventStore, create_engine, upgrade_schema
+from services.adapters.sql import SqlEventStore, SqlProjectionStore, create_engine, upgrade_schema
 from services.adapters.sql.token_store import SqlTokenStore
 from services.auth.ports import TokenStore
 from services.clinic_zones import ClinicZones
 from services.clock import Clock
 from services.projecting import Projector
+from services.projecting.ports import ProjectionStore
 from services.queries import ComplianceQueries
 from services.reading.queries import HistoryQueries
 from services.recording.ports import EventStore, LogReader
@@ -55,6 +57,7 @@ class Backend:
     engine: AsyncEngine | None = None
     _tokens: InMemoryTokenStore = field(default_factory=InMemoryTokenStore)
     _log: InMemoryEventStore = field(default_factory=InMemoryEventStore)
+    _read_models: InMemoryProjectionStore | None = None
 
     @property
     def is_sql(self) -> bool:
@@ -71,6 +74,14 @@ class Backend:
             return self._log
         return SqlEventStore(engine=self.engine)
 
+    def projection_store(self) -> ProjectionStore:
+        """The backend's read models (each call: another handle on the same ones)."""
+        if self.engine is None:
+            if self._read_models is None:
+                self._read_models = InMemoryProjectionStore(log=self._log)
+            return self._read_models
+        return SqlProjectionStore(engine=self.engine)
+
     async def compliance_queries(
         self, *, clock: Clock, zones: ClinicZones | None = None
     ) -> HistoryQueries:
@@ -78,7 +89,9 @@ class Backend:
         it and stored the verdicts it judged at ``clock``'s instant."""
         if self.engine is None:
             return InMemoryComplianceQueries(log=self._log, clock=clock, zones=zones)
-        await Projector(engine=self.engine, clock=clock, zones=zones).catch_up()
+        await Projector(
+            store=SqlProjectionStore(engine=self.engine, clock=clock, zones=zones), clock=clock
+        ).catch_up()
         return ComplianceQueries(engine=self.engine, clock=clock, zones=zones)
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from events import Protocol
-from services.adapters.sql import SqlEventStore
+from services.adapters.sql import SqlEventStore, SqlProjectionStore
 from services.clock import FixedClock
 from services.projecting import Projector
 from services.queries import ComplianceQueries
@@ -50,7 +50,7 @@ async def test_a_verdict_as_of_before_a_change_keeps_the_old_limit_and_after_use
         CHANGED,
     )
     await _record(store, [change], CHANGED)
-    await Projector(engine=engine).catch_up()
+    await Projector(store=SqlProjectionStore(engine=engine)).catch_up()
     queries = ComplianceQueries(engine=engine, clock=FixedClock(at=CHANGED + timedelta(days=1)))
 
     before = await queries.verdict("s-1", as_of=CHANGED - timedelta(minutes=1))
@@ -74,7 +74,7 @@ async def test_a_clinic_report_names_the_profile_versions_its_verdicts_used(
     store = SqlEventStore(engine=engine)
     await _record(store, _session_with_a_20_minute_gap(), START + timedelta(hours=1))
     queries = ComplianceQueries(engine=engine, clock=FixedClock(at=CHANGED))
-    await Projector(engine=engine).catch_up()
+    await Projector(store=SqlProjectionStore(engine=engine)).catch_up()
 
     report = await queries.clinic_report(
         "clinic-demo", start=START - timedelta(days=1), end=START + timedelta(days=1)

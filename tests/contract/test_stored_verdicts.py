@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from projections.reports import ClinicReport, build_clinic_report
-from services.adapters.sql import SqlEventStore
+from services.adapters.sql import SqlEventStore, SqlProjectionStore
 from services.adapters.sql.read_model_tables import proj_sessions, proj_verdicts
 from services.adapters.sql.verdict_store import servable, stored_rows_query, zone_key
 from services.clinic_zones import ClinicZones
@@ -38,7 +38,9 @@ async def _month(engine: AsyncEngine) -> tuple[Projector, FixedClock, Compliance
         docs = [valid(dict(d), offset=None) for d in batch.documents]
         await store.record(valid=docs, invalid=[], recorded_at=batch.record_at)
     clock = FixedClock(at=NOW)
-    projector = Projector(engine=engine, clock=clock, zones=ZONES)
+    projector = Projector(
+        store=SqlProjectionStore(engine=engine, clock=clock, zones=ZONES), clock=clock
+    )
     await projector.catch_up()
     return projector, clock, ComplianceQueries(engine=engine, clock=clock, zones=ZONES)
 
@@ -169,7 +171,9 @@ async def test_verdicts_judged_by_older_rules_are_judged_again_after_an_upgrade(
     assert await _served(engine, queries, NOW) == 0
 
     # A projector started after the upgrade finds them, though none has expired.
-    upgraded = Projector(engine=engine, clock=clock, zones=ZONES)
+    upgraded = Projector(
+        store=SqlProjectionStore(engine=engine, clock=clock, zones=ZONES), clock=clock
+    )
     while await upgraded.refresh_verdicts(limit=50):
         pass
 

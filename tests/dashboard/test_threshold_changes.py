@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from events import ProfileChanged, SessionEvent
-from services.adapters.sql import SqlEventStore
+from services.adapters.sql import SqlEventStore, SqlProjectionStore
 from services.http.availability import get_broker_timeout
 from services.projecting import Projector
 from tests.dashboard.conftest import Dashboard
@@ -116,7 +116,7 @@ async def test_the_published_change_once_recorded_is_in_force_and_in_the_history
     await SqlEventStore(engine=engine).record(
         valid=[_as_recorded(event)], invalid=[], recorded_at=NOW
     )
-    await Projector(engine=engine).catch_up()
+    await Projector(store=SqlProjectionStore(engine=engine)).catch_up()
 
     page = await dashboard.get(PAGE, as_token="officer")
 

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.adapters.sql import SqlEventStore
+from services.adapters.sql import SqlEventStore, SqlProjectionStore
 from services.projecting import Projector
 from tests.dashboard.conftest import Dashboard
 from tests.factories import at, document, valid
@@ -33,7 +33,7 @@ async def _change_the_iv_monitoring_gap(engine: AsyncEngine) -> None:
     await SqlEventStore(engine=engine).record(
         valid=[valid(change)], invalid=[], recorded_at=NOW - timedelta(days=2)
     )
-    await Projector(engine=engine).catch_up()
+    await Projector(store=SqlProjectionStore(engine=engine)).catch_up()
 
 
 async def test_an_officer_sees_the_shipped_defaults_with_their_sources(

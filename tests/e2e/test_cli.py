@@ -13,7 +13,7 @@ from pathlib import Path
 
 from services.adapters.sql import SqlEventStore, create_engine, upgrade_schema
 from services.adapters.sql.checkpoint_store import SqlCheckpointStore
-from services.adapters.sql.projection_store import STORED_PROJECTIONS
+from services.adapters.sql.stored_projections import STORED_PROJECTIONS
 from services.chain.checkpoint import open_checkpoint
 from services.chain.merkle import verify_consistency, verify_inclusion
 from services.chain.note import Signer, Verifier

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from events import ACCESS_TOPIC
 from services.adapters.kafka import make_broker
 from services.adapters.memory import RecordingAccessLog
-from services.adapters.sql import SqlEventStore
+from services.adapters.sql import SqlEventStore, SqlProjectionStore
 from services.adapters.tansu import EmbeddedBroker
 from services.http import create_app
 from services.projecting import Projector
@@ -66,7 +66,7 @@ async def clients(engine: AsyncEngine) -> AsyncIterator[tuple[httpx.AsyncClient,
     await SqlEventStore(engine=engine).record(
         valid=[valid(doc) for doc in edges], invalid=[], recorded_at=NOW
     )
-    await Projector(engine=engine).catch_up()
+    await Projector(store=SqlProjectionStore(engine=engine)).catch_up()
     tokens = await issue_tokens(engine)
     # Reads are accounted for by a stand-in: the question is which sessions, not the audit.
     broker = make_broker(bootstrap_servers=f"127.0.0.1:{closed_port()}")

@@ -21,9 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from events import TOPIC
 from services.adapters.child_processes import die_with_parent
 from services.adapters.kafka import EventPublisher
-from services.adapters.sql import SqlEventStore
-from services.adapters.sql.projection_store import STORED_PROJECTIONS
+from services.adapters.sql import SqlEventStore, SqlProjectionStore
 from services.adapters.sql.read_model_tables import projection_checkpoints
+from services.adapters.sql.stored_projections import STORED_PROJECTIONS
 from services.adapters.sql.tables import event_log, rejected_events
 from services.adapters.tansu import EmbeddedBroker
 from services.chain.note import Verifier
@@ -280,7 +280,7 @@ async def projected_to_head(engine: AsyncEngine) -> bool:
 
 async def rebuilt_read_models(engine: AsyncEngine) -> dict[str, list[tuple[Any, ...]]]:
     """The read models as a fresh rebuild from the log makes them."""
-    await Projector(engine=engine).rebuild()
+    await Projector(store=SqlProjectionStore(engine=engine)).rebuild()
     return await read_models(engine)
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from events import ACCESS_TOPIC, TOPIC
 from services.access import AccessAuditor
 from services.adapters.kafka import EventPublisher
-from services.adapters.sql import SqlEventStore
+from services.adapters.sql import SqlEventStore, SqlProjectionStore
 from services.adapters.sql.token_store import SqlTokenStore
 from services.auth import Role
 from services.clinic_zones import ClinicZones
@@ -79,7 +79,7 @@ async def seed(engine: AsyncEngine) -> None:
             invalid=[],
             recorded_at=min(slot + timedelta(minutes=30), NOW),
         )
-    await Projector(engine=engine).catch_up()
+    await Projector(store=SqlProjectionStore(engine=engine)).catch_up()
 
 
 _SEEDED_SQLITE = Path(tempfile.gettempdir()) / f"kapaudit-tests-seeded-{os.getpid()}.db"

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from events import DLQ_TOPIC
-from services.adapters.sql.projection_store import STORED_PROJECTIONS
 from services.adapters.sql.read_model_tables import projection_checkpoints
+from services.adapters.sql.stored_projections import STORED_PROJECTIONS
 from services.adapters.sql.tables import event_log
 from services.config import Settings
 

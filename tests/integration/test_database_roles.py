@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from events import FieldError, RejectionReason
 from services.adapters.kafka import ensure_topics, make_broker
-from services.adapters.sql import SqlEventStore, create_engine, upgrade_schema
+from services.adapters.sql import SqlEventStore, SqlProjectionStore, create_engine, upgrade_schema
 from services.adapters.sql.checkpoint_store import SqlCheckpointStore
 from services.adapters.sql.roles import (
     Component,
@@ -124,7 +124,7 @@ async def test_the_recorder_projector_and_api_each_work_under_their_own_role(
     )
     assert (len(outcome.recorded), len(outcome.rejections)) == (len(documents), 1)
 
-    await Projector(engine=projector).catch_up()
+    await Projector(store=SqlProjectionStore(engine=projector)).catch_up()
 
     await ensure_topics(bootstrap_servers=kafka.bootstrap_servers, partitions=4)
     broker = make_broker(bootstrap_servers=kafka.bootstrap_servers)

@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from services.adapters.kafka import EventPublisher, ensure_topics
-from services.adapters.sql import SqlEventStore, create_engine, upgrade_schema
+from services.adapters.sql import SqlEventStore, SqlProjectionStore, create_engine, upgrade_schema
 from services.adapters.sql.read_model_tables import proj_sessions
 from services.adapters.sql.tables import event_log
 from services.adapters.tansu import EmbeddedBroker
@@ -56,7 +56,7 @@ async def test_a_live_projector_folds_each_event_once_while_two_recorders_write(
         for _ in range(2)
     ]
     stop = asyncio.Event()
-    projector = Projector(engine=engine, batch_size=15)
+    projector = Projector(store=SqlProjectionStore(engine=engine), batch_size=15)
     following = asyncio.create_task(projector.run(stop, poll_interval=0.01))
     docs = [
         d

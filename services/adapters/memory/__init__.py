@@ -9,6 +9,7 @@ from services.adapters.memory.access_log import RecordingAccessLog
 from services.adapters.memory.compliance_queries import InMemoryComplianceQueries
 from services.adapters.memory.dead_letters import InMemoryDeadLetterSink
 from services.adapters.memory.event_store import InMemoryEventStore
+from services.adapters.memory.projection_store import InMemoryProjectionStore
 from services.adapters.memory.publisher import InMemoryPublisher
 from services.adapters.memory.token_store import InMemoryTokenStore
 
@@ -16,6 +17,7 @@ __all__ = [
     "InMemoryComplianceQueries",
     "InMemoryDeadLetterSink",
     "InMemoryEventStore",
+    "InMemoryProjectionStore",
     "InMemoryPublisher",
     "InMemoryTokenStore",
     "RecordingAccessLog",

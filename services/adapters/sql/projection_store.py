@@ -1,227 +1,226 @@
-"""Thin SQL storage for projections: load the touched entries, save the folded ones,
-move the checkpoint, all in the caller's transaction."""
+"""The projector's store on SQL (``ProjectionStore``): one table per read model, the
+checkpoints, the skipped events and the stored verdicts, in one transaction per batch."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from projections import (
-    PATIENTS,
-    PROFILES,
-    SESSIONS,
-    PatientHistory,
-    Projection,
-    ProtocolProfile,
-    Recorded,
-    SessionHistory,
-)
-from projections.projection import fold
+from projections import Projection, Recorded
+from services.adapters.sql.engine import WRITE_OPTION
+from services.adapters.sql.log_notices import log_appended
 from services.adapters.sql.read_model_tables import (
-    proj_patients,
-    proj_profiles,
-    proj_sessions,
+    proj_verdicts,
     projection_checkpoints,
+    projection_faults,
 )
+from services.adapters.sql.stored_projections import (
+    STORED_PROJECTIONS,
+    StoredProjection,
+    built_version,
+    insert_for,
+    read_checkpoint,
+    write_checkpoint,
+)
+from services.adapters.sql.tables import event_log
+from services.adapters.sql.verdict_store import VerdictWriter
+from services.clinic_zones import ClinicZones
+from services.clock import Clock, SystemClock
+from services.projecting.ports import Progress, ProjectionFault, Unfolded
 
-__all__ = [
-    "STORED_PROJECTIONS",
-    "StoredProjection",
-    "built_version",
-    "insert_for",
-    "read_checkpoint",
-    "write_checkpoint",
-]
-
-_CHUNK = 500
+__all__ = ["SqlProjectionStore"]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StoredProjection:
-    """A pure projection plus the table that keeps its entries."""
+class SqlProjectionStore:
+    """``ProjectionStore`` on SQL: one table per read model, the checkpoints, the skipped
+    events, and each session's stored verdict, judged again in the transaction that
+    changes what it rests on (``verdict_store``)."""
 
-    projection: Projection[str, Any]
-    table: Table
-    key_column: str
-    columns: Any  # Callable[[state], dict[str, Any]]: the queryable columns of one entry
+    def __init__(
+        self,
+        *,
+        engine: AsyncEngine,
+        clock: Clock | None = None,
+        zones: ClinicZones | None = None,
+    ) -> None:
+        self._engine = engine
+        # Sentences on the clinics' clocks, as the queries tell them.
+        self._verdicts = VerdictWriter(clock=clock or SystemClock(), zones=zones)
+        self._backfilled = False
+        self._judge_again: dict[str, Callable[[AsyncConnection, list[Any]], Awaitable[object]]] = {
+            "sessions": self._verdicts.sessions_changed,
+            "patients": self._verdicts.patients_changed,
+            "profiles": self._verdicts.profiles_changed,
+        }
+        self._projections = {name: stored.projection for name, stored in STORED_PROJECTIONS.items()}
 
     @property
-    def name(self) -> str:
-        return self.projection.name
+    def projections(self) -> Mapping[str, Projection[Any, Any]]:
+        return self._projections
 
-    async def apply(
-        self,
-        connection: AsyncConnection,
-        events: Iterable[Recorded],
-        *,
-        on_fault: Callable[[Recorded, Exception], None] | None = None,
-        on_changed: Callable[[AsyncConnection, list[Any]], Awaitable[Any]] | None = None,
-    ) -> int:
-        """Fold ``events`` into the stored entries they touch; returns entries written.
+    async def progress(self, name: str) -> Progress:
+        async with self._engine.connect() as connection:
+            head = (await connection.execute(select(func.max(event_log.c.position)))).scalar()
+            done = (
+                await connection.execute(
+                    select(
+                        projection_checkpoints.c.position, projection_checkpoints.c.version
+                    ).where(projection_checkpoints.c.name == name)
+                )
+            ).one_or_none()
+            checkpoint = 0 if done is None else int(done.position)
+            oldest = None
+            if (head or 0) > checkpoint:
+                oldest = (
+                    await connection.execute(
+                        select(event_log.c.recorded_at)
+                        .where(event_log.c.position > checkpoint)
+                        .order_by(event_log.c.position)
+                        .limit(1)
+                    )
+                ).scalar()
+        return Progress(
+            head=head or 0,
+            checkpoint=checkpoint,
+            built_by=None if done is None else int(done.version),
+            oldest_unfolded_at=oldest,
+        )
 
-        ``on_fault`` receives each event the fold fails on, which is then left out (see
-        ``projections.fold``); without it, such an event raises. ``on_changed`` receives
-        the entries written, after they are, in the same transaction (the projector
-        judges the sessions they concern again).
-        """
-        events = list(events)
-        keys: set[Any] = set()
-        for recorded in events:
-            try:
-                keys.update(self.projection.keys(recorded))
-            except Exception:
-                if on_fault is None:
-                    raise
-                # fold() meets the same failure and reports it.
-        states = await self._load(connection, keys)
-        changed = fold(self.projection, states, events, on_fault=on_fault)
-        rows = [
-            {
-                self.key_column: key,
-                **self.columns(state),
-                "history_json": json.dumps(
-                    self.projection.to_document(state), sort_keys=True, separators=(",", ":")
-                ),
+    @contextlib.asynccontextmanager
+    async def transaction(self, name: str) -> AsyncIterator[_SqlTransaction]:
+        async with self._engine.connect() as connection:
+            writer = await connection.execution_options(**{WRITE_OPTION: True})
+            async with writer.begin():
+                checkpoint = await read_checkpoint(writer, name=name, lock=True)
+                yield _SqlTransaction(
+                    connection=writer,
+                    stored=STORED_PROJECTIONS[name],
+                    checkpoint=checkpoint,
+                    built_by=await built_version(writer, name=name),
+                    judge_again=self._judge_again.get(name),
+                )
+
+    async def forget(self, names: Sequence[str]) -> None:
+        async with self._engine.connect() as connection:
+            writer = await connection.execution_options(**{WRITE_OPTION: True})
+            async with writer.begin():
+                for name in names:
+                    await STORED_PROJECTIONS[name].clear(writer)
+                await writer.execute(delete(proj_verdicts))
+        self._backfilled = False
+
+    async def refresh_verdicts(self, *, limit: int) -> int:
+        # A plain read first: nothing to do costs no write transaction.
+        async with self._engine.connect() as connection:
+            due = await self._verdicts.stale(connection, limit=limit)
+            if not self._backfilled and len(due) < limit:
+                missing = await self._verdicts.missing(connection, limit=limit - len(due))
+                self._backfilled = not missing
+                due += missing
+        if not due:
+            return 0
+        async with self._engine.connect() as connection:
+            writer = await connection.execution_options(**{WRITE_OPTION: True})
+            async with writer.begin():
+                return await self._verdicts.rejudge(writer, due)
+
+    def appended(self) -> contextlib.AbstractAsyncContextManager[asyncio.Event | None]:
+        return log_appended(self._engine)
+
+    async def entries(self, name: str) -> dict[Any, Any]:
+        stored = STORED_PROJECTIONS[name]
+        async with self._engine.connect() as connection:
+            rows = await connection.execute(
+                select(stored.table.c[stored.key_column], stored.table.c.history_json)
+            )
+            return {
+                key: stored.projection.from_document(json.loads(history_json))
+                for key, history_json in rows
             }
-            for key, state in sorted(changed.items())
-        ]
-        if rows:
-            await connection.execute(_upsert(connection, self.table, self.key_column), rows)
-        if rows and on_changed is not None:
-            await on_changed(connection, [state for _, state in sorted(changed.items())])
-        return len(rows)
 
-    async def load_one(self, connection: AsyncConnection, key: str) -> Any | None:
-        return (await self._load(connection, {key})).get(key)
-
-    async def _load(self, connection: AsyncConnection, keys: set[str]) -> dict[str, Any]:
-        key_column = self.table.c[self.key_column]
-        states: dict[str, Any] = {}
-        ordered = sorted(keys)
-        for start in range(0, len(ordered), _CHUNK):
-            result = await connection.execute(
-                select(key_column, self.table.c.history_json).where(
-                    key_column.in_(ordered[start : start + _CHUNK])
+    async def faults(self) -> list[ProjectionFault]:
+        async with self._engine.connect() as connection:
+            rows = await connection.execute(
+                select(projection_faults).order_by(
+                    projection_faults.c.position, projection_faults.c.projection
                 )
             )
-            for key, history_json in result:
-                states[key] = self.projection.from_document(json.loads(history_json))
-        return states
+            return [
+                ProjectionFault(
+                    projection=row.projection,
+                    position=row.position,
+                    event_id=row.event_id,
+                    problem=row.problem,
+                    noted_at=row.noted_at,
+                )
+                for row in rows
+            ]
 
-    async def clear(self, connection: AsyncConnection) -> None:
-        """Forget every entry; the log is replayed from the start by the current fold."""
-        await connection.execute(delete(self.table))
-        await write_checkpoint(
-            connection, name=self.name, position=0, version=self.projection.version
+
+@dataclass(slots=True, kw_only=True)
+class _SqlTransaction:
+    connection: AsyncConnection
+    stored: StoredProjection
+    checkpoint: int
+    built_by: int | None
+    judge_again: Callable[[AsyncConnection, list[Any]], Awaitable[object]] | None
+
+    async def clear(self) -> None:
+        await self.stored.clear(self.connection)
+        self.checkpoint = 0
+        self.built_by = self.stored.projection.version
+
+    async def rows_after(self, position: int, *, limit: int) -> Sequence[Unfolded]:
+        result = await self.connection.execute(
+            select(
+                event_log.c.position,
+                event_log.c.event_id,
+                event_log.c.recorded_at,
+                event_log.c.event_json,
+            )
+            .where(event_log.c.position > position)
+            .order_by(event_log.c.position)
+            .limit(limit)
+        )
+        return result.all()
+
+    async def fold(
+        self,
+        events: Sequence[Recorded],
+        *,
+        on_fault: Callable[[Recorded, Exception], None],
+        judge: bool,
+    ) -> None:
+        await self.stored.apply(
+            self.connection,
+            events,
+            on_fault=on_fault,
+            on_changed=self.judge_again if judge else None,
         )
 
-
-def _session_columns(history: SessionHistory) -> dict[str, Any]:
-    return {
-        "clinic_id": history.clinic_id,
-        "patient_id": history.patient_id,
-        "protocol": history.protocol.value if history.protocol else None,
-        "session_start": history.scheduled_start or history.first_occurred_at,
-        "ended": history.ended,
-        "last_position": history.last_position,
-    }
-
-
-def _patient_columns(history: PatientHistory) -> dict[str, Any]:
-    return {
-        "clinic_id": history.clinic_id,
-        "patient_id": history.patient_id,
-        "last_position": history.events[-1].position if history.events else 0,
-    }
-
-
-def _profile_columns(profile: ProtocolProfile) -> dict[str, Any]:
-    return {
-        "clinic_id": profile.clinic_id,
-        "protocol": profile.protocol.value,
-        "version": profile.latest.version,
-        "last_position": profile.latest.position,
-    }
-
-
-STORED_PROJECTIONS: Mapping[str, StoredProjection] = {
-    stored.name: stored
-    for stored in (
-        StoredProjection(
-            projection=SESSIONS,
-            table=proj_sessions,
-            key_column="session_id",
-            columns=_session_columns,
-        ),
-        StoredProjection(
-            projection=PATIENTS,
-            table=proj_patients,
-            key_column="patient_key",
-            columns=_patient_columns,
-        ),
-        StoredProjection(
-            projection=PROFILES,
-            table=proj_profiles,
-            key_column="profile_key",
-            columns=_profile_columns,
-        ),
-    )
-}
-
-
-async def read_checkpoint(connection: AsyncConnection, *, name: str, lock: bool = False) -> int:
-    """The last log position folded into projection ``name`` (0 when never run)."""
-    query = select(projection_checkpoints.c.position).where(projection_checkpoints.c.name == name)
-    if lock and connection.dialect.name == "postgresql":
-        # Two projector processes must not fold the same batch twice.
-        query = query.with_for_update()
-    position = (await connection.execute(query)).scalar_one_or_none()
-    if position is None:
-        await connection.execute(
-            insert_for(connection, projection_checkpoints)
-            .values(name=name, position=0)
-            .on_conflict_do_nothing(index_elements=["name"])
+    async def note_faults(self, faults: Sequence[ProjectionFault]) -> None:
+        await self.connection.execute(
+            insert_for(self.connection, projection_faults).on_conflict_do_nothing(
+                index_elements=["projection", "position"]
+            ),
+            [
+                {
+                    "projection": fault.projection,
+                    "position": fault.position,
+                    "event_id": fault.event_id,
+                    "problem": fault.problem,
+                    "noted_at": fault.noted_at,
+                }
+                for fault in faults
+            ],
         )
-        return 0
-    return int(position)
 
-
-async def built_version(connection: AsyncConnection, *, name: str) -> int | None:
-    """The fold version that built projection ``name``'s read model (None when never run)."""
-    query = select(projection_checkpoints.c.version).where(projection_checkpoints.c.name == name)
-    version = (await connection.execute(query)).scalar_one_or_none()
-    return None if version is None else int(version)
-
-
-async def write_checkpoint(
-    connection: AsyncConnection, *, name: str, position: int, version: int | None = None
-) -> None:
-    """Move projection ``name``'s checkpoint, and record the fold ``version`` when given."""
-    await read_checkpoint(connection, name=name)
-    values: dict[str, int] = {"position": position}
-    if version is not None:
-        values["version"] = version
-    await connection.execute(
-        update(projection_checkpoints).where(projection_checkpoints.c.name == name).values(values)
-    )
-
-
-def insert_for(connection: AsyncConnection, table: Table) -> Any:
-    """An INSERT of the connection's dialect, so callers can add ON CONFLICT clauses."""
-    if connection.dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
-
-
-def _upsert(connection: AsyncConnection, table: Table, key_column: str) -> Any:
-    statement = insert_for(connection, table)
-    return statement.on_conflict_do_update(
-        index_elements=[key_column],
-        set_={c.name: statement.excluded[c.name] for c in table.c if c.name != key_column},
-    )
+    async def move_checkpoint(self, position: int) -> None:
+        await write_checkpoint(self.connection, name=self.stored.name, position=position)

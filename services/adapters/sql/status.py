@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.adapters.sql.projection_store import STORED_PROJECTIONS
 from services.adapters.sql.read_model_tables import projection_checkpoints
+from services.adapters.sql.stored_projections import STORED_PROJECTIONS
 from services.adapters.sql.tables import checkpoints, event_log, rejected_events
 
 __all__ = ["LatestCheckpoint", "ProjectionLag", "StoreStatus", "store_status"]

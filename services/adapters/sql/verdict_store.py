@@ -26,13 +26,13 @@ from projections import (
 )
 from projections.compliance import SessionStatus, SessionVerdict, VerdictSummary
 from projections.verdicts import VERDICT_VERSION, judge_until
-from services.adapters.sql.projection_store import insert_for
 from services.adapters.sql.read_model_tables import (
     proj_patients,
     proj_profiles,
     proj_sessions,
     proj_verdicts,
 )
+from services.adapters.sql.stored_projections import insert_for
 from services.clinic_zones import ClinicZones
 from services.clock import Clock
 
