@@ -36,10 +36,11 @@ $(PANGO):
 test: $(STAMP) $(CHROMIUM) $(PANGO)
 	$(BIN)/pytest -q
 
-# The inner loop, under two minutes: unit, store-contract and HTTP tests on SQLite only,
-# with the embedded broker; no PostgreSQL server, no browser. `make test` runs everything.
+# The inner loop, under two minutes: unit, store-contract and HTTP tests on memory and
+# SQLite, with the embedded broker; no PostgreSQL server, no browser; one worker per
+# core (pytest-xdist), each with its own broker. `make test` runs everything.
 test-fast: $(STAMP)
-	$(BIN)/pytest -q -m "not postgres" tests/unit tests/contract tests/http
+	$(BIN)/pytest -q -n auto -m "not postgres" tests/unit tests/contract tests/http
 
 # The fault suite at full scale (50,000 events, 20 recorder kills, 30 s outages); it
 # rewrites docs/RELIABILITY.md. `make test` runs its short form.
