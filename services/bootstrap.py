@@ -17,6 +17,7 @@ from services.adapters.kafka import (
 )
 from services.adapters.sql import SqlEventStore, SqlProjectionStore
 from services.adapters.sql.checkpoint_store import SqlCheckpointStore
+from services.adapters.sql.compliance_queries import SqlComplianceQueries
 from services.adapters.sql.export_ledger import SqlExportLedger
 from services.adapters.sql.export_source import SqlExportSource
 from services.adapters.sql.token_store import SqlTokenStore
@@ -32,7 +33,6 @@ from services.exporting.writers import document_writers
 from services.http.context import HttpContext
 from services.metrics import NO_METRICS, Metrics
 from services.projecting import Projector
-from services.queries import ComplianceQueries
 from services.rate_limits import ApiLimits, Limit
 from services.reading import AuditedReads
 from services.recording import Recorder
@@ -161,7 +161,7 @@ def wire_http(
     return HttpContext(
         engine=engine,
         store=SqlEventStore(engine=engine),
-        queries=ComplianceQueries(
+        queries=SqlComplianceQueries(
             engine=engine, clock=clock, zones=ClinicZones.from_settings(settings)
         ),
         tokens=SqlTokenStore(engine=engine),
@@ -215,7 +215,7 @@ def wire_exports(
     profiles)."""
     clock = clock or SystemClock()
     fhir, reports = writers or document_writers()
-    queries = ComplianceQueries(engine=engine, clock=clock)
+    queries = SqlComplianceQueries(engine=engine, clock=clock)
     key_file = settings.signing_key_file
     return Exports(
         ledger=SqlExportLedger(engine=engine),

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from services.adapters.sql import engine_from_settings, upgrade_schema
+from services.adapters.sql.compliance_queries import SqlComplianceQueries
 from services.bootstrap import wire_projector
 from services.cli.errors import CliError
 from services.clinic_zones import ClinicZones
@@ -20,7 +21,6 @@ from services.clock import SystemClock
 from services.config import Settings
 from services.json_logs import JsonFormatter
 from services.period import PeriodError, parse_as_of
-from services.queries import ComplianceQueries
 
 __all__ = ["configure_logging", "console", "load_settings", "parse_instant", "printable", "queries"]
 
@@ -82,13 +82,13 @@ def parse_instant(text: str | None, *, option: str, zone: ZoneInfo) -> datetime 
 
 
 @contextlib.asynccontextmanager
-async def queries(settings: Settings) -> AsyncIterator[ComplianceQueries]:
+async def queries(settings: Settings) -> AsyncIterator[SqlComplianceQueries]:
     """Query API over read models brought up to date with the log first."""
     engine = engine_from_settings(settings)
     try:
         await upgrade_schema(engine)
         await wire_projector(settings=settings, engine=engine).catch_up()
-        yield ComplianceQueries(
+        yield SqlComplianceQueries(
             engine=engine, clock=SystemClock(), zones=ClinicZones.from_settings(settings)
         )
     finally:

@@ -46,7 +46,7 @@ class AccessLog(Protocol):
 
 class SessionNotFoundError(LookupError):
     """No session with that id is in the read models (raised by the loaders that read
-    them, e.g. ``ComplianceQueries``; ``services.queries`` re-exports it)."""
+    them, e.g. ``HistoryQueries``)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -60,4 +60,4 @@ class SessionOwner:
 
 SessionOwners = Callable[[str], Awaitable[tuple[str, str] | None]]
 """A session id's ``(clinic_id, patient_id)``, None when unknown, without loading the
-session (``ComplianceQueries.clinic_and_patient_of``)."""
+session (``HistoryQueries.clinic_and_patient_of``)."""

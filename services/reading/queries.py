@@ -2,7 +2,7 @@
 whatever keeps them: the port the API, the CLI and the exports ask through.
 
 ``HistoryQueries`` holds the answers; a backend says only how its histories and access
-records are read (the abstract methods). The SQL one (``services.queries``) also serves
+records are read (the abstract methods). The SQL one (``SqlComplianceQueries``) also serves
 verdicts it stored while they still hold; the memory one folds the log on demand
 (``services.adapters.memory.compliance_queries``). The contract suite checks that both
 answer alike.

@@ -4,7 +4,7 @@
 with pending sessions explained, weeks and protocols, every failing session with its
 failed rules in words, the controlled-substance totals, the thresholds applied, the
 period's instants and the judging instant); ``render_html``, ``render_pdf`` and
-``render_csv`` print it. ``load_report_document`` reads it through ``ComplianceQueries``
+``render_csv`` print it. ``load_report_document`` reads it through ``HistoryQueries``
 for the CLI, the API and the dashboard, which each record the read of the patients it
 names (``ReportDocument.named_patients``) through ``services.reading``.
 """

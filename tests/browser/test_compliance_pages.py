@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 from playwright.async_api import Page, expect
 
+from services.adapters.sql.compliance_queries import SqlComplianceQueries
 from services.clock import FixedClock
 from services.demo import PLANTED_LAPSES
-from services.queries import ComplianceQueries
 from tests.browser.support import Demo, sign_in
 
 
@@ -66,7 +66,7 @@ async def test_every_planted_lapse_is_reached_from_the_overview_and_shows_its_ru
 async def test_the_overview_counts_what_the_query_api_reports(demo: Demo, page: Page) -> None:
     await sign_in(page, demo, demo.officer)
     rows = page.locator("table.sessions tbody tr[data-session]")
-    queries = ComplianceQueries(engine=demo.stack.engine, clock=FixedClock(at=datetime.now(UTC)))
+    queries = SqlComplianceQueries(engine=demo.stack.engine, clock=FixedClock(at=datetime.now(UTC)))
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     report = await queries.clinic_report(
         "clinic-demo", start=today - timedelta(days=6), end=today + timedelta(days=1)

@@ -23,13 +23,13 @@ from services.adapters.memory import (
     InMemoryTokenStore,
 )
 from services.adapters.sql import SqlEventStore, SqlProjectionStore, create_engine, upgrade_schema
+from services.adapters.sql.compliance_queries import SqlComplianceQueries
 from services.adapters.sql.token_store import SqlTokenStore
 from services.auth.ports import TokenStore
 from services.clinic_zones import ClinicZones
 from services.clock import Clock
 from services.projecting import Projector
 from services.projecting.ports import ProjectionStore
-from services.queries import ComplianceQueries
 from services.reading.queries import HistoryQueries
 from services.recording.ports import EventStore, LogReader
 from tests.conftest import (
@@ -92,7 +92,7 @@ class Backend:
         await Projector(
             store=SqlProjectionStore(engine=self.engine, clock=clock, zones=zones), clock=clock
         ).catch_up()
-        return ComplianceQueries(engine=self.engine, clock=clock, zones=zones)
+        return SqlComplianceQueries(engine=self.engine, clock=clock, zones=zones)
 
 
 @pytest.fixture(params=PORT_BACKENDS)

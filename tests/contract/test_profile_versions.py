@@ -8,9 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from events import Protocol
 from services.adapters.sql import SqlEventStore, SqlProjectionStore
+from services.adapters.sql.compliance_queries import SqlComplianceQueries
 from services.clock import FixedClock
 from services.projecting import Projector
-from services.queries import ComplianceQueries
 from tests.factories import at, document, valid
 
 START = datetime(2026, 11, 24, 16, 0, tzinfo=UTC)
@@ -51,7 +51,7 @@ async def test_a_verdict_as_of_before_a_change_keeps_the_old_limit_and_after_use
     )
     await _record(store, [change], CHANGED)
     await Projector(store=SqlProjectionStore(engine=engine)).catch_up()
-    queries = ComplianceQueries(engine=engine, clock=FixedClock(at=CHANGED + timedelta(days=1)))
+    queries = SqlComplianceQueries(engine=engine, clock=FixedClock(at=CHANGED + timedelta(days=1)))
 
     before = await queries.verdict("s-1", as_of=CHANGED - timedelta(minutes=1))
     after = await queries.verdict("s-1", as_of=CHANGED + timedelta(minutes=1))
@@ -73,7 +73,7 @@ async def test_a_clinic_report_names_the_profile_versions_its_verdicts_used(
 ) -> None:
     store = SqlEventStore(engine=engine)
     await _record(store, _session_with_a_20_minute_gap(), START + timedelta(hours=1))
-    queries = ComplianceQueries(engine=engine, clock=FixedClock(at=CHANGED))
+    queries = SqlComplianceQueries(engine=engine, clock=FixedClock(at=CHANGED))
     await Projector(store=SqlProjectionStore(engine=engine)).catch_up()
 
     report = await queries.clinic_report(

@@ -17,13 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from projections.reports import ClinicReport, build_clinic_report
 from services.adapters.sql import SqlEventStore, SqlProjectionStore
+from services.adapters.sql.compliance_queries import SqlComplianceQueries
 from services.adapters.sql.read_model_tables import proj_sessions, proj_verdicts
 from services.adapters.sql.verdict_store import servable, stored_rows_query, zone_key
 from services.clinic_zones import ClinicZones
 from services.clock import FixedClock
 from services.demo import demo_month
 from services.projecting import Projector
-from services.queries import ComplianceQueries
 from tests.factories import at, document, valid
 
 NOW = datetime(2026, 11, 24, 20, 10, tzinfo=UTC)
@@ -32,7 +32,7 @@ START, END = NOW - timedelta(days=30), NOW + timedelta(days=1)
 ZONES = ClinicZones(clinics={CLINIC: "America/Denver"})
 
 
-async def _month(engine: AsyncEngine) -> tuple[Projector, FixedClock, ComplianceQueries]:
+async def _month(engine: AsyncEngine) -> tuple[Projector, FixedClock, SqlComplianceQueries]:
     store = SqlEventStore(engine=engine)
     for batch in demo_month(now=NOW).batches:
         docs = [valid(dict(d), offset=None) for d in batch.documents]
@@ -42,10 +42,10 @@ async def _month(engine: AsyncEngine) -> tuple[Projector, FixedClock, Compliance
         store=SqlProjectionStore(engine=engine, clock=clock, zones=ZONES), clock=clock
     )
     await projector.catch_up()
-    return projector, clock, ComplianceQueries(engine=engine, clock=clock, zones=ZONES)
+    return projector, clock, SqlComplianceQueries(engine=engine, clock=clock, zones=ZONES)
 
 
-async def _assert_stored_equals_on_demand(queries: ComplianceQueries, as_of: datetime) -> None:
+async def _assert_stored_equals_on_demand(queries: SqlComplianceQueries, as_of: datetime) -> None:
     on_demand = await queries.verdicts(CLINIC, start=START, end=END, as_of=as_of)
     expected = [(v, s.scheduled_start or s.first_occurred_at) for s, v in on_demand]
     assert await queries.judged_starts(CLINIC, start=START, end=END, as_of=as_of) == expected
@@ -60,7 +60,7 @@ async def _assert_stored_equals_on_demand(queries: ComplianceQueries, as_of: dat
         assert await queries.verdict(session.session_id, as_of=as_of) == verdict
 
 
-async def _report_on_demand(queries: ComplianceQueries, as_of: datetime) -> ClinicReport:
+async def _report_on_demand(queries: SqlComplianceQueries, as_of: datetime) -> ClinicReport:
     judged = await queries.verdicts(CLINIC, start=START, end=END, as_of=as_of)
     return build_clinic_report(
         ((v, s.scheduled_start or s.first_occurred_at) for s, v in judged),
@@ -71,7 +71,7 @@ async def _report_on_demand(queries: ComplianceQueries, as_of: datetime) -> Clin
     )
 
 
-async def _served(engine: AsyncEngine, queries: ComplianceQueries, as_of: datetime) -> float:
+async def _served(engine: AsyncEngine, queries: SqlComplianceQueries, as_of: datetime) -> float:
     """The share of the month's sessions whose stored row would be served at ``as_of``."""
     profiles = await queries.profile_history([CLINIC])
     async with engine.connect() as connection:

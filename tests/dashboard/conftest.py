@@ -18,14 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from projections import PatientHistory, SessionHistory
 from services.adapters.kafka import make_broker
 from services.adapters.memory import RecordingAccessLog
+from services.adapters.sql.compliance_queries import SqlComplianceQueries
 from services.clock import FixedClock
 from services.http import create_app
-from services.queries import ComplianceQueries
 from tests.http.serving import closed_port
 from tests.http.support import NOW, ZONES, http_context, issue_tokens, seed_fresh
 
 
-class CountingQueries(ComplianceQueries):
+class CountingQueries(SqlComplianceQueries):
     """The real queries, counting each read of a session's history."""
 
     def __init__(self, **kwargs: Any) -> None:

@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.adapters.kafka import ensure_topics
 from services.adapters.sql import create_engine, upgrade_schema
+from services.adapters.sql.compliance_queries import SqlComplianceQueries
 from services.adapters.tansu import EmbeddedBroker
 from services.clock import SystemClock
-from services.queries import ComplianceQueries
 from tests.faults.private_postgres import PrivatePostgres
 from tests.faults.reliability import Reliability, ScenarioFigures
 from tests.faults.support import (
@@ -44,7 +44,7 @@ async def _project(engine: AsyncEngine, env: dict[str, str], name: str) -> None:
 
 
 async def _verdicts(engine: AsyncEngine, sessions: set[str]) -> dict[str, Any]:
-    queries = ComplianceQueries(engine=engine, clock=SystemClock())
+    queries = SqlComplianceQueries(engine=engine, clock=SystemClock())
     instant = now()
     judged = {}
     for session_id in sorted(sessions):

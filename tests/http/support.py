@@ -21,6 +21,7 @@ from events import ACCESS_TOPIC, TOPIC
 from services.access import AccessAuditor
 from services.adapters.kafka import EventPublisher
 from services.adapters.sql import SqlEventStore, SqlProjectionStore
+from services.adapters.sql.compliance_queries import SqlComplianceQueries
 from services.adapters.sql.token_store import SqlTokenStore
 from services.auth import Role
 from services.clinic_zones import ClinicZones
@@ -28,7 +29,6 @@ from services.clock import FixedClock
 from services.demo import demo_day_events
 from services.http import HttpContext
 from services.projecting import Projector
-from services.queries import ComplianceQueries
 from tests.conftest import copy_sqlite
 from tests.factories import at, document, valid
 
@@ -135,7 +135,7 @@ def http_context(*, engine: AsyncEngine, broker: KafkaBroker) -> HttpContext:
     return HttpContext(
         engine=engine,
         store=SqlEventStore(engine=engine),
-        queries=ComplianceQueries(engine=engine, clock=clock, zones=ZONES),
+        queries=SqlComplianceQueries(engine=engine, clock=clock, zones=ZONES),
         tokens=SqlTokenStore(engine=engine),
         publisher=publisher,
         auditor=AccessAuditor(publisher=publisher, clock=clock),

@@ -16,10 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.adapters.kafka import make_broker
 from services.adapters.sql import SqlEventStore, create_engine
+from services.adapters.sql.compliance_queries import SqlComplianceQueries
 from services.adapters.sql.token_store import SqlTokenStore
 from services.clock import FixedClock
 from services.http import create_app
-from services.queries import ComplianceQueries
 from tests.conftest import both_stores
 from tests.http.endpoints import READS, SESSION, VERIFY
 from tests.http.serving import closed_port
@@ -59,7 +59,7 @@ async def _client(
         http_context(engine=engine, broker=broker),
         tokens=SqlTokenStore(engine=tokens_engine),
         store=SqlEventStore(engine=engine),
-        queries=ComplianceQueries(engine=engine, clock=FixedClock(at=NOW)),
+        queries=SqlComplianceQueries(engine=engine, clock=FixedClock(at=NOW)),
     )
     transport = httpx.ASGITransport(app=create_app(context), raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from services.adapters.kafka import EventPublisher
+from services.adapters.sql.compliance_queries import SqlComplianceQueries
 from services.adapters.tansu import EmbeddedBroker
 from services.clock import FixedClock
 from services.demo import PLANTED_LAPSES, demo_day_events
-from services.queries import ComplianceQueries
 from services.runtime import running_stack
 from tests.integration.support import projections_caught_up, settings_for, wait_until
 
@@ -29,7 +29,7 @@ async def test_the_demo_days_lapses_are_each_found_by_the_right_rule_and_nothing
 
         await wait_until(projected, within=120, what="the demo day to be recorded and projected")
         # Judged just after recording: only what the log holds by then counts.
-        queries = ComplianceQueries(engine=stack.engine, clock=FixedClock(at=datetime.now(UTC)))
+        queries = SqlComplianceQueries(engine=stack.engine, clock=FixedClock(at=datetime.now(UTC)))
         report = await queries.clinic_report(
             "clinic-demo", start=now - timedelta(days=2), end=now + timedelta(days=1)
         )

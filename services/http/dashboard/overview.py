@@ -72,10 +72,10 @@ async def clinic_verdicts(
 ) -> tuple[ClinicReport, list[SessionRow]]:
     """The clinic report and one row per session, from a single read of the histories.
 
-    Judged as ``ComplianceQueries.clinic_report`` judges, but keeping every verdict (the
+    Judged as ``SqlComplianceQueries.clinic_report`` judges, but keeping every verdict (the
     report keeps only the failing ones) without reading each session again.
     """
-    # Stored verdicts where they still hold (``ComplianceQueries.judged_starts``).
+    # Stored verdicts where they still hold (``HistoryQueries.judged_starts``).
     pairs: list[tuple[SessionVerdict, datetime | None]] = await context.queries.judged_starts(
         clinic_id, start=period.start, end=period.end, as_of=as_of
     )

@@ -1,4 +1,4 @@
-"""The one read the dashboard needs beyond ``ComplianceQueries``."""
+"""The one read the dashboard needs beyond ``HistoryQueries``."""
 
 from __future__ import annotations
 

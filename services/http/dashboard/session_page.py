@@ -19,8 +19,8 @@ from services.http.dashboard.pages import PageRoute, render
 from services.http.dashboard.scope import AsOfChoice, FromDay, parse_period, read_as_of
 from services.http.deps import Context
 from services.period import Period
-from services.queries import SessionView
 from services.reading import SessionOwner
+from services.reading.queries import SessionView
 
 __all__ = ["chart_of", "evidence_labels", "router"]
 

@@ -256,9 +256,9 @@ class Story:
     def judged(
         self, *, as_of: datetime = LONG_AFTER, session_id: str = SESSION, **overrides: Any
     ) -> SessionVerdict:
-        """The verdict as production reaches it (``services/queries.py``): the log folded into
-        the stored session and patient histories, then ``judge``, which picks the profile from
-        the session's own (corrected) protocol."""
+        """The verdict as production reaches it (``HistoryQueries``): the log folded into the
+        stored session and patient histories, then ``judge``, which picks the profile from the
+        session's own (corrected) protocol."""
         log = self.recorded()
         sessions = fold(SESSIONS, {}, log)
         patients = fold(PATIENTS, {}, log)

@@ -8,7 +8,6 @@ import pytest
 
 from events import AccessChannel, AccessOutcome
 from services.auth import Role
-from services.queries import SessionNotFoundError
 from services.reading import (
     Allowed,
     AuditedReads,
@@ -17,6 +16,7 @@ from services.reading import (
     SessionOwner,
     UnrecordedReadError,
 )
+from services.reading.ports import SessionNotFoundError
 from tests.unit.reading.fakes import (
     CLINIC,
     OTHER_CLINIC,

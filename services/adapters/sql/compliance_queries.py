@@ -35,10 +35,10 @@ from services.clock import Clock
 from services.reading.ports import SessionNotFoundError
 from services.reading.queries import HistoryQueries, SessionView, readable_events
 
-__all__ = ["ComplianceQueries", "SessionNotFoundError", "SessionView"]
+__all__ = ["SessionNotFoundError", "SessionView", "SqlComplianceQueries"]
 
 
-class ComplianceQueries(HistoryQueries):
+class SqlComplianceQueries(HistoryQueries):
     """``HistoryQueries`` on the SQL read models, serving a stored verdict while it still
     reads as judging would (``verdict_store.servable``)."""
 
