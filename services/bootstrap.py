@@ -7,7 +7,6 @@ import logging
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.access import AccessAuditor
 from services.adapters.kafka import (
     AfterCommit,
     EventPublisher,
@@ -35,6 +34,7 @@ from services.metrics import NO_METRICS, Metrics
 from services.projecting import Projector
 from services.rate_limits import ApiLimits, Limit
 from services.reading import AuditedReads
+from services.reading.access_auditor import AccessAuditor
 from services.recording import Recorder
 from services.signing_keys import configured_key_file, load_signer, trusted_verifiers
 

@@ -17,7 +17,6 @@ from typing import TypeVar
 from aiokafka.errors import KafkaConnectionError
 
 from events import AccessChannel
-from services.access import AccessAuditor
 from services.adapters.kafka import EventPublisher, kafka_security, make_broker
 from services.cli.common import load_settings, queries
 from services.cli.errors import CliError
@@ -32,6 +31,7 @@ from services.reading import (
     UnrecordedReadError,
     command_line_reader,
 )
+from services.reading.access_auditor import AccessAuditor
 from services.reading.queries import HistoryQueries
 
 __all__ = ["CliReads", "ask_audited", "read_request", "shown"]

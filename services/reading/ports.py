@@ -13,7 +13,7 @@ __all__ = ["AccessLog", "SessionNotFoundError", "SessionOwner", "SessionOwners"]
 
 
 class AccessLog(Protocol):
-    """``services.access.AccessAuditor``'s two ways of recording a read."""
+    """``access_auditor.AccessAuditor``'s two ways of recording a read."""
 
     async def record(
         self,

@@ -18,7 +18,6 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from events import ACCESS_TOPIC, TOPIC
-from services.access import AccessAuditor
 from services.adapters.kafka import EventPublisher
 from services.adapters.sql import SqlEventStore, SqlProjectionStore
 from services.adapters.sql.compliance_queries import SqlComplianceQueries
@@ -29,6 +28,7 @@ from services.clock import FixedClock
 from services.demo import demo_day_events
 from services.http import HttpContext
 from services.projecting import Projector
+from services.reading.access_auditor import AccessAuditor
 from tests.conftest import copy_sqlite
 from tests.factories import at, document, valid
 

@@ -12,10 +12,10 @@ from events import (
     AccessRecorded,
     stream_id,
 )
-from services.access import AccessAuditor
 from services.adapters.memory import InMemoryPublisher
 from services.auth import Principal, Role
 from services.clock import FixedClock
+from services.reading.access_auditor import AccessAuditor
 
 
 async def test_one_read_of_two_patients_becomes_one_event_per_patient_in_their_access_streams() -> (
