@@ -27,11 +27,11 @@ from rich.console import Console
 from services.adapters.sql import create_engine, upgrade_schema
 from services.adapters.sql.checkpoint_store import SqlCheckpointStore
 from services.adapters.sql.merkle_tree import SqlMerkleTree
+from services.bootstrap import wire_proofs
 from services.chain.merkle import verify_consistency, verify_inclusion
 from services.chain.note import Signer, generate_key
 from services.checkpointing import CheckpointWriter
 from services.clock import SystemClock
-from services.proofs import LogProofs
 
 console = Console()
 
@@ -53,7 +53,7 @@ async def measure(url: str, event_ids: list[str], proofs: int) -> dict[str, list
             ledger=store, publisher=None, signer=signer, origin=ORIGIN, clock=SystemClock()
         )
         await writer.write()
-        log = LogProofs(engine=engine)
+        log = wire_proofs(engine=engine)
         latest = await log.latest_checkpoint()
         assert latest is not None
         root, size = bytes.fromhex(latest.root_hash), latest.size

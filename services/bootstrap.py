@@ -17,8 +17,10 @@ from services.adapters.kafka import (
 from services.adapters.sql import SqlEventStore, SqlProjectionStore
 from services.adapters.sql.checkpoint_store import SqlCheckpointStore
 from services.adapters.sql.compliance_queries import SqlComplianceQueries
+from services.adapters.sql.engine import answers
 from services.adapters.sql.export_ledger import SqlExportLedger
 from services.adapters.sql.export_source import SqlExportSource
+from services.adapters.sql.merkle_tree import SqlMerkleTree
 from services.adapters.sql.token_store import SqlTokenStore
 from services.checkpointing import CheckpointSchedule, CheckpointWriter
 from services.clinic_zones import ClinicZones
@@ -32,6 +34,7 @@ from services.exporting.writers import document_writers
 from services.http.context import HttpContext
 from services.metrics import NO_METRICS, Metrics
 from services.projecting import Projector
+from services.proofs import LogProofs
 from services.rate_limits import ApiLimits, Limit
 from services.reading import AuditedReads
 from services.reading.access_auditor import AccessAuditor
@@ -45,6 +48,7 @@ __all__ = [
     "wire_exports",
     "wire_http",
     "wire_projector",
+    "wire_proofs",
     "wire_recorder",
 ]
 
@@ -120,6 +124,13 @@ def wire_recorder(
     return recorder
 
 
+def wire_proofs(*, engine: AsyncEngine) -> LogProofs:
+    """Proofs from the SQL Merkle tree and checkpoints table."""
+    return LogProofs(
+        tree=SqlMerkleTree(engine=engine), checkpoints=SqlCheckpointStore(engine=engine)
+    )
+
+
 def wire_projector(
     *,
     settings: Settings,
@@ -158,8 +169,10 @@ def wire_http(
     async def broker_ready() -> bool:
         return bool(await broker.ping(timeout=2.0))
 
+    async def database_ready() -> bool:
+        return await answers(engine)
+
     return HttpContext(
-        engine=engine,
         store=SqlEventStore(engine=engine),
         queries=SqlComplianceQueries(
             engine=engine, clock=clock, zones=ClinicZones.from_settings(settings)
@@ -170,6 +183,8 @@ def wire_http(
         clock=clock,
         zones=ClinicZones.from_settings(settings),
         broker_ready=broker_ready,
+        database_ready=database_ready,
+        proofs=wire_proofs(engine=engine),
         log_origin=settings.log_origin,
         trusted_keys=tuple(trusted_verifiers(settings)),
         limits=ApiLimits.of(

@@ -19,10 +19,12 @@ from services.chain.note import Signer
 from services.clock import Clock
 
 __all__ = [
+    "CheckpointArchive",
     "CheckpointLedger",
     "CheckpointPublisher",
     "CheckpointSchedule",
     "CheckpointWriter",
+    "StoredCheckpoint",
     "WrittenCheckpoint",
 ]
 
@@ -37,6 +39,30 @@ class CheckpointLedger(Protocol):
     async def add(
         self, *, size: int, root_hash: bytes, note_text: str, key_id: str, created_at: datetime
     ) -> None: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoredCheckpoint:
+    """One kept checkpoint; ``note_text`` is the signed note, the evidence."""
+
+    id: int
+    size: int
+    root_hash: str
+    note_text: str
+    key_id: str
+    created_at: datetime
+
+
+class CheckpointArchive(Protocol):
+    """The checkpoints kept so far, as proofs are checked against them."""
+
+    async def latest(self) -> StoredCheckpoint | None:
+        """The newest checkpoint: the largest tree, the last written among equals."""
+        ...
+
+    async def of_size(self, size: int) -> StoredCheckpoint | None:
+        """The last checkpoint written of a tree of ``size`` leaves."""
+        ...
 
 
 class CheckpointPublisher(Protocol):

@@ -5,13 +5,41 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from services.checkpointing import CheckpointArchive, StoredCheckpoint
 
-from services.adapters.sql.checkpoint_store import SqlCheckpointStore, StoredCheckpoint
-from services.adapters.sql.merkle_tree import LeafNotFoundError, SqlMerkleTree
+__all__ = [
+    "ConsistencyProof",
+    "InclusionProof",
+    "LeafNotFoundError",
+    "LogProofs",
+    "ProofTree",
+    "ProofUnavailableError",
+]
 
-__all__ = ["ConsistencyProof", "InclusionProof", "LogProofs", "ProofUnavailableError"]
+
+class LeafNotFoundError(LookupError):
+    """No leaf for this event, or not within the tree size asked about."""
+
+
+class ProofTree(Protocol):
+    """The log's Merkle tree as proofs read it (one leaf per log entry, in log order)."""
+
+    async def leaf(self, event_id: str) -> tuple[int, str, bytes]:
+        """The leaf index of ``event_id``, its clinic and its leaf hash;
+        ``LeafNotFoundError`` if it is not in the log."""
+        ...
+
+    async def inclusion_proof(self, index: int, size: int) -> list[bytes]:
+        """The audit path of leaf ``index`` in the tree of ``size`` leaves;
+        ``LeafNotFoundError`` if the tree has fewer."""
+        ...
+
+    async def consistency_proof(self, old_size: int, new_size: int) -> list[bytes]:
+        """The proof that the tree of ``new_size`` leaves extends the one of ``old_size``;
+        ``LeafNotFoundError`` if the tree has fewer than ``new_size``."""
+        ...
 
 
 class ProofUnavailableError(LookupError):
@@ -40,11 +68,11 @@ class ConsistencyProof:
 
 
 class LogProofs:
-    """Proofs from the stored Merkle tree: one query for all the nodes a proof needs."""
+    """Proofs from the stored Merkle tree, each paired with the checkpoint it proves against."""
 
-    def __init__(self, *, engine: AsyncEngine) -> None:
-        self._tree = SqlMerkleTree(engine=engine)
-        self._checkpoints = SqlCheckpointStore(engine=engine)
+    def __init__(self, *, tree: ProofTree, checkpoints: CheckpointArchive) -> None:
+        self._tree = tree
+        self._checkpoints = checkpoints
 
     async def latest_checkpoint(self) -> StoredCheckpoint | None:
         return await self._checkpoints.latest()

@@ -10,6 +10,7 @@ from typing import Annotated, TypeVar
 import typer
 
 from services.adapters.sql import engine_from_settings, upgrade_schema
+from services.bootstrap import wire_proofs
 from services.chain import canonical_base64 as b64
 from services.chain.checkpoint import Checkpoint, open_checkpoint
 from services.chain.merkle import ProofError, verify_consistency, verify_inclusion
@@ -97,7 +98,7 @@ def _run(settings: Settings, ask: Callable[[LogProofs], Awaitable[T]]) -> T:
         engine = engine_from_settings(settings)
         try:
             await upgrade_schema(engine)
-            return await ask(LogProofs(engine=engine))
+            return await ask(wire_proofs(engine=engine))
         finally:
             await engine.dispose()
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from services.auth.ports import TokenAuthenticator
 from services.chain.note import Verifier
 from services.clinic_zones import ClinicZones
@@ -15,6 +13,7 @@ from services.clock import Clock
 from services.exporting.queue import ExportQueue
 from services.http.shared_run import SharedRun
 from services.metrics import NO_METRICS, Metrics
+from services.proofs import LogProofs
 from services.publishing import Publisher
 from services.rate_limits import ApiLimits
 from services.reading.ports import AccessLog
@@ -27,7 +26,6 @@ __all__ = ["HttpContext"]
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HttpContext:
-    engine: AsyncEngine
     store: LogReader
     queries: HistoryQueries
     tokens: TokenAuthenticator
@@ -40,6 +38,10 @@ class HttpContext:
     """Each clinic's time zone, where its reporting days begin."""
     broker_ready: Callable[[], Awaitable[bool]]
     """True when the Kafka broker answers (for /readyz)."""
+    database_ready: Callable[[], Awaitable[bool]]
+    """True when the store answers (for /readyz)."""
+    proofs: LogProofs
+    """Inclusion and consistency proofs, each with the checkpoint it proves against."""
     log_origin: str = "kapaudit.local/log"
     """The origin the log's checkpoints must name."""
     trusted_keys: tuple[Verifier, ...] = ()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import text
 
 from services.http.deps import Context
 
@@ -21,7 +20,7 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz", summary="The broker and the database are reachable")
 async def readyz(context: Context) -> JSONResponse:
-    checks = {"database": await _database(context), "broker": await context.broker_ready()}
+    checks = {"database": await context.database_ready(), "broker": await context.broker_ready()}
     ready = all(checks.values())
     return JSONResponse(
         status_code=200 if ready else 503,
@@ -35,12 +34,3 @@ async def metrics(context: Context) -> Response:
     reason, route template and partition, never an id or anything from an event."""
     body, content_type = context.metrics.exposition()
     return Response(content=body, media_type=content_type)
-
-
-async def _database(context: Context) -> bool:
-    try:
-        async with context.engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
-    except Exception:
-        return False
-    return True

@@ -81,6 +81,10 @@ class HistoryQueries(ABC):
         """
 
     @abstractmethod
+    async def clinics(self) -> list[str]:
+        """Every clinic with a session, sorted (an admin's clinic picker)."""
+
+    @abstractmethod
     async def _session(self, session_id: str) -> SessionHistory | None:
         """One session's history, None when unknown."""
 

@@ -17,19 +17,24 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.adapters.memory import (
+    InMemoryCheckpointStore,
     InMemoryComplianceQueries,
     InMemoryEventStore,
     InMemoryProjectionStore,
     InMemoryTokenStore,
 )
 from services.adapters.sql import SqlEventStore, SqlProjectionStore, create_engine, upgrade_schema
+from services.adapters.sql.checkpoint_store import SqlCheckpointStore
 from services.adapters.sql.compliance_queries import SqlComplianceQueries
+from services.adapters.sql.merkle_tree import SqlMerkleTree
 from services.adapters.sql.token_store import SqlTokenStore
 from services.auth.ports import TokenStore
+from services.checkpointing import CheckpointArchive, CheckpointLedger
 from services.clinic_zones import ClinicZones
 from services.clock import Clock
 from services.projecting import Projector
 from services.projecting.ports import ProjectionStore
+from services.proofs import ProofTree
 from services.reading.queries import HistoryQueries
 from services.recording.ports import EventStore, LogReader
 from tests.conftest import (
@@ -45,6 +50,10 @@ class LogStore(EventStore, LogReader, Protocol):
     """The log as the recorder writes it and its readers read it."""
 
 
+class CheckpointStore(CheckpointLedger, CheckpointArchive, Protocol):
+    """Signed checkpoints as the writer keeps them and proofs read them."""
+
+
 PORT_BACKENDS = ["memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
@@ -58,6 +67,7 @@ class Backend:
     _tokens: InMemoryTokenStore = field(default_factory=InMemoryTokenStore)
     _log: InMemoryEventStore = field(default_factory=InMemoryEventStore)
     _read_models: InMemoryProjectionStore | None = None
+    _checkpoints: InMemoryCheckpointStore | None = None
 
     @property
     def is_sql(self) -> bool:
@@ -73,6 +83,20 @@ class Backend:
         if self.engine is None:
             return self._log
         return SqlEventStore(engine=self.engine)
+
+    def proof_tree(self) -> ProofTree:
+        """The log's Merkle tree, as proofs read it."""
+        if self.engine is None:
+            return self._log
+        return SqlMerkleTree(engine=self.engine)
+
+    def checkpoint_store(self) -> CheckpointStore:
+        """Where the backend keeps signed checkpoints (each call: the same ones)."""
+        if self.engine is None:
+            if self._checkpoints is None:
+                self._checkpoints = InMemoryCheckpointStore(log=self._log)
+            return self._checkpoints
+        return SqlCheckpointStore(engine=self.engine)
 
     def projection_store(self) -> ProjectionStore:
         """The backend's read models (each call: another handle on the same ones)."""

@@ -21,14 +21,17 @@ from events import ACCESS_TOPIC, TOPIC
 from services.adapters.kafka import EventPublisher
 from services.adapters.sql import SqlEventStore, SqlProjectionStore
 from services.adapters.sql.compliance_queries import SqlComplianceQueries
+from services.adapters.sql.engine import answers
 from services.adapters.sql.token_store import SqlTokenStore
 from services.auth import Role
+from services.bootstrap import wire_proofs
 from services.clinic_zones import ClinicZones
 from services.clock import FixedClock
 from services.demo import demo_day_events
 from services.http import HttpContext
 from services.projecting import Projector
 from services.reading.access_auditor import AccessAuditor
+from services.recording.ports import EventStore
 from tests.conftest import copy_sqlite
 from tests.factories import at, document, valid
 
@@ -64,21 +67,25 @@ def other_clinic_documents() -> list[dict[str, Any]]:
     ]
 
 
-async def seed(engine: AsyncEngine) -> None:
+async def record_seed(store: EventStore) -> None:
     """The demo day and the other clinic's session, each event recorded within half an
-    hour of when it happened (as a live recorder would), then projected."""
+    hour of when it happened (as a live recorder would)."""
     documents = demo_day_events(now=NOW) + other_clinic_documents()
     batches: dict[datetime, list[dict[str, Any]]] = defaultdict(list)
     for doc in documents:
         occurred = datetime.fromisoformat(doc["occurred_at"]).astimezone(UTC)
         batches[occurred.replace(minute=30 * (occurred.minute // 30), second=0)].append(doc)
-    store = SqlEventStore(engine=engine)
     for slot in sorted(batches):
         await store.record(
             valid=[valid(doc) for doc in batches[slot]],
             invalid=[],
             recorded_at=min(slot + timedelta(minutes=30), NOW),
         )
+
+
+async def seed(engine: AsyncEngine) -> None:
+    """``record_seed`` into the SQL log, then projected."""
+    await record_seed(SqlEventStore(engine=engine))
     await Projector(store=SqlProjectionStore(engine=engine)).catch_up()
 
 
@@ -132,8 +139,10 @@ def http_context(*, engine: AsyncEngine, broker: KafkaBroker) -> HttpContext:
     async def broker_ready() -> bool:
         return bool(await broker.ping(timeout=2.0))
 
+    async def database_ready() -> bool:
+        return await answers(engine)
+
     return HttpContext(
-        engine=engine,
         store=SqlEventStore(engine=engine),
         queries=SqlComplianceQueries(engine=engine, clock=clock, zones=ZONES),
         tokens=SqlTokenStore(engine=engine),
@@ -142,6 +151,8 @@ def http_context(*, engine: AsyncEngine, broker: KafkaBroker) -> HttpContext:
         clock=clock,
         zones=ZONES,
         broker_ready=broker_ready,
+        database_ready=database_ready,
+        proofs=wire_proofs(engine=engine),
     )
 
 

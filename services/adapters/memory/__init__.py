@@ -6,6 +6,7 @@ suites in ``tests/contract`` run the same tests on these and on SQLite and Postg
 """
 
 from services.adapters.memory.access_log import RecordingAccessLog
+from services.adapters.memory.checkpoint_store import InMemoryCheckpointStore
 from services.adapters.memory.compliance_queries import InMemoryComplianceQueries
 from services.adapters.memory.dead_letters import InMemoryDeadLetterSink
 from services.adapters.memory.event_store import InMemoryEventStore
@@ -14,6 +15,7 @@ from services.adapters.memory.publisher import InMemoryPublisher
 from services.adapters.memory.token_store import InMemoryTokenStore
 
 __all__ = [
+    "InMemoryCheckpointStore",
     "InMemoryComplianceQueries",
     "InMemoryDeadLetterSink",
     "InMemoryEventStore",

@@ -94,6 +94,11 @@ class InMemoryComplianceQueries(HistoryQueries):
         session = (await self._histories()).sessions.get(session_id)
         return None if session is None else (session.clinic_id, session.patient_id)
 
+    async def clinics(self) -> list[str]:
+        return sorted(
+            {session.clinic_id for session in (await self._histories()).sessions.values()}
+        )
+
     async def _session(self, session_id: str) -> SessionHistory | None:
         return (await self._histories()).sessions.get(session_id)
 

@@ -10,6 +10,8 @@ from typing import Any
 
 from services.chain import ChainLink, LogRow, SessionOwner
 from services.chain.compact_range import CompactRange
+from services.chain.merkle import consistency_proof, inclusion_proof
+from services.proofs import LeafNotFoundError
 from services.recording.append_plan import Owner, plan_append
 from services.recording.messages import BatchOutcome, KafkaCoordinates, Rejection, ValidEvent
 from services.recording.ports import LogSnapshot
@@ -18,8 +20,8 @@ __all__ = ["InMemoryEventStore"]
 
 
 class InMemoryEventStore:
-    """``EventStore`` and ``LogReader`` over lists: positions count from 1 in append order,
-    a batch is all or nothing, each Kafka offset's rejection is kept once.
+    """``EventStore``, ``LogReader`` and ``ProofTree`` over lists: positions count from 1 in
+    append order, a batch is all or nothing, each Kafka offset's rejection is kept once.
 
     A batch is applied without awaiting anything, so concurrent ``record`` calls on one
     event loop are serialised as the SQL store's writers' lock serialises them.
@@ -32,6 +34,8 @@ class InMemoryEventStore:
         self._owners: dict[str, Owner] = {}
         self._rejections: dict[KafkaCoordinates, Rejection] = {}
         self._tree = CompactRange()
+        self._leaves: list[bytes] = []
+        self._leaf_of: dict[str, tuple[int, str]] = {}
         self.checkpoint_note: str | None = None
         """The newest signed checkpoint, as a checkpoint store would keep it."""
 
@@ -64,6 +68,9 @@ class InMemoryEventStore:
             self._bodies[row.event_id] = row.event_json
             self._heads[row.stream_id] = ChainLink(sequence=row.sequence, hash=row.hash)
         self._tree = self._tree.extend(plan.leaves)
+        for row, leaf in zip(rows, plan.leaves, strict=True):
+            self._leaf_of[row.event_id] = (len(self._leaves), row.clinic_id)
+            self._leaves.append(leaf)
         for rejection in plan.rejections:
             self._rejections.setdefault(rejection.coordinates, rejection)
         return BatchOutcome(
@@ -114,6 +121,29 @@ class InMemoryEventStore:
 
     async def rejections(self) -> list[Rejection]:
         return list(self._rejections.values())
+
+    # The Merkle tree as proofs read it (``ProofTree``): one leaf per row, in log order.
+
+    async def tree_state(self) -> CompactRange:
+        return self._tree
+
+    async def leaf(self, event_id: str) -> tuple[int, str, bytes]:
+        if event_id not in self._leaf_of:
+            raise LeafNotFoundError(event_id)
+        index, clinic_id = self._leaf_of[event_id]
+        return index, clinic_id, self._leaves[index]
+
+    async def inclusion_proof(self, index: int, size: int) -> list[bytes]:
+        self._has(size)
+        return inclusion_proof(index, size, self._leaves[:size])
+
+    async def consistency_proof(self, old_size: int, new_size: int) -> list[bytes]:
+        self._has(new_size)
+        return consistency_proof(old_size, new_size, self._leaves[:new_size])
+
+    def _has(self, size: int) -> None:
+        if size > len(self._leaves):
+            raise LeafNotFoundError(f"the tree has fewer than {size} leaves")
 
 
 def _by_stream(rows: Sequence[LogRow]) -> list[LogRow]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import insert, select
@@ -11,24 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.adapters.sql.merkle_tree import tree_state
 from services.adapters.sql.tables import checkpoints
 from services.chain.compact_range import CompactRange
+from services.checkpointing import StoredCheckpoint
 
-__all__ = ["SqlCheckpointStore", "StoredCheckpoint"]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StoredCheckpoint:
-    """One row of ``checkpoints``; ``note_text`` is the signed note, the evidence."""
-
-    id: int
-    size: int
-    root_hash: str
-    note_text: str
-    key_id: str
-    created_at: datetime
+__all__ = ["SqlCheckpointStore"]
 
 
 class SqlCheckpointStore:
-    """Adds and reads checkpoints; the tree's current head comes from ``merkle_nodes``."""
+    """``CheckpointLedger`` and ``CheckpointArchive`` on SQL; the tree's current head comes
+    from ``merkle_nodes``."""
 
     def __init__(self, *, engine: AsyncEngine) -> None:
         self._engine = engine

@@ -186,6 +186,11 @@ class SqlComplianceQueries(HistoryQueries):
             row = (await connection.execute(query)).one_or_none()
         return None if row is None else (row.clinic_id, row.patient_id)
 
+    async def clinics(self) -> list[str]:
+        query = select(proj_sessions.c.clinic_id).distinct().order_by(proj_sessions.c.clinic_id)
+        async with self._engine.connect() as connection:
+            return list((await connection.execute(query)).scalars())
+
     async def _session(self, session_id: str) -> SessionHistory | None:
         async with self._engine.connect() as connection:
             row = (

@@ -7,7 +7,7 @@ import ssl
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 __all__ = [
     "WRITE_OPTION",
     "DatabaseTlsError",
+    "answers",
     "create_engine",
     "engine_from_settings",
     "postgres_ssl_context",
@@ -32,6 +33,16 @@ WRITE_OPTION = "kapaudit_writer"
 
 class DatabaseTlsError(Exception):
     """The PostgreSQL TLS settings cannot be used (an unreadable CA file); names the setting."""
+
+
+async def answers(engine: AsyncEngine) -> bool:
+    """Whether the database answers a trivial query now (readiness probes)."""
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except Exception:
+        return False
+    return True
 
 
 def engine_from_settings(settings: Settings) -> AsyncEngine:

@@ -24,15 +24,12 @@ from services.chain.merkle import (
     inclusion_plan,
     perfect_cover,
 )
+from services.proofs import LeafNotFoundError
 
-__all__ = ["LeafNotFoundError", "SqlMerkleTree", "append_leaves", "fetch_nodes", "tree_state"]
+__all__ = ["SqlMerkleTree", "append_leaves", "fetch_nodes", "tree_state"]
 
 # Keeps OR lists and multi-row inserts well under the backends' parameter limits.
 _CHUNK = 300
-
-
-class LeafNotFoundError(LookupError):
-    """No leaf for this event, or not within the tree size asked about."""
 
 
 async def fetch_nodes(connection: AsyncConnection, ids: Iterable[NodeId]) -> dict[NodeId, bytes]:
@@ -114,7 +111,8 @@ async def append_leaves(
 
 
 class SqlMerkleTree:
-    """Read side of the tree: sizes, roots and proofs, each from a handful of rows."""
+    """Read side of the tree (``ProofTree``): sizes, roots and proofs, each from a handful
+    of rows."""
 
     def __init__(self, *, engine: AsyncEngine) -> None:
         self._engine = engine

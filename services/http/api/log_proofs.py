@@ -22,7 +22,7 @@ from services.http.api.models import (
 )
 from services.http.api.routing import ApiRoute
 from services.http.deps import Context, CurrentPrincipal
-from services.proofs import LogProofs, ProofUnavailableError
+from services.proofs import ProofUnavailableError
 
 __all__ = ["router"]
 
@@ -46,7 +46,7 @@ async def latest_checkpoint(principal: CurrentPrincipal, context: Context) -> Ch
     """Size and root of the log's Merkle tree as signed; keep it to check later proofs."""
     if not principal.may_audit_log:
         raise not_permitted()
-    latest = await LogProofs(engine=context.engine).latest_checkpoint()
+    latest = await context.proofs.latest_checkpoint()
     if latest is None:
         raise HTTPException(status_code=status.HTTP_404_NOT_FOUND, detail="no checkpoint yet")
     return CheckpointOut(
@@ -88,9 +88,7 @@ async def inclusion_proof(
     if not principal.may_audit_log:
         raise not_permitted()
     try:
-        proof = await LogProofs(engine=context.engine).inclusion(
-            event_id, may_see=principal.may_prove
-        )
+        proof = await context.proofs.inclusion(event_id, may_see=principal.may_prove)
     except ProofUnavailableError as error:
         raise _unavailable(error) from None
     return InclusionProofOut(
@@ -130,7 +128,7 @@ async def consistency_proof(
     if not principal.may_audit_log:
         raise not_permitted()
     try:
-        proof = await LogProofs(engine=context.engine).consistency(from_size, to_size)
+        proof = await context.proofs.consistency(from_size, to_size)
     except ProofUnavailableError as error:
         raise _unavailable(error) from None
     return ConsistencyProofOut(

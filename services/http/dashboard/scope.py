@@ -13,7 +13,6 @@ from services.auth import Principal, Role
 from services.clinic_time import clinic_time
 from services.http.context import HttpContext
 from services.http.dashboard.pages import PageError
-from services.http.dashboard.reads import clinics_with_sessions
 from services.http.deps import CurrentPrincipal
 from services.period import Period, PeriodError, parse_as_of, parse_day, resolve_period
 from services.reading import storable_identifier
@@ -55,7 +54,7 @@ Reader = Annotated[Principal, Depends(get_reader)]
 async def readable_clinics(principal: Principal, context: HttpContext) -> list[str]:
     """The clinic picker's choices: the token's clinics, or every clinic seen for an admin."""
     if principal.role is Role.ADMIN:
-        return await clinics_with_sessions(context.engine)
+        return await context.queries.clinics()
     return sorted(principal.clinics)
 
 
