@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.adapters.kafka import ensure_topics, make_broker
 from services.adapters.tansu import EmbeddedBroker
-from tests.http.serving import Api, closed_port, serving
+from tests.http.serving import Api, closed_port, memory_context, serving, serving_context
 from tests.http.support import issue_tokens, seed_fresh
 
 
@@ -33,7 +33,25 @@ async def tokens(engine: AsyncEngine) -> dict[str, str]:
 
 
 @pytest.fixture
-async def api(
+def api(request: pytest.FixtureRequest) -> Api:
+    """The app over the seeded store: on the memory ports in modules marked
+    ``memory_ports`` (what they check does not depend on the store), else ``sql_api``."""
+    served = "memory_api" if request.node.get_closest_marker("memory_ports") else "sql_api"
+    app: Api = request.getfixturevalue(served)
+    return app
+
+
+@pytest.fixture
+async def memory_api() -> AsyncIterator[Api]:
+    """The app on the memory ports alone (``serving.memory_context``): no database, no
+    broker."""
+    context, ports, tokens = await memory_context()
+    async with serving_context(context, tokens=tokens, memory=ports) as running:
+        yield running
+
+
+@pytest.fixture
+async def sql_api(
     engine: AsyncEngine,
     kafka: EmbeddedBroker,
     connected_broker: KafkaBroker,

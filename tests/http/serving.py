@@ -12,17 +12,40 @@ from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.http import create_app
-from tests.http.support import http_context
+from services.adapters.memory import (
+    InMemoryCheckpointStore,
+    InMemoryComplianceQueries,
+    InMemoryEventStore,
+    InMemoryPublisher,
+    InMemoryTokenStore,
+)
+from services.clock import FixedClock
+from services.http import HttpContext, create_app
+from services.proofs import LogProofs
+from services.reading.access_auditor import AccessAuditor
+from tests.http.support import NOW, TOKENS, ZONES, http_context, record_seed
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MemoryPorts:
+    """The memory implementations an API served from memory uses, for tests to look into."""
+
+    log: InMemoryEventStore
+    published: InMemoryPublisher
+    checkpoints: InMemoryCheckpointStore
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Api:
     client: httpx.AsyncClient
     app: FastAPI
-    engine: AsyncEngine
-    bootstrap_servers: str
     tokens: dict[str, str]
+    engine: AsyncEngine | None = None
+    """The SQL store served (None when served from memory)."""
+    bootstrap_servers: str | None = None
+    """The broker published to (None when served from memory)."""
+    memory: MemoryPorts | None = None
+    """The ports served (None when served from SQL and the broker)."""
 
     def auth(self, token_name: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[token_name]}"}
@@ -36,6 +59,50 @@ async def serving(
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         yield Api(client=client, app=app, engine=engine, bootstrap_servers=bootstrap, tokens=tokens)
+
+
+async def memory_context() -> tuple[HttpContext, MemoryPorts, dict[str, str]]:
+    """The HTTP side on the memory ports alone, holding what ``seed`` records, with the
+    tokens of ``TOKENS`` (the clock standing at ``NOW``)."""
+    clock = FixedClock(at=NOW)
+    log = InMemoryEventStore()
+    await record_seed(log)
+    tokens = InMemoryTokenStore()
+    issued = {}
+    for name, (role, clinics) in TOKENS.items():
+        issued[name], _ = await tokens.create(name=name, role=role, clinics=clinics, now=NOW)
+    await tokens.revoke("revoked", now=NOW)
+    ports = MemoryPorts(
+        log=log, published=InMemoryPublisher(), checkpoints=InMemoryCheckpointStore(log=log)
+    )
+
+    async def ready() -> bool:
+        return True
+
+    context = HttpContext(
+        store=log,
+        queries=InMemoryComplianceQueries(log=log, clock=clock, zones=ZONES),
+        tokens=tokens,
+        publisher=ports.published,
+        auditor=AccessAuditor(publisher=ports.published, clock=clock),
+        clock=clock,
+        zones=ZONES,
+        broker_ready=ready,
+        database_ready=ready,
+        proofs=LogProofs(tree=log, checkpoints=ports.checkpoints),
+    )
+    return context, ports, issued
+
+
+@contextlib.asynccontextmanager
+async def serving_context(
+    context: HttpContext, *, tokens: dict[str, str], memory: MemoryPorts | None = None
+) -> AsyncIterator[Api]:
+    """``context``'s app served in-process, with a client."""
+    app = create_app(context)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        yield Api(client=client, app=app, tokens=tokens, memory=memory)
 
 
 def closed_port() -> int:

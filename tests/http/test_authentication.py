@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from tests.factories import document
 from tests.http.endpoints import READS, VERIFY
 from tests.http.serving import Api
+
+# Nothing here depends on the store: served from the memory ports (tests/http/conftest.py).
+pytestmark = pytest.mark.memory_ports
 
 
 async def _every_endpoint(api: Api, headers: dict[str, str]) -> dict[str, httpx.Response]:

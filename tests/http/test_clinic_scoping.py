@@ -9,6 +9,10 @@ from tests.http.endpoints import READS, SESSION, VERIFY
 from tests.http.serving import Api
 from tests.http.support import OTHER_SESSION
 
+# Served from the memory ports (tests/http/conftest.py), but for the tests about the
+# SQL dialect (both_stores), which ask for sql_api.
+pytestmark = pytest.mark.memory_ports
+
 
 @pytest.mark.parametrize(
     ("token_name", "reads", "verify"),
@@ -65,7 +69,10 @@ async def test_the_other_clinics_officer_reads_its_own_session(api: Api) -> None
 
 # SQLite would store such an id and find no session; PostgreSQL refuses a NUL with an error.
 @both_stores
-async def test_an_identifier_no_session_can_have_is_refused_like_a_missing_one(api: Api) -> None:
+async def test_an_identifier_no_session_can_have_is_refused_like_a_missing_one(
+    sql_api: Api,
+) -> None:
+    api = sql_api  # the dialect matters here: never the memory ports
     officer = await api.client.get(
         f"/v1/sessions/{'x' * 65}/compliance", headers=api.auth("officer")
     )

@@ -5,9 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
 from tests.conftest import both_stores
 from tests.http.serving import Api
 from tests.http.support import CLINIC
+
+# Served from the memory ports (tests/http/conftest.py), but for the tests about the
+# SQL dialect (both_stores), which ask for sql_api.
+pytestmark = pytest.mark.memory_ports
 
 DAY = "2026-11-24"
 """The demo day, on the demo clinic's clock (America/Denver)."""
@@ -53,7 +59,8 @@ async def test_the_report_of_the_day_counts_its_sessions_where_it_counted_none_b
 
 # The edge is compared in SQL: timestamptz on PostgreSQL, naive UTC text on SQLite.
 @both_stores
-async def test_instants_with_an_offset_still_bound_the_period_exactly(api: Api) -> None:
+async def test_instants_with_an_offset_still_bound_the_period_exactly(sql_api: Api) -> None:
+    api = sql_api  # the dialect matters here: never the memory ports
     day = await _get(api, "/v1/sessions", clinic_id=CLINIC, **{"from": DAY, "to": DAY})
     starts = sorted({item["session_start"] for item in day["items"]})
     first, second = starts[0], starts[1]

@@ -5,9 +5,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from services.rate_limits import ApiLimits, Limit
 from tests.http.endpoints import READS, VERIFY
 from tests.http.serving import Api
+
+# Nothing here depends on the store: served from the memory ports (tests/http/conftest.py).
+pytestmark = pytest.mark.memory_ports
 
 
 def _limit(api: Api, *, requests: Limit, expensive: Limit) -> None:

@@ -5,8 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import pytest
+
 from tests.http.endpoints import SESSION
 from tests.http.serving import Api
+
+# Nothing here depends on the store: served from the memory ports (tests/http/conftest.py).
+pytestmark = pytest.mark.memory_ports
 
 BEFORE_THE_END = "2026-11-24T11:30:00-07:00"
 """Half an hour before the session's end was recorded."""
