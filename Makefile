@@ -33,8 +33,11 @@ $(PANGO):
 	$(SUDO) apt-get update -q
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 
+# Everything, on both stores and the real broker: one worker per core (pytest-xdist),
+# then the fault suite alone, since it kills processes and times outages.
 test: $(STAMP) $(CHROMIUM) $(PANGO)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto --ignore=tests/faults
+	$(BIN)/pytest -q tests/faults
 
 # The inner loop, under two minutes: unit, store-contract and HTTP tests on memory and
 # SQLite, with the embedded broker; no PostgreSQL server, no browser; one worker per
