@@ -20,18 +20,21 @@ from services.adapters.memory import (
     InMemoryCheckpointStore,
     InMemoryComplianceQueries,
     InMemoryEventStore,
+    InMemoryExportLedger,
     InMemoryProjectionStore,
     InMemoryTokenStore,
 )
 from services.adapters.sql import SqlEventStore, SqlProjectionStore, create_engine, upgrade_schema
 from services.adapters.sql.checkpoint_store import SqlCheckpointStore
 from services.adapters.sql.compliance_queries import SqlComplianceQueries
+from services.adapters.sql.export_ledger import SqlExportLedger
 from services.adapters.sql.merkle_tree import SqlMerkleTree
 from services.adapters.sql.token_store import SqlTokenStore
 from services.auth.ports import TokenStore
 from services.checkpointing import CheckpointArchive, CheckpointLedger
 from services.clinic_zones import ClinicZones
 from services.clock import Clock
+from services.exporting.ports import ExportLedger
 from services.projecting import Projector
 from services.projecting.ports import ProjectionStore
 from services.proofs import ProofTree
@@ -68,6 +71,7 @@ class Backend:
     _log: InMemoryEventStore = field(default_factory=InMemoryEventStore)
     _read_models: InMemoryProjectionStore | None = None
     _checkpoints: InMemoryCheckpointStore | None = None
+    _exports: InMemoryExportLedger = field(default_factory=InMemoryExportLedger)
 
     @property
     def is_sql(self) -> bool:
@@ -97,6 +101,12 @@ class Backend:
                 self._checkpoints = InMemoryCheckpointStore(log=self._log)
             return self._checkpoints
         return SqlCheckpointStore(engine=self.engine)
+
+    def export_ledger(self) -> ExportLedger:
+        """The backend's record of export requests (each call: the same one)."""
+        if self.engine is None:
+            return self._exports
+        return SqlExportLedger(engine=self.engine)
 
     def projection_store(self) -> ProjectionStore:
         """The backend's read models (each call: another handle on the same ones)."""

@@ -10,6 +10,7 @@ from services.adapters.memory.checkpoint_store import InMemoryCheckpointStore
 from services.adapters.memory.compliance_queries import InMemoryComplianceQueries
 from services.adapters.memory.dead_letters import InMemoryDeadLetterSink
 from services.adapters.memory.event_store import InMemoryEventStore
+from services.adapters.memory.export_ledger import InMemoryExportLedger
 from services.adapters.memory.projection_store import InMemoryProjectionStore
 from services.adapters.memory.publisher import InMemoryPublisher
 from services.adapters.memory.token_store import InMemoryTokenStore
@@ -19,6 +20,7 @@ __all__ = [
     "InMemoryComplianceQueries",
     "InMemoryDeadLetterSink",
     "InMemoryEventStore",
+    "InMemoryExportLedger",
     "InMemoryProjectionStore",
     "InMemoryPublisher",
     "InMemoryTokenStore",
