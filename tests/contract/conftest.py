@@ -21,6 +21,7 @@ from services.adapters.memory import (
     InMemoryComplianceQueries,
     InMemoryEventStore,
     InMemoryExportLedger,
+    InMemoryExportSource,
     InMemoryProjectionStore,
     InMemoryTokenStore,
 )
@@ -28,13 +29,14 @@ from services.adapters.sql import SqlEventStore, SqlProjectionStore, create_engi
 from services.adapters.sql.checkpoint_store import SqlCheckpointStore
 from services.adapters.sql.compliance_queries import SqlComplianceQueries
 from services.adapters.sql.export_ledger import SqlExportLedger
+from services.adapters.sql.export_source import SqlExportSource
 from services.adapters.sql.merkle_tree import SqlMerkleTree
 from services.adapters.sql.token_store import SqlTokenStore
 from services.auth.ports import TokenStore
 from services.checkpointing import CheckpointArchive, CheckpointLedger
 from services.clinic_zones import ClinicZones
 from services.clock import Clock
-from services.exporting.ports import ExportLedger
+from services.exporting.ports import ExportLedger, ExportSource
 from services.projecting import Projector
 from services.projecting.ports import ProjectionStore
 from services.proofs import ProofTree
@@ -107,6 +109,12 @@ class Backend:
         if self.engine is None:
             return self._exports
         return SqlExportLedger(engine=self.engine)
+
+    def export_source(self) -> ExportSource:
+        """The backend's log as an export reads it."""
+        if self.engine is None:
+            return InMemoryExportSource(log=self._log)
+        return SqlExportSource(engine=self.engine)
 
     def projection_store(self) -> ProjectionStore:
         """The backend's read models (each call: another handle on the same ones)."""

@@ -1,4 +1,4 @@
-"""What an export selects and how it reads it, on SQLite and PostgreSQL alike."""
+"""What an export selects and how it reads it, on memory, SQLite and PostgreSQL alike."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.adapters.sql import SqlEventStore
 from services.adapters.sql.export_source import SqlExportSource
-from services.adapters.sql.merkle_tree import SqlMerkleTree
 from services.chain.merkle import MemoryNodes, perfect_cover
-from services.exporting.ports import ExportSelection, SelectionCounts
+from services.exporting.ports import ExportSelection, ExportSource, SelectionCounts
+from tests.contract.conftest import Backend, LogStore
 from tests.factories import at, document, valid
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -39,11 +39,11 @@ def _read(clinic: str, patient: str, when: datetime) -> dict[str, Any]:
     )
 
 
-async def _record(store: SqlEventStore, *docs: dict[str, Any]) -> None:
+async def _record(store: LogStore, *docs: dict[str, Any]) -> None:
     await store.record(valid=[valid(d) for d in docs], invalid=[], recorded_at=NOW)
 
 
-async def _clinic_day(store: SqlEventStore) -> None:
+async def _clinic_day(store: LogStore) -> None:
     """Clinic A: p1's session s1 begun the day before and continued in the period, p1's
     consent in the period, p2's session s2 after it, p4's session s4 in it; p1 and p2
     were read. Clinic B: s3 in the period."""
@@ -62,7 +62,7 @@ async def _clinic_day(store: SqlEventStore) -> None:
 
 
 async def _select(
-    source: SqlExportSource, *, size: int, patient: str | None = None
+    source: ExportSource, *, size: int, patient: str | None = None
 ) -> tuple[ExportSelection, SelectionCounts]:
     return await source.select(
         clinic_id="clinic-a",
@@ -73,7 +73,7 @@ async def _select(
     )
 
 
-async def _streams_of(source: SqlExportSource, selection: ExportSelection) -> dict[str, int]:
+async def _streams_of(source: ExportSource, selection: ExportSelection) -> dict[str, int]:
     streams: dict[str, int] = {}
     async for row in source.entries_in_log_order(selection):
         streams[row.stream_id] = streams.get(row.stream_id, 0) + 1
@@ -81,11 +81,11 @@ async def _streams_of(source: SqlExportSource, selection: ExportSelection) -> di
 
 
 async def test_streams_touched_in_the_period_are_exported_whole_with_their_access_streams(
-    engine: AsyncEngine,
+    backend: Backend,
 ) -> None:
-    store = SqlEventStore(engine=engine)
+    store = backend.event_store()
     await _clinic_day(store)
-    source = SqlExportSource(engine=engine)
+    source = backend.export_source()
     selection, counts = await _select(source, size=9)
     assert await _streams_of(source, selection) == {
         "clinic-a/session/s1": 2,
@@ -104,13 +104,13 @@ async def test_streams_touched_in_the_period_are_exported_whole_with_their_acces
 
 
 async def test_a_look_at_the_access_report_is_no_patients_and_is_left_out_of_the_export(
-    engine: AsyncEngine,
+    backend: Backend,
 ) -> None:
-    store = SqlEventStore(engine=engine)
+    store = backend.event_store()
     await _clinic_day(store)
     # Bundle format 1 has files for patient and session streams only, as for profiles.
     await _record(store, _read("clinic-a", "-", DAY + timedelta(hours=4)))
-    source = SqlExportSource(engine=engine)
+    source = backend.export_source()
 
     selection, counts = await _select(source, size=10)
 
@@ -119,9 +119,9 @@ async def test_a_look_at_the_access_report_is_no_patients_and_is_left_out_of_the
 
 
 async def test_a_session_brings_its_patients_stream_though_the_consent_came_before(
-    engine: AsyncEngine,
+    backend: Backend,
 ) -> None:
-    store = SqlEventStore(engine=engine)
+    store = backend.event_store()
     await _record(
         store,
         _consent("clinic-a", "p5", BEFORE - timedelta(days=30)),
@@ -129,7 +129,7 @@ async def test_a_session_brings_its_patients_stream_though_the_consent_came_befo
         _consent("clinic-b", "p5", BEFORE),
         _vitals("clinic-a", "p5", "s5", DAY + timedelta(hours=1)),
     )
-    source = SqlExportSource(engine=engine)
+    source = backend.export_source()
     selection, counts = await _select(source, size=4)
     assert await _streams_of(source, selection) == {
         "clinic-a/patient/p5": 1,
@@ -139,11 +139,11 @@ async def test_a_session_brings_its_patients_stream_though_the_consent_came_befo
 
 
 async def test_entries_come_in_ascending_leaf_order_with_their_leaf_indices(
-    engine: AsyncEngine,
+    backend: Backend,
 ) -> None:
-    store = SqlEventStore(engine=engine)
+    store = backend.event_store()
     await _clinic_day(store)
-    source = SqlExportSource(engine=engine)
+    source = backend.export_source()
     selection, _ = await _select(source, size=9)
     rows = [row async for row in source.entries_in_log_order(selection)]
     assert [row.index for row in rows] == [0, 1, 2, 3, 7, 8]
@@ -152,20 +152,20 @@ async def test_entries_come_in_ascending_leaf_order_with_their_leaf_indices(
     ]
 
 
-async def test_a_patient_filter_keeps_only_that_patients_streams(engine: AsyncEngine) -> None:
-    store = SqlEventStore(engine=engine)
+async def test_a_patient_filter_keeps_only_that_patients_streams(backend: Backend) -> None:
+    store = backend.event_store()
     await _clinic_day(store)
-    source = SqlExportSource(engine=engine)
+    source = backend.export_source()
     selection, counts = await _select(source, size=9, patient="p4")
     assert await _streams_of(source, selection) == {"clinic-a/session/s4": 1}
     assert counts.patients == ("p4",)
 
 
-async def test_entries_after_the_checkpoint_are_left_out(engine: AsyncEngine) -> None:
-    store = SqlEventStore(engine=engine)
+async def test_entries_after_the_checkpoint_are_left_out(backend: Backend) -> None:
+    store = backend.event_store()
     await _clinic_day(store)
     await _record(store, _vitals("clinic-a", "p1", "s1", DAY + timedelta(hours=5)))
-    source = SqlExportSource(engine=engine)
+    source = backend.export_source()
     selection, counts = await _select(source, size=9)
     assert (await _streams_of(source, selection))["clinic-a/session/s1"] == 2
     heads = {head.stream_id: head.sequence async for head in source.heads(selection)}
@@ -180,11 +180,11 @@ async def test_entries_after_the_checkpoint_are_left_out(engine: AsyncEngine) ->
 
 
 async def test_clinical_streams_come_whole_one_at_a_time_in_stream_order(
-    engine: AsyncEngine,
+    backend: Backend,
 ) -> None:
-    store = SqlEventStore(engine=engine)
+    store = backend.event_store()
     await _clinic_day(store)
-    source = SqlExportSource(engine=engine)
+    source = backend.export_source()
     selection, _ = await _select(source, size=9)
     streams = [
         (stream, [row.sequence for row in rows])
@@ -197,11 +197,12 @@ async def test_clinical_streams_come_whole_one_at_a_time_in_stream_order(
     ]
 
 
-async def test_gap_hashes_are_the_subtree_hashes_of_the_stored_tree(engine: AsyncEngine) -> None:
-    store = SqlEventStore(engine=engine)
+async def test_gap_hashes_are_the_subtree_hashes_of_the_stored_tree(backend: Backend) -> None:
+    store = backend.event_store()
     await _clinic_day(store)
-    source = SqlExportSource(engine=engine)
-    leaves = [await SqlMerkleTree(engine=engine).leaf_hash(i) for i in range(9)]
+    source = backend.export_source()
+    rows = await store.rows(after_position=0, limit=9)
+    leaves = [(await backend.proof_tree().leaf(row.event_id))[2] for row in rows]
     memory = MemoryNodes(leaves)
     ranges = [(4, 8), (0, 2), (8, 9)]
     expected = []
@@ -237,9 +238,9 @@ async def test_rows_are_streamed_in_batches_not_fetched_all_at_once(
 
 
 @pytest.mark.parametrize("clinic", ["clinic-a", "clinic-b"])
-async def test_a_clinic_with_entries_is_known(engine: AsyncEngine, clinic: str) -> None:
-    store = SqlEventStore(engine=engine)
+async def test_a_clinic_with_entries_is_known(backend: Backend, clinic: str) -> None:
+    store = backend.event_store()
     await _clinic_day(store)
-    source = SqlExportSource(engine=engine)
+    source = backend.export_source()
     assert await source.clinic_known(clinic)
     assert not await source.clinic_known("clinic-z")

@@ -11,6 +11,7 @@ from services.adapters.memory.compliance_queries import InMemoryComplianceQuerie
 from services.adapters.memory.dead_letters import InMemoryDeadLetterSink
 from services.adapters.memory.event_store import InMemoryEventStore
 from services.adapters.memory.export_ledger import InMemoryExportLedger
+from services.adapters.memory.export_source import InMemoryExportSource
 from services.adapters.memory.projection_store import InMemoryProjectionStore
 from services.adapters.memory.publisher import InMemoryPublisher
 from services.adapters.memory.token_store import InMemoryTokenStore
@@ -21,6 +22,7 @@ __all__ = [
     "InMemoryDeadLetterSink",
     "InMemoryEventStore",
     "InMemoryExportLedger",
+    "InMemoryExportSource",
     "InMemoryProjectionStore",
     "InMemoryPublisher",
     "InMemoryTokenStore",

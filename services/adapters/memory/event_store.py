@@ -127,6 +127,10 @@ class InMemoryEventStore:
     async def tree_state(self) -> CompactRange:
         return self._tree
 
+    def leaves(self, size: int | None = None) -> list[bytes]:
+        """The first ``size`` leaf hashes (all of them by default)."""
+        return list(self._leaves if size is None else self._leaves[:size])
+
     async def leaf(self, event_id: str) -> tuple[int, str, bytes]:
         if event_id not in self._leaf_of:
             raise LeafNotFoundError(event_id)
