@@ -33,10 +33,13 @@ $(PANGO):
 	$(SUDO) apt-get update -q
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 
-# Everything, on both stores and the real broker: one worker per core (pytest-xdist),
-# then the fault suite alone, since it kills processes and times outages.
+# Everything, on both stores and the real broker, spread over workers (pytest-xdist),
+# then the fault suite alone, since it kills processes and times outages. Two workers
+# per core: the suite mostly waits on brokers, databases and child processes.
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc) * 2 )))
+
 test: $(STAMP) $(CHROMIUM) $(PANGO)
-	$(BIN)/pytest -q -n auto --ignore=tests/faults
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --ignore=tests/faults
 	$(BIN)/pytest -q tests/faults
 
 # The inner loop, under two minutes: unit, store-contract and HTTP tests on memory and
