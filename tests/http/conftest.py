@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from faststream.kafka import KafkaBroker
@@ -30,6 +31,21 @@ async def tokens(engine: AsyncEngine) -> dict[str, str]:
     """Token name -> bearer token, over a store seeded with the demo day."""
     await seed_fresh(engine)
     return await issue_tokens(engine)
+
+
+_HERE = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """``api`` reaches ``sql_api`` (and its broker) only at run time, which the root
+    conftest's marking from fixtures cannot see: mark those tests ``broker`` here."""
+    for item in items:
+        if (
+            item.path.is_relative_to(_HERE)
+            and "api" in getattr(item, "fixturenames", ())
+            and item.get_closest_marker("memory_ports") is None
+        ):
+            item.add_marker(pytest.mark.broker)
 
 
 @pytest.fixture
