@@ -31,7 +31,9 @@ class Progress:
     built_by: int | None
     """The fold version that built the read model (None when never run)."""
     oldest_unfolded_at: datetime | None
-    """When the first event after the checkpoint was recorded (None when there is none)."""
+    """When the first event the current fold has still to take was recorded: after the
+    checkpoint, or the log's first when another fold version built the read model (it is
+    about to be rebuilt); None when there is none."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

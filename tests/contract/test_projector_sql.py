@@ -92,6 +92,10 @@ async def test_a_read_model_built_by_an_older_fold_version_is_rebuilt_from_the_l
     await store.record(valid=[valid(d) for d in docs], invalid=[], recorded_at=NOW)
     await Projector(store=SqlProjectionStore(engine=engine)).catch_up()
     await _stale(engine, version=SESSIONS.version - 1)
+    # Folded to the end, but by another fold: the whole log is ahead of its rebuild.
+    progress = await SqlProjectionStore(engine=engine).progress(SESSIONS.name)
+    assert (progress.checkpoint, progress.head) == (len(docs), len(docs))
+    assert progress.oldest_unfolded_at == NOW
 
     await Projector(store=SqlProjectionStore(engine=engine)).catch_up()
 

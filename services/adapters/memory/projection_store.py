@@ -47,7 +47,8 @@ class InMemoryProjectionStore:
         model = self._models[name]
         # The memory log numbers its rows from 1 without gaps: its size is its last position.
         head = await self._log.count()
-        unfolded = await self._log.rows(after_position=model.checkpoint, limit=1)
+        current = model.built_by in (None, self._projections[name].version)
+        unfolded = await self._log.rows(after_position=model.checkpoint if current else 0, limit=1)
         return Progress(
             head=head,
             checkpoint=model.checkpoint,

@@ -76,12 +76,15 @@ class SqlProjectionStore:
                 )
             ).one_or_none()
             checkpoint = 0 if done is None else int(done.position)
+            built_by = None if done is None else int(done.version)
+            # A read model of another fold version is about to be rebuilt from the start.
+            after = checkpoint if built_by in (None, self._projections[name].version) else 0
             oldest = None
-            if (head or 0) > checkpoint:
+            if (head or 0) > after:
                 oldest = (
                     await connection.execute(
                         select(event_log.c.recorded_at)
-                        .where(event_log.c.position > checkpoint)
+                        .where(event_log.c.position > after)
                         .order_by(event_log.c.position)
                         .limit(1)
                     )
@@ -89,7 +92,7 @@ class SqlProjectionStore:
         return Progress(
             head=head or 0,
             checkpoint=checkpoint,
-            built_by=None if done is None else int(done.version),
+            built_by=built_by,
             oldest_unfolded_at=oldest,
         )
 
