@@ -188,7 +188,9 @@ async def read_checkpoint(connection: AsyncConnection, *, name: str, lock: bool 
             .values(name=name, position=0)
             .on_conflict_do_nothing(index_elements=["name"])
         )
-        return 0
+        # Read again, locked: a projector that raced us to the first insert waited for it
+        # above and must now see (and wait on) the row the other one holds.
+        position = (await connection.execute(query)).scalar_one()
     return int(position)
 
 
