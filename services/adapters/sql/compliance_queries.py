@@ -32,10 +32,9 @@ from services.adapters.sql.verdict_store import (
 )
 from services.clinic_zones import ClinicZones
 from services.clock import Clock
-from services.reading.ports import SessionNotFoundError
-from services.reading.queries import HistoryQueries, SessionView, readable_events
+from services.reading.queries import HistoryQueries, readable_events
 
-__all__ = ["SessionNotFoundError", "SessionView", "SqlComplianceQueries"]
+__all__ = ["SqlComplianceQueries"]
 
 
 class SqlComplianceQueries(HistoryQueries):

@@ -140,10 +140,6 @@ class SqlMerkleTree:
             raise LeafNotFoundError(event_id)
         return int(row.leaf_index), str(row.clinic_id), bytes(row.hash)
 
-    async def leaf_hash(self, index: int) -> bytes:
-        async with self._engine.connect() as connection:
-            return (await fetch_nodes(connection, [NodeId(0, index)]))[NodeId(0, index)]
-
     async def inclusion_proof(self, index: int, size: int) -> list[bytes]:
         # The path of a leaf the tree holds always covers leaf size - 1 (or is that leaf),
         # so a size past the tree shows up as a missing node: no size query needed.

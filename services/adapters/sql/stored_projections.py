@@ -97,9 +97,6 @@ class StoredProjection:
             await on_changed(connection, [state for _, state in sorted(changed.items())])
         return len(rows)
 
-    async def load_one(self, connection: AsyncConnection, key: str) -> Any | None:
-        return (await self._load(connection, {key})).get(key)
-
     async def _load(self, connection: AsyncConnection, keys: set[str]) -> dict[str, Any]:
         key_column = self.table.c[self.key_column]
         states: dict[str, Any] = {}
