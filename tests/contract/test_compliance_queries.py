@@ -95,6 +95,20 @@ async def test_a_sessions_verdict_view_and_timeline_tell_the_same_session(
     assert await queries.clinic_and_patient_of(LAPSE) == (CLINIC, verdict.patient_id)
 
 
+async def test_the_clinics_listed_are_those_with_a_session_in_order(backend: Backend) -> None:
+    assert await (await backend.compliance_queries(clock=FixedClock(at=NOW))).clinics() == []
+    queries = await _recorded(
+        backend,
+        [
+            *demo_day_events(now=NOW),
+            document("vitals.recorded", clinic_id="clinic-b", patient_id="pt-b", session_id="s-b"),
+            # A consent is no session: a clinic with only that is not listed.
+            document("consent.given", clinic_id="clinic-a", patient_id="pt-a"),
+        ],
+    )
+    assert await queries.clinics() == ["clinic-b", CLINIC]
+
+
 async def test_an_unknown_session_is_not_found_anywhere(queries: HistoryQueries) -> None:
     assert await queries.clinic_and_patient_of("sess-nobody") is None
     with pytest.raises(SessionNotFoundError):

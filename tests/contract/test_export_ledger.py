@@ -90,7 +90,9 @@ async def test_an_export_is_started_moves_on_and_finishes_as_filed(backend: Back
         25,
     )
     assert running.started_at == later
-    await ledger.progressed("exp-1", written=10, at=later + timedelta(seconds=1))
+    moved_on = later + timedelta(seconds=1)
+    await ledger.progressed("exp-1", written=10, at=moved_on)
+    assert await ledger.get("exp-1") == replace(running, entries_written=10, updated_at=moved_on)
     await ledger.finished(
         "exp-1", status=ExportStatus.FAILED, written=12, error="disk full", at=later
     )
