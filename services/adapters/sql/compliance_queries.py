@@ -22,6 +22,7 @@ from projections import (
 from projections.compliance import SessionVerdict, VerdictSummary
 from services.adapters.sql.read_model_tables import proj_patients, proj_profiles, proj_sessions
 from services.adapters.sql.tables import event_log
+from services.adapters.sql.types import codepoint_order
 from services.adapters.sql.verdict_store import (
     servable,
     stored_rows_query,
@@ -186,7 +187,8 @@ class SqlComplianceQueries(HistoryQueries):
         return None if row is None else (row.clinic_id, row.patient_id)
 
     async def clinics(self) -> list[str]:
-        query = select(proj_sessions.c.clinic_id).distinct().order_by(proj_sessions.c.clinic_id)
+        clinic = codepoint_order(proj_sessions.c.clinic_id).label("clinic_id")
+        query = select(clinic).distinct().order_by(clinic)
         async with self._engine.connect() as connection:
             return list((await connection.execute(query)).scalars())
 

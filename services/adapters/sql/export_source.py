@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.adapters.sql.merkle_tree import SqlMerkleTree, fetch_nodes, tree_state
 from services.adapters.sql.tables import event_log, merkle_leaves
+from services.adapters.sql.types import codepoint_order
 from services.chain.compact_range import CompactRange
 from services.chain.merkle import NodeId, assemble_proof, perfect_cover
 from services.exporting.ports import ExportRow, ExportSelection, SelectionCounts, StreamHead
@@ -105,10 +106,13 @@ class SqlExportSource:
                 .where(func.substr(streams.c.stream_id, 1, len(prefix)) == prefix)
             )
             access_streams = await count(select(func.count()).select_from(access.subquery()))
+            patient = codepoint_order(event_log.c.patient_id).label("patient_id")
             patients = tuple(
                 str(p)
                 for p in (
-                    await connection.execute(_patients(selection).order_by(event_log.c.patient_id))
+                    await connection.execute(
+                        _patients(selection).with_only_columns(patient).order_by(patient)
+                    )
                 ).scalars()
             )
         return selection, SelectionCounts(
@@ -143,7 +147,11 @@ class SqlExportSource:
             .where(_below(selection), event_log.c.stream_id.in_(_clinical_streams(selection)))
             # By patient first: the reports can then forget a patient's history as soon as
             # the next patient's streams begin (C/patient/P sorts before C/session/S).
-            .order_by(event_log.c.patient_id, event_log.c.stream_id, event_log.c.sequence)
+            .order_by(
+                codepoint_order(event_log.c.patient_id),
+                codepoint_order(event_log.c.stream_id),
+                event_log.c.sequence,
+            )
         )
         current: str | None = None
         entries: list[ExportRow] = []
@@ -176,7 +184,7 @@ class SqlExportSource:
                     event_log.c.sequence == last.c.sequence,
                 ),
             )
-            .order_by(event_log.c.stream_id)
+            .order_by(codepoint_order(event_log.c.stream_id))
         )
         async for row in self._stream(query):
             yield StreamHead(stream_id=row.stream_id, sequence=int(row.sequence), hash=row.hash)
