@@ -4,6 +4,7 @@ from the rows and leaves the memory log keeps."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from services.adapters.memory.event_store import InMemoryEventStore
@@ -47,21 +48,19 @@ class InMemoryExportSource:
             last_position=size,
         )
         rows = await self._below(selection)
-        clinical = _clinical_streams(selection, rows)
-        patients = {row.patient_id for row in rows if row.stream_id in clinical}
-        access = _access_streams(selection, rows, patients)
+        chosen = _Chosen.of(selection, rows)
         return selection, SelectionCounts(
-            clinical_entries=sum(1 for row in rows if row.stream_id in clinical),
-            access_entries=sum(1 for row in rows if row.stream_id in access),
-            clinical_streams=len(clinical),
-            access_streams=len(access),
-            sessions=sum(1 for s in clinical if s.startswith(f"{clinic_id}/session/")),
-            patients=tuple(sorted(patients)),
+            clinical_entries=sum(1 for row in rows if row.stream_id in chosen.clinical),
+            access_entries=sum(1 for row in rows if row.stream_id in chosen.access),
+            clinical_streams=len(chosen.clinical),
+            access_streams=len(chosen.access),
+            sessions=sum(1 for s in chosen.clinical if s.startswith(f"{clinic_id}/session/")),
+            patients=tuple(sorted(chosen.patients)),
         )
 
     async def entries_in_log_order(self, selection: ExportSelection) -> AsyncIterator[ExportRow]:
         rows = await self._below(selection)
-        exported = self._exported(selection, rows)
+        exported = _Chosen.of(selection, rows).exported
         for row in rows:
             if row.stream_id in exported:
                 yield _to_row(row)
@@ -70,7 +69,7 @@ class InMemoryExportSource:
         self, selection: ExportSelection
     ) -> AsyncIterator[tuple[str, Sequence[ExportRow]]]:
         rows = await self._below(selection)
-        clinical = _clinical_streams(selection, rows)
+        clinical = _Chosen.of(selection, rows).clinical
         ordered = sorted(
             (row for row in rows if row.stream_id in clinical),
             key=lambda row: (row.patient_id, row.stream_id, row.sequence),
@@ -88,7 +87,7 @@ class InMemoryExportSource:
 
     async def heads(self, selection: ExportSelection) -> AsyncIterator[StreamHead]:
         rows = await self._below(selection)
-        exported = self._exported(selection, rows)
+        exported = _Chosen.of(selection, rows).exported
         last: dict[str, LogRow] = {}
         for row in rows:
             if row.stream_id in exported:
@@ -113,11 +112,24 @@ class InMemoryExportSource:
     async def _below(self, selection: ExportSelection) -> list[LogRow]:
         return await self._log.rows(after_position=0, limit=selection.last_position)
 
-    @staticmethod
-    def _exported(selection: ExportSelection, rows: Sequence[LogRow]) -> set[str]:
+
+@dataclass(frozen=True, slots=True)
+class _Chosen:
+    """The streams a selection exports, and the patients they are of."""
+
+    clinical: set[str]
+    patients: set[str]
+    access: set[str]
+
+    @classmethod
+    def of(cls, selection: ExportSelection, rows: Sequence[LogRow]) -> _Chosen:
         clinical = _clinical_streams(selection, rows)
         patients = {row.patient_id for row in rows if row.stream_id in clinical}
-        return clinical | _access_streams(selection, rows, patients)
+        return cls(clinical, patients, _access_streams(selection, rows, patients))
+
+    @property
+    def exported(self) -> set[str]:
+        return self.clinical | self.access
 
 
 def _clinical_streams(selection: ExportSelection, rows: Sequence[LogRow]) -> set[str]:
