@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 
 from faststream.kafka import KafkaBroker
@@ -169,9 +170,6 @@ def wire_http(
     async def broker_ready() -> bool:
         return bool(await broker.ping(timeout=2.0))
 
-    async def database_ready() -> bool:
-        return await answers(engine)
-
     return HttpContext(
         store=SqlEventStore(engine=engine),
         queries=SqlComplianceQueries(
@@ -183,7 +181,7 @@ def wire_http(
         clock=clock,
         zones=ClinicZones.from_settings(settings),
         broker_ready=broker_ready,
-        database_ready=database_ready,
+        database_ready=functools.partial(answers, engine),
         proofs=wire_proofs(engine=engine),
         log_origin=settings.log_origin,
         trusted_keys=tuple(trusted_verifiers(settings)),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import functools
 import json
 import os
 import tempfile
@@ -139,9 +140,6 @@ def http_context(*, engine: AsyncEngine, broker: KafkaBroker) -> HttpContext:
     async def broker_ready() -> bool:
         return bool(await broker.ping(timeout=2.0))
 
-    async def database_ready() -> bool:
-        return await answers(engine)
-
     return HttpContext(
         store=SqlEventStore(engine=engine),
         queries=SqlComplianceQueries(engine=engine, clock=clock, zones=ZONES),
@@ -151,7 +149,7 @@ def http_context(*, engine: AsyncEngine, broker: KafkaBroker) -> HttpContext:
         clock=clock,
         zones=ZONES,
         broker_ready=broker_ready,
-        database_ready=database_ready,
+        database_ready=functools.partial(answers, engine),
         proofs=wire_proofs(engine=engine),
     )
 
