@@ -25,6 +25,7 @@ from services.adapters.sql.stored_projections import (
     STORED_PROJECTIONS,
     StoredProjection,
     built_version,
+    first_unfolded_at,
     insert_for,
     read_checkpoint,
     write_checkpoint,
@@ -81,14 +82,7 @@ class SqlProjectionStore:
             after = checkpoint if built_by in (None, self._projections[name].version) else 0
             oldest = None
             if (head or 0) > after:
-                oldest = (
-                    await connection.execute(
-                        select(event_log.c.recorded_at)
-                        .where(event_log.c.position > after)
-                        .order_by(event_log.c.position)
-                        .limit(1)
-                    )
-                ).scalar()
+                oldest = await first_unfolded_at(connection, after=after)
         return Progress(
             head=head or 0,
             checkpoint=checkpoint,

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.adapters.sql.read_model_tables import projection_checkpoints
-from services.adapters.sql.stored_projections import STORED_PROJECTIONS
+from services.adapters.sql.stored_projections import STORED_PROJECTIONS, first_unfolded_at
 from services.adapters.sql.tables import checkpoints, event_log, rejected_events
 
 __all__ = ["LatestCheckpoint", "ProjectionLag", "StoreStatus", "store_status"]
@@ -71,14 +71,7 @@ async def store_status(engine: AsyncEngine, *, now: datetime) -> StoreStatus:
         lags = []
         for name in STORED_PROJECTIONS:
             folded = int(done.get(name, 0))
-            oldest = (
-                await connection.execute(
-                    select(event_log.c.recorded_at)
-                    .where(event_log.c.position > folded)
-                    .order_by(event_log.c.position)
-                    .limit(1)
-                )
-            ).scalar()
+            oldest = await first_unfolded_at(connection, after=folded)
             lags.append(
                 ProjectionLag(
                     name=name,

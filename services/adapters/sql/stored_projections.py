@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, delete, select, update
@@ -29,11 +30,13 @@ from services.adapters.sql.read_model_tables import (
     proj_sessions,
     projection_checkpoints,
 )
+from services.adapters.sql.tables import event_log
 
 __all__ = [
     "STORED_PROJECTIONS",
     "StoredProjection",
     "built_version",
+    "first_unfolded_at",
     "insert_for",
     "read_checkpoint",
     "write_checkpoint",
@@ -189,6 +192,18 @@ async def read_checkpoint(connection: AsyncConnection, *, name: str, lock: bool 
         # above and must now see (and wait on) the row the other one holds.
         position = (await connection.execute(query)).scalar_one()
     return int(position)
+
+
+async def first_unfolded_at(connection: AsyncConnection, *, after: int) -> datetime | None:
+    """When the first log event past position ``after`` was recorded (None if none is)."""
+    query = (
+        select(event_log.c.recorded_at)
+        .where(event_log.c.position > after)
+        .order_by(event_log.c.position)
+        .limit(1)
+    )
+    recorded_at: datetime | None = (await connection.execute(query)).scalar()
+    return recorded_at
 
 
 async def built_version(connection: AsyncConnection, *, name: str) -> int | None:
