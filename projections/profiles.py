@@ -86,6 +86,16 @@ class ProtocolProfile:
     def latest(self) -> ProfileVersion:
         return self.versions[-1]
 
+    def following(self, changed: Mapping[str, Any]) -> Profile:
+        """The profile ``changed`` would make as the next version: the latest version's
+        settings with ``changed`` replacing some. Raises ValueError as ``load_profile``
+        does (IncoherentProfile when the settings do not make a profile together)."""
+        settings: dict[str, Any] = {}
+        for earlier in self.versions:
+            settings.update(earlier.changed)
+        settings.update(changed)
+        return load_profile(self.protocol, overrides=settings, version=self.latest.version + 1)
+
     def in_force(self, instant: datetime) -> ProfileVersion:
         """The version in force at ``instant`` (see the module's rule)."""
         found = self.versions[0]
@@ -162,14 +172,9 @@ class ProtocolProfile:
                 f"{latest.version} ({latest.effective_at.isoformat()}); a change may not "
                 "take effect before the version it follows"
             )
-        settings: dict[str, Any] = {}
-        for earlier in self.versions:
-            settings.update(earlier.changed)
-        settings.update(changed)
-        number = latest.version + 1
         version = ProfileVersion(
-            version=number,
-            profile=load_profile(self.protocol, overrides=settings, version=number),
+            version=latest.version + 1,
+            profile=self.following(changed),
             changed=MappingProxyType(dict(changed)),
             author=author,
             reason=reason,

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import tomllib
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -27,9 +28,23 @@ from events import (
     stream_id,
 )
 from projections.compliance import Profile, load_profile
-from projections.compliance.profile import SETTING_NAMES
+from projections.compliance.profile import SETTING_NAMES, IncoherentProfile
+from projections.profiles import ProfileHistory, ProfileVersion, ProtocolProfile
 
-__all__ = ["SEED_AUTHOR", "ClinicProfiles", "profile_changed", "seed_profiles", "setting_value"]
+__all__ = [
+    "SEED_AUTHOR",
+    "ClinicProfiles",
+    "ProfileConflict",
+    "check_changes",
+    "profile_changed",
+    "seed_profiles",
+    "setting_value",
+]
+
+
+class ProfileConflict(ValueError):  # noqa: N818 - reads as the outcome, like EventRejected
+    """A change coherent in itself that the profile in force would make incoherent: the
+    request is fine, the clinic's current settings are what stand in its way."""
 
 
 class ClinicProfiles:
@@ -97,6 +112,8 @@ async def seed_profiles(
         seed = profile_changed(
             clinic_id=clinic_id,
             protocol=protocol,
+            # Seeds only ever become version 1, after the shipped defaults.
+            current=ProtocolProfile.shipped(clinic_id, protocol),
             settings=settings,
             author=SEED_AUTHOR,
             reason=f"Seeded from the profiles file {source_file.name}",
@@ -117,17 +134,22 @@ def profile_changed(
     *,
     clinic_id: str,
     protocol: Protocol,
+    current: ProtocolProfile,
     settings: Mapping[str, Any],
     author: str,
     reason: str,
     occurred_at: datetime,
     actor_role: ActorRole = ActorRole.SYSTEM,
 ) -> ProfileChanged:
-    """A ``profile.changed`` published by kapaudit itself (CLI, API, seeding); raises
-    ``EventRejected`` naming the field for a value outside the contract, and ValueError
-    naming the setting for a profile that would not be coherent."""
+    """A ``profile.changed`` published by kapaudit itself (CLI, API, seeding), checked
+    against ``current``, the clinic's profile of ``protocol`` as the log has it.
+
+    Raises ``EventRejected`` naming the field for a value outside the contract, ValueError
+    naming the setting for a change that makes no profile whatever is in force, and
+    ProfileConflict for one that only the settings in force make incoherent.
+    """
     # A null setting keeps the value in force (the contract's ProfileSettings).
-    load_profile(protocol, overrides={k: v for k, v in settings.items() if v is not None})
+    _check_following(current, {k: v for k, v in settings.items() if v is not None})
     document = {
         "event_id": str(uuid.uuid4()),
         "event_type": "profile.changed",
@@ -147,6 +169,61 @@ def profile_changed(
     event = parse_event(json.dumps(document).encode("utf-8"))
     assert isinstance(event, ProfileChanged)
     return event
+
+
+def check_changes(changes: Sequence[ProfileChanged], history: ProfileHistory) -> None:
+    """Check changes published as events (``POST /v1/events``) as the fold will: each
+    against the profile in force and the changes before it, in order.
+
+    Raises ValueError (incoherent whatever is in force) or ProfileConflict (incoherent
+    with, or taking effect before, the latest version), naming the event.
+    """
+    profiles: dict[tuple[str, Protocol], ProtocolProfile] = {}
+    for event in changes:
+        key = (event.clinic_id, event.payload.protocol)
+        current = profiles.get(key) or history.of(*key)
+        latest = current.latest
+        try:
+            if latest.effective_at is not None and event.occurred_at < latest.effective_at:
+                raise ProfileConflict(
+                    f"occurred_at: takes effect before version {latest.version} of the "
+                    f"profile in force ({latest.effective_at.isoformat()}); a change may not "
+                    "take effect before the version it follows"
+                )
+            change = event.payload.settings.changed()
+            _check_following(current, change)
+        except ValueError as refused:
+            raise type(refused)(f"event {event.event_id}: {refused}") from None
+        profiles[key] = replace(
+            current,
+            versions=(
+                *current.versions,
+                ProfileVersion(
+                    version=latest.version + 1,
+                    profile=current.following(change),
+                    changed=change,
+                    effective_at=event.occurred_at,
+                ),
+            ),
+        )
+
+
+def _check_following(current: ProtocolProfile, change: Mapping[str, Any]) -> None:
+    # Checked against the latest version, as the fold will check it: a check against the
+    # shipped defaults alone accepted changes the fold then refused, and refused coherent
+    # ones (a window moved setting by setting, as the dashboard changes them).
+    try:
+        current.following(change)
+    except IncoherentProfile as incoherent:
+        in_force = [name for name in incoherent.settings if name not in change]
+        if not in_force:
+            raise
+        latest = current.latest
+        values = ", ".join(f"{name} = {getattr(latest.profile, name)!r}" for name in in_force)
+        raise ProfileConflict(
+            f"{', '.join(change)}: conflicts with version {latest.version} of the "
+            f"profile in force, where {values}: {incoherent}; change them together"
+        ) from None
 
 
 _YES: Final = frozenset({"yes", "true", "on"})

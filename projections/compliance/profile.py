@@ -26,7 +26,7 @@ from pydantic import (
 from events import Protocol, Severity
 from projections.compliance.catalogue import RULE_CATALOGUE
 
-__all__ = ["SETTING_NAMES", "Profile", "load_profile", "shipped_sources"]
+__all__ = ["SETTING_NAMES", "IncoherentProfile", "Profile", "load_profile", "shipped_sources"]
 
 # Strict ints: a threshold of "15" or 15.5 from a clinic's settings is a mistake to report,
 # not a value to coerce.
@@ -34,6 +34,22 @@ Minutes = Annotated[StrictInt, Field(gt=0)]
 Days = Annotated[StrictInt, Field(gt=0)]
 Hours = Annotated[StrictInt, Field(gt=0)]
 MmHg = Annotated[StrictInt, Field(gt=0, le=300)]
+
+
+class IncoherentProfile(ValueError):  # noqa: N818 - reads as the outcome, like EventRejected
+    """Settings that are each valid but do not make a profile together."""
+
+    def __init__(self, message: str, *, settings: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.settings = settings
+        """The settings the rule broken spans: changing any of them could mend it."""
+
+
+class _Incoherent(ValueError):  # noqa: N818 - as IncoherentProfile
+    # Raised inside the validator, where pydantic keeps it as the error's context.
+    def __init__(self, message: str, *settings: str) -> None:
+        super().__init__(message)
+        self.settings = settings
 
 
 class Profile(BaseModel):
@@ -80,20 +96,26 @@ class Profile(BaseModel):
     def _is_coherent(self) -> Self:
         unknown = [rule_id for rule_id in self.rules if rule_id not in RULE_CATALOGUE]
         if unknown:
-            raise ValueError(f"rules: unknown rule id {', '.join(map(repr, unknown))}")
+            raise _Incoherent(f"rules: unknown rule id {', '.join(map(repr, unknown))}", "rules")
         repeated = sorted({rule_id for rule_id in self.rules if self.rules.count(rule_id) > 1})
         if repeated:
-            raise ValueError(f"rules: rule id listed twice: {', '.join(map(repr, repeated))}")
+            raise _Incoherent(
+                f"rules: rule id listed twice: {', '.join(map(repr, repeated))}", "rules"
+            )
         if self.post_dose_bp_from_minutes >= self.post_dose_bp_until_minutes:
-            raise ValueError(
-                "post_dose_bp_from_minutes must be less than post_dose_bp_until_minutes"
+            raise _Incoherent(
+                "post_dose_bp_from_minutes must be less than post_dose_bp_until_minutes",
+                "post_dose_bp_from_minutes",
+                "post_dose_bp_until_minutes",
             )
         if not (self.discharge_requires_escort or self.discharge_requires_driving_advice):
             # Both false would make discharge.escort_or_no_driving pass vacuously; a clinic
             # that does not want the check should remove the rule from `rules` instead.
-            raise ValueError(
+            raise _Incoherent(
                 "discharge_requires_escort and discharge_requires_driving_advice are both "
-                "false; remove discharge.escort_or_no_driving from rules instead"
+                "false; remove discharge.escort_or_no_driving from rules instead",
+                "discharge_requires_escort",
+                "discharge_requires_driving_advice",
             )
         return self
 
@@ -110,7 +132,8 @@ def load_profile(
     labelled profile ``version``.
 
     Raises ValueError naming the key for an unknown override, and naming the field for an
-    invalid value (in the shipped file or in the overrides).
+    invalid value (in the shipped file or in the overrides); IncoherentProfile, naming
+    the settings, for valid values that break a rule across settings.
     """
     protocol = Protocol(protocol)
     settings = dict(_shipped_settings(protocol))
@@ -120,7 +143,19 @@ def load_profile(
     try:
         return Profile.model_validate({**settings, "protocol": protocol, "version": version})
     except ValidationError as invalid:
-        raise ValueError(f"invalid {protocol} profile: {_describe(invalid)}") from None
+        message = f"invalid {protocol} profile: {_describe(invalid)}"
+        spanned = _incoherence(invalid)
+        if spanned is not None:
+            raise IncoherentProfile(message, settings=spanned) from None
+        raise ValueError(message) from None
+
+
+def _incoherence(invalid: ValidationError) -> tuple[str, ...] | None:
+    """The settings of the one cross-setting rule ``invalid`` reports, if that is all it
+    reports (a field's own problem is found first and stops the validator)."""
+    errors = invalid.errors()
+    cause = errors[0].get("ctx", {}).get("error") if len(errors) == 1 else None
+    return cause.settings if isinstance(cause, _Incoherent) else None
 
 
 @functools.cache

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from events import EventRejected, Protocol
 from projections.compliance.profile import SETTING_NAMES
+from projections.profiles import ProtocolProfile
 from services.adapters.kafka import EventPublisher, kafka_security
 from services.cli.common import console, load_settings, parse_instant, printable, queries
 from services.cli.errors import CliError, friendly_errors
@@ -52,10 +53,18 @@ def set_profile(
 ) -> None:
     """Publish a profile.changed: the next version of CLINIC's PROTOCOL profile, from now."""
     changes = dict(parse_setting(assignment) for assignment in settings)
+    config = load_settings()
+
+    async def current() -> ProtocolProfile:
+        async with queries(config) as read_models:
+            history = await read_models.profile_history([clinic_id])
+        return history.of(clinic_id, protocol)
+
     try:
         event = profile_changed(
             clinic_id=clinic_id,
             protocol=protocol,
+            current=asyncio.run(current()),
             settings=changes,
             author=author,
             reason=reason,
@@ -68,7 +77,6 @@ def set_profile(
         raise CliError(f"profile not changed: {problems}", hint=_HINT) from None
     except ValueError as invalid:
         raise CliError(f"profile not changed: {invalid}", hint=_HINT) from None
-    config = load_settings()
     bootstrap = config.kafka_bootstrap_servers or f"127.0.0.1:{config.embedded_kafka_port}"
     security = kafka_security(config)
 

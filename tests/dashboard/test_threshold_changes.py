@@ -127,6 +127,40 @@ async def test_the_published_change_once_recorded_is_in_force_and_in_the_history
     assert "<strong>dr-okafor</strong>: Vitals every 10 minutes during infusions." in history
 
 
+async def test_a_window_is_moved_one_setting_at_a_time_as_the_form_changes_them(
+    dashboard: Dashboard, engine: AsyncEngine
+) -> None:
+    # The shipped post-dose window is 30 to 50 minutes; the clinic wants 10 to 20. The
+    # form changes one setting per post, so the end is checked against the start in force.
+    publisher = _keep_published(dashboard)
+    for setting, value in (
+        ("post_dose_bp_from_minutes", "10"),
+        ("post_dose_bp_until_minutes", "20"),
+    ):
+        response = await _post(dashboard, {**CHANGE, "setting": setting, "value": value})
+        assert response.status_code == 303, response.text
+        await SqlEventStore(engine=engine).record(
+            valid=[_as_recorded(publisher.events[-1])], invalid=[], recorded_at=NOW
+        )
+        await Projector(store=SqlProjectionStore(engine=engine)).catch_up()
+
+    backwards = await _post(
+        dashboard, {**CHANGE, "setting": "post_dose_bp_from_minutes", "value": "25"}
+    )
+
+    assert [
+        dict(e.payload.settings.changed())
+        for e in publisher.events
+        if isinstance(e, ProfileChanged)
+    ] == [
+        {"post_dose_bp_from_minutes": 10},
+        {"post_dose_bp_until_minutes": 20},
+    ]
+    assert backwards.status_code == 422
+    error = backwards.text.split('id="threshold-error">')[1].split("</p>")[0]
+    assert "post_dose_bp_until_minutes = 20" in error
+
+
 @pytest.mark.parametrize(
     ("changed", "named"),
     [

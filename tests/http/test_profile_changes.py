@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 
-from tests.factories import document
+from services.adapters.sql import SqlEventStore, SqlProjectionStore
+from services.projecting import Projector
+from tests.factories import at, document, valid
 from tests.http.serving import Api
-from tests.http.support import CLINIC, published_events
+from tests.http.support import CLINIC, NOW, published_events
 
 _PATH = f"/v1/clinics/{CLINIC}/profiles/iv-ketamine"
 _CHANGE = {
@@ -71,3 +75,121 @@ async def test_a_publisher_may_not_slip_a_profile_change_into_post_events(api: A
     response = await api.client.post("/v1/events", json=doc, headers=api.auth("publisher"))
 
     assert response.status_code == 403
+
+
+async def _in_the_log(api: Api, settings: dict[str, object], *, minutes_ago: int = 60) -> None:
+    """A ``profile.changed`` of the demo clinic's iv-ketamine profile, recorded and folded
+    on whichever store ``api`` serves."""
+    occurred = NOW - timedelta(minutes=minutes_ago)
+    doc = at(
+        document(
+            "profile.changed",
+            clinic_id=CLINIC,
+            payload={**_CHANGE, "protocol": "iv-ketamine", "settings": settings},
+        ),
+        occurred,
+    )
+    if api.memory is not None:
+        await api.memory.log.record(valid=[valid(doc)], invalid=[], recorded_at=occurred)
+        return
+    assert api.engine is not None
+    await SqlEventStore(engine=api.engine).record(
+        valid=[valid(doc)], invalid=[], recorded_at=occurred
+    )
+    await Projector(store=SqlProjectionStore(engine=api.engine)).catch_up()
+
+
+async def test_a_change_is_checked_against_the_profile_in_force_not_the_shipped_one(
+    api: Api,
+) -> None:
+    # Shipped: the post-dose window is 30 to 50 minutes. The clinic moved it to 10 to 20.
+    await _in_the_log(api, {"post_dose_bp_from_minutes": 10, "post_dose_bp_until_minutes": 20})
+    body = {**_CHANGE, "settings": {"post_dose_bp_until_minutes": 25}}
+
+    response = await api.client.post(_PATH, json=body, headers=api.auth("admin"))
+
+    # Against the shipped start (30), an end at 25 was refused although 10 is in force.
+    assert response.status_code == 202, response.text
+
+
+async def test_a_change_the_profile_in_force_makes_incoherent_is_a_conflict_naming_both(
+    api: Api,
+) -> None:
+    await _in_the_log(api, {"post_dose_bp_from_minutes": 45, "post_dose_bp_until_minutes": 60})
+    body = {**_CHANGE, "settings": {"post_dose_bp_until_minutes": 40}}
+
+    response = await api.client.post(_PATH, json=body, headers=api.auth("admin"))
+
+    # Against the shipped start (30) it passed, and the fold then refused it as a fault.
+    assert response.status_code == 409, response.text
+    detail = response.json()["detail"]
+    assert "post_dose_bp_until_minutes" in detail
+    assert "post_dose_bp_from_minutes = 45" in detail
+    assert "version 1" in detail
+
+
+async def test_a_change_that_contradicts_itself_is_invalid_whatever_is_in_force(
+    api: Api,
+) -> None:
+    settings = {"post_dose_bp_from_minutes": 40, "post_dose_bp_until_minutes": 40}
+
+    response = await api.client.post(
+        _PATH, json={**_CHANGE, "settings": settings}, headers=api.auth("admin")
+    )
+
+    assert response.status_code == 422, response.text
+    assert "post_dose_bp_from_minutes must be less than" in response.text
+
+
+@pytest.mark.parametrize(
+    ("payload", "occurred", "named"),
+    [
+        ({"post_dose_bp_until_minutes": 40}, NOW, "post_dose_bp_from_minutes = 45"),
+        ({"monitoring_max_gap_minutes": 10}, NOW - timedelta(days=1), "takes effect before"),
+    ],
+    ids=["incoherent with the version in force", "before the version in force"],
+)
+async def test_post_events_refuses_a_profile_change_the_fold_would_refuse(
+    api: Api, payload: dict[str, int], occurred: datetime, named: str
+) -> None:
+    await _in_the_log(api, {"post_dose_bp_from_minutes": 45, "post_dose_bp_until_minutes": 60})
+    doc = at(
+        document(
+            "profile.changed",
+            clinic_id=CLINIC,
+            payload={**_CHANGE, "protocol": "iv-ketamine", "settings": payload},
+        ),
+        occurred,
+    )
+
+    response = await api.client.post("/v1/events", json=doc, headers=api.auth("admin"))
+
+    assert response.status_code == 409, response.text
+    assert named in response.json()["detail"]
+    assert doc["event_id"] in response.json()["detail"]
+
+
+async def test_post_events_checks_a_batchs_profile_changes_in_order(api: Api) -> None:
+    # Each alone is incoherent with the shipped 30-50 window; in this order they move it.
+    docs = [
+        at(
+            document(
+                "profile.changed",
+                clinic_id=CLINIC,
+                payload={**_CHANGE, "protocol": "iv-ketamine", "settings": settings},
+            ),
+            NOW,
+        )
+        for settings in (
+            {"post_dose_bp_from_minutes": 5},
+            {"post_dose_bp_until_minutes": 10},
+        )
+    ]
+
+    accepted = await api.client.post("/v1/events", json={"events": docs}, headers=api.auth("admin"))
+    refused = await api.client.post(
+        "/v1/events", json={"events": docs[::-1]}, headers=api.auth("admin")
+    )
+
+    assert accepted.status_code == 202, accepted.text
+    assert refused.status_code == 409, refused.text

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from events import EventRejected, ProfileSettings, Protocol
@@ -18,7 +18,7 @@ from services.http.api.problems import InvalidRequest, Problem
 from services.http.api.routing import ApiRoute
 from services.http.availability import BrokerTimeout, acknowledged
 from services.http.deps import Context, CurrentPrincipal
-from services.profiles import profile_changed
+from services.profiles import ProfileConflict, profile_changed
 
 __all__ = ["router"]
 
@@ -69,7 +69,18 @@ class ProfileChange(BaseModel):
     summary="Change a clinic's thresholds of one protocol (admin only)",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=Accepted,
-    responses=error_responses(401, 403, 422, 503),
+    responses=error_responses(
+        401,
+        403,
+        409,
+        422,
+        503,
+        descriptions={
+            409: "The change is coherent in itself, but not with the settings in force "
+            "(e.g. a window's end before the start in force); `detail` names both. Send "
+            "the settings it depends on together."
+        },
+    ),
 )
 async def change_profile(
     clinic_id: ClinicIdPath,
@@ -79,15 +90,18 @@ async def change_profile(
     context: Context,
     broker_wait: BrokerTimeout,
 ) -> Accepted:
-    """Validate the settings against the profile and publish a `profile.changed`; the
-    next profile version is in force from now. 422 names each setting at fault."""
+    """Validate the settings against the profile in force and publish a `profile.changed`;
+    the next profile version is in force from now. 422 names each setting at fault; 409 a
+    change that only the settings in force make incoherent."""
     if principal.role is not Role.ADMIN:
         raise not_permitted("only admin tokens may change a clinic's thresholds")
     now: datetime = context.clock.now()
+    history = await context.queries.profile_history([clinic_id])
     try:
         event = profile_changed(
             clinic_id=clinic_id,
             protocol=protocol,
+            current=history.of(clinic_id, protocol),
             settings=change.settings,
             author=change.author,
             reason=change.reason,
@@ -100,6 +114,8 @@ async def change_profile(
                 for e in rejected.errors
             ]
         ) from None
+    except ProfileConflict as conflict:
+        raise HTTPException(status_code=status.HTTP_409_CONFLICT, detail=str(conflict)) from None
     except ValueError as invalid:
         # load_profile's message names the setting first: "...: <setting>: <why>".
         raise InvalidRequest.about("settings", str(invalid)) from None

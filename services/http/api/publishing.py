@@ -11,9 +11,12 @@ from services.auth import Role
 from services.http.api.guards import not_permitted
 from services.http.api.intake import MAX_EVENTS, read_events
 from services.http.api.models import Accepted, error_responses
+from services.http.api.problems import InvalidRequest
 from services.http.api.routing import ApiRoute
 from services.http.availability import BrokerTimeout, acknowledged
+from services.http.context import HttpContext
 from services.http.deps import Context, CurrentPrincipal
+from services.profiles import ProfileConflict, check_changes
 
 __all__ = ["EVENT_SCHEMAS", "MAX_BODY_BYTES", "router"]
 
@@ -87,7 +90,20 @@ router = APIRouter(route_class=ApiRoute, tags=["publishing"])
     summary="Publish events; answered once the broker has acknowledged every one",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=Accepted,
-    responses=error_responses(401, 403, 413, 415, 422, 503),
+    responses=error_responses(
+        401,
+        403,
+        409,
+        413,
+        415,
+        422,
+        503,
+        descriptions={
+            409: "A `profile.changed` is coherent in itself, but not with the clinic's "
+            "profile in force, or takes effect before its latest version; nothing is "
+            "published."
+        },
+    ),
     openapi_extra={
         "requestBody": {"required": True, "content": {"application/json": {"schema": _BODY_SCHEMA}}}
     },
@@ -110,10 +126,25 @@ async def publish_events(
     refused = sorted({e.clinic_id for e in events if not principal.may_publish(e.clinic_id)})
     if refused:
         raise not_permitted(f"this token may not publish events of clinic {refused[0]!r}")
+    await _check_profile_changes([e for e in events if isinstance(e, ProfileChanged)], context)
     await acknowledged(
         context.publisher.publish_many(events), within=broker_wait, refusal=_UNACKNOWLEDGED
     )
     return Accepted(accepted=[str(event.event_id) for event in events])
+
+
+async def _check_profile_changes(changes: list[ProfileChanged], context: HttpContext) -> None:
+    # As POST /v1/clinics/{id}/profiles/{protocol} checks them: accepting a change here that
+    # the fold then refuses would put a fault in the log instead of an answer to the client.
+    if not changes:
+        return
+    history = await context.queries.profile_history({event.clinic_id for event in changes})
+    try:
+        check_changes(changes, history)
+    except ProfileConflict as conflict:
+        raise HTTPException(status_code=status.HTTP_409_CONFLICT, detail=str(conflict)) from None
+    except ValueError as invalid:
+        raise InvalidRequest.about("payload.settings", str(invalid)) from None
 
 
 def _require_json(request: Request) -> None:

@@ -129,10 +129,13 @@ async def change_threshold(
             principal=principal,
         )
     form = ChangeForm(protocol=protocol, setting=setting, value=value, author=author, reason=reason)
+    history = await context.queries.profile_history([clinic_id])
     try:
+        chosen = _protocol(protocol)
         event = profile_changed(
             clinic_id=clinic_id,
-            protocol=_protocol(protocol),
+            protocol=chosen,
+            current=history.of(clinic_id, chosen),
             settings={setting: setting_value(setting, value)},
             author=author.strip(),
             reason=reason.strip(),
