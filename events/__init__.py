@@ -31,6 +31,7 @@ from events.consent import (
     ConsentWithdrawnPayload,
 )
 from events.correctable import correctable_fields, correction_problem
+from events.cross_field import any_given, given_together, required_when
 from events.discharge import PatientDischarged, PatientDischargedPayload
 from events.dosing import (
     MAX_DOSE_MG,
@@ -200,17 +201,20 @@ __all__ = [
     "Upcaster",
     "VitalsRecorded",
     "VitalsRecordedPayload",
+    "any_given",
     "canonical_bytes",
     "canonical_json",
     "check_topic",
     "correctable_fields",
     "correction_problem",
+    "given_together",
     "json_kind",
     "load_strict_json",
     "parse_event",
     "parse_event_with_canonical",
     "partition_key",
     "read_stored_event",
+    "required_when",
     "rule_violation",
     "stream_id",
     "supported_versions",

@@ -2,8 +2,9 @@
 
 from typing import Final, Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
+from events.cross_field import required_when
 from events.enums import Medication, Route
 from events.envelope import SessionLevelEvent
 from events.primitives import ContractModel, Identifier
@@ -33,6 +34,12 @@ MAX_WASTE_MG: Final = 5000
 class DoseAdministeredPayload(ContractModel):
     """Drug, amount, route and lot of one administration (21 CFR 1304.22(c)); an IV dose also
     needs infusion_minutes and patient_weight_kg."""
+
+    model_config = ConfigDict(
+        json_schema_extra=required_when(
+            "route", Route.IV.value, ("infusion_minutes", "patient_weight_kg")
+        )
+    )
 
     medication: Medication = Field(description="The drug given.")
     """The drug given."""

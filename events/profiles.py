@@ -13,8 +13,9 @@ the change is published through kapaudit and again when it is folded.
 
 from typing import Annotated, Any, Final, Literal, Self
 
-from pydantic import Field, StrictBool, StrictInt, field_validator, model_validator
+from pydantic import ConfigDict, Field, StrictBool, StrictInt, field_validator, model_validator
 
+from events.cross_field import any_given
 from events.enums import Protocol, Severity
 from events.envelope import EventEnvelope
 from events.primitives import ContractModel, Identifier, Text
@@ -39,6 +40,9 @@ _MmHg = Annotated[StrictInt, Field(gt=0, le=300)]
 
 class ProfileSettings(ContractModel):
     """The settings changed; an omitted (or null) setting keeps the value in force."""
+
+    # Filled in below, once the fields are known: at least one setting is given.
+    model_config = ConfigDict(json_schema_extra=lambda schema: schema.update(_SOME_SETTING))
 
     rules: Annotated[tuple[Identifier, ...], Field(min_length=1)] | None = Field(
         default=None,
@@ -122,6 +126,13 @@ class ProfileSettings(ContractModel):
         return self.model_dump(mode="json", exclude_none=True)
 
 
+_SOME_SETTING: Final[dict[str, Any]] = any_given(ProfileSettings.model_fields)
+
+
+def _about_the_clinic(schema: dict[str, Any]) -> None:
+    schema["properties"]["patient_id"]["const"] = CLINIC_LEVEL_PATIENT
+
+
 class ProfileChangedPayload(ContractModel):
     """The protocol, the new settings, who decided and why."""
 
@@ -139,6 +150,8 @@ class ProfileChangedPayload(ContractModel):
 
 class ProfileChanged(EventEnvelope):
     """A clinic changed the compliance settings of one protocol, from `occurred_at` on."""
+
+    model_config = ConfigDict(json_schema_extra=_about_the_clinic)
 
     event_type: Literal["profile.changed"] = Field(description="Always `profile.changed`.")
     """Always `profile.changed`."""

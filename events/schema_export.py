@@ -2,8 +2,9 @@
 
 The files in `events/schemas/` are generated; regenerate them with
 `kapaudit schemas export` (or `python -m events.schema_export`) after changing a model.
-Cross-field rules (e.g. an IV dose needs infusion_minutes) are stated in the field
-descriptions; only `parse_event` enforces them.
+Rules across fields are in the schemas where JSON Schema can state them (an IV dose needs
+infusion_minutes: `events.cross_field`), else only in the field descriptions (systolic
+above diastolic); `parse_event` enforces all of them.
 """
 
 import json

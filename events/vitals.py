@@ -2,8 +2,9 @@
 
 from typing import Final, Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
+from events.cross_field import any_given, given_together
 from events.enums import Sedation
 from events.envelope import SessionLevelEvent
 from events.primitives import ContractModel
@@ -23,9 +24,18 @@ MEASUREMENT_FIELDS: Final = (
 """The payload fields of which a monitoring check must carry at least one."""
 
 
+_STATED_RULES: Final = {
+    **any_given(MEASUREMENT_FIELDS),
+    "allOf": given_together("systolic_mmhg", "diastolic_mmhg"),
+}
+"""What JSON Schema can state of the rules below (not: systolic above diastolic)."""
+
+
 class VitalsRecordedPayload(ContractModel):
     """The measurements taken. Each is optional, but at least one is required; a blood
     pressure needs both systolic_mmhg and diastolic_mmhg, with systolic above diastolic."""
+
+    model_config = ConfigDict(json_schema_extra=lambda schema: schema.update(_STATED_RULES))
 
     systolic_mmhg: int | None = Field(
         default=None,

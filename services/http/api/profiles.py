@@ -9,7 +9,7 @@ from typing import Annotated, Any, Final
 from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
-from events import EventRejected, ProfileSettings, Protocol
+from events import EventRejected, Protocol
 from services.auth import Role
 from services.http.api.guards import not_permitted
 from services.http.api.models import Accepted, error_responses
@@ -27,18 +27,9 @@ router = APIRouter(route_class=ApiRoute, tags=["profiles"])
 _UNACKNOWLEDGED = "the event broker did not acknowledge the change, so it is not accepted; retry"
 
 
-_SETTINGS_SCHEMA: Final = {
-    "allOf": [
-        {"$ref": "#/components/schemas/ProfileSettings"},
-        # A change names at least one setting: null keeps the value in force.
-        {
-            "anyOf": [
-                {"required": [name], "properties": {name: {"not": {"type": "null"}}}}
-                for name in ProfileSettings.model_fields
-            ]
-        },
-    ]
-}
+# Wrapped: a bare $ref here is resolved by pydantic, which does not know the component.
+_SETTINGS_SCHEMA: Final = {"allOf": [{"$ref": "#/components/schemas/ProfileSettings"}]}
+"""The contract's schema, which also says that a change names at least one setting."""
 
 
 class ProfileChange(BaseModel):

@@ -51,7 +51,8 @@ def _published_event_schemas() -> dict[str, Any]:
     union["description"] = (
         "One event of the contract (docs/EVENTS.md, events/schemas/), discriminated by "
         "`event_type`; any type but `access.recorded`, which kapaudit writes itself. Rules "
-        "across fields (e.g. an IV dose needs `infusion_minutes`) are in the descriptions."
+        "across fields are in the schemas where JSON Schema can state them (an IV dose "
+        "needs `infusion_minutes`), else in the descriptions (systolic above diastolic)."
     )
     return {**components, "PublishedEvent": union}
 

@@ -1,0 +1,102 @@
+"""The published JSON Schemas refuse what the contract refuses across fields, where JSON
+Schema can say it, and accept every valid example: a publisher that validates with them
+learns of a bad event before sending it, not from the dead-letter topic."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from events import EVENT_TYPES, EventRejected, parse_event
+from events.examples import EXAMPLES
+from events.schema_export import UNION_SCHEMA_FILENAME, render_schemas
+
+
+def _validator(filename: str) -> Draft202012Validator:
+    schema = json.loads(render_schemas()[filename])
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def _with_payload(event_type: str, **changes: Any) -> dict[str, Any]:
+    doc = copy.deepcopy(EXAMPLES[event_type])
+    for name, value in changes.items():
+        if value is _OMITTED:
+            doc["payload"].pop(name, None)
+        else:
+            doc["payload"][name] = value
+    return doc
+
+
+_OMITTED = object()
+
+_REFUSED = {
+    "an IV dose without its infusion time": _with_payload(
+        "dose.administered", infusion_minutes=_OMITTED
+    ),
+    "an IV dose with a null weight": _with_payload("dose.administered", patient_weight_kg=None),
+    "a monitoring check with no measurement": {
+        **EXAMPLES["vitals.recorded"],
+        "payload": {"dissociation": None},
+    },
+    "a systolic pressure without its diastolic": {
+        **EXAMPLES["vitals.recorded"],
+        "payload": {"systolic_mmhg": 120},
+    },
+    "a diastolic pressure without its systolic": {
+        **EXAMPLES["vitals.recorded"],
+        "payload": {"diastolic_mmhg": 80, "heart_rate_bpm": 70},
+    },
+    "a profile change about a patient": {**EXAMPLES["profile.changed"], "patient_id": "pt-1"},
+    "a profile change of no setting": _with_payload("profile.changed", settings={}),
+    "a profile change of null settings only": _with_payload(
+        "profile.changed", settings={"monitoring_max_gap_minutes": None, "rules": None}
+    ),
+}
+
+_ACCEPTED = {
+    "an IM dose without infusion time or weight": _with_payload(
+        "dose.administered",
+        route="im",
+        infusion_minutes=_OMITTED,
+        patient_weight_kg=_OMITTED,
+    ),
+    "a monitoring check of one heart rate": {
+        **EXAMPLES["vitals.recorded"],
+        "payload": {"heart_rate_bpm": 70, "systolic_mmhg": None},
+    },
+    "a profile change of one setting among nulls": _with_payload(
+        "profile.changed", settings={"monitoring_max_gap_minutes": 10, "rules": None}
+    ),
+}
+
+
+@pytest.mark.parametrize("event_type", sorted(EVENT_TYPES))
+def test_every_example_is_valid_by_its_schema_and_by_the_union(event_type: str) -> None:
+    doc = EXAMPLES[event_type]
+
+    assert list(_validator(f"{event_type}.json").iter_errors(doc)) == []
+    assert list(_validator(UNION_SCHEMA_FILENAME).iter_errors(doc)) == []
+
+
+@pytest.mark.parametrize("doc", list(_REFUSED.values()), ids=list(_REFUSED))
+def test_what_the_contract_refuses_across_fields_the_schema_refuses_too(
+    doc: dict[str, Any],
+) -> None:
+    with pytest.raises(EventRejected):
+        parse_event(json.dumps(doc).encode())
+
+    assert not _validator(f"{doc['event_type']}.json").is_valid(doc)
+    assert not _validator(UNION_SCHEMA_FILENAME).is_valid(doc)
+
+
+@pytest.mark.parametrize("doc", list(_ACCEPTED.values()), ids=list(_ACCEPTED))
+def test_what_the_contract_accepts_the_schema_accepts(doc: dict[str, Any]) -> None:
+    parse_event(json.dumps(doc).encode())
+
+    assert list(_validator(f"{doc['event_type']}.json").iter_errors(doc)) == []
+    assert list(_validator(UNION_SCHEMA_FILENAME).iter_errors(doc)) == []
