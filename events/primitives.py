@@ -1,11 +1,20 @@
 """The base model and the constrained string types shared by every event model."""
 
 import re
-from datetime import UTC, datetime
-from typing import Annotated
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Final
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, StringConstraints
-from pydantic_core import PydanticCustomError
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    GetJsonSchemaHandler,
+    StringConstraints,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError
 
 __all__ = [
     "ClinicId",
@@ -28,6 +37,37 @@ class ContractModel(BaseModel):
     model_config = ConfigDict(
         frozen=True, extra="forbid", strict=True, use_attribute_docstrings=True
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Stated:
+    """States a validator's rule in the JSON Schema as a ``pattern``, so that a publisher's
+    validator refuses what the validator does."""
+
+    pattern: str
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        schema["pattern"] = self.pattern
+        return schema
+
+
+_CONTROL: Final = r"\x00-\x1f\x7f"
+"""The control characters, as a regular-expression class body."""
+_SPACE: Final = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+"""Every character ``str.isspace`` calls white space (what ``strip`` removes), spelled out
+because JSON Schema's ``\\s`` (ECMA-262) is not Python's."""
+
+_PRINTED: Final = f"^[^{_CONTROL}]*[^{_CONTROL}{_SPACE}][^{_CONTROL}]*$"
+"""Not blank, no control character (Identifier, Label)."""
+_PRINTED_NO_SLASH: Final = f"^[^{_CONTROL}/]*[^{_CONTROL}{_SPACE}/][^{_CONTROL}/]*$"
+"""Not blank, no control character, no '/' (ClinicId)."""
+_SOME_INK: Final = f"[^{_SPACE}]"
+"""Not blank (Text); JSON Schema patterns are not anchored."""
+_PLAUSIBLE_YEAR: Final = "^(19[7-9][0-9]|2[0-9]{3})-"
+"""An instant written in the years 1970 to 2999 (Instant)."""
 
 
 def _not_blank(value: str) -> str:
@@ -65,11 +105,12 @@ Identifier = Annotated[
     StringConstraints(min_length=1, max_length=64),
     AfterValidator(_not_blank),
     AfterValidator(_no_control_characters),
+    _Stated(_PRINTED),
 ]
 """An opaque identifier chosen by the clinic's systems (1-64 characters, not blank, no
 control characters)."""
 
-ClinicId = Annotated[Identifier, AfterValidator(_no_slash)]
+ClinicId = Annotated[Identifier, AfterValidator(_no_slash), _Stated(_PRINTED_NO_SLASH)]
 """A clinic identifier: an `Identifier` without '/'."""
 
 Label = Annotated[
@@ -77,31 +118,32 @@ Label = Annotated[
     StringConstraints(min_length=1, max_length=128),
     AfterValidator(_not_blank),
     AfterValidator(_no_control_characters),
+    _Stated(_PRINTED),
 ]
 """A short human-readable label (1-128 characters, not blank, no control characters)."""
 
-Text = Annotated[str, StringConstraints(min_length=1, max_length=1000), AfterValidator(_not_blank)]
+Text = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=1000),
+    AfterValidator(_not_blank),
+    _Stated(_SOME_INK),
+]
 """Free text (1-1000 characters, not blank); never a clinical note, which stays in the EHR."""
 
 
 def _plausible_instant(value: datetime) -> datetime:
     # Every instant is stored and hashed in UTC; a year-1 time with a +14:00 offset has no
     # UTC form at all and would stall the recorder, and no clinical record predates 1970.
-    if not 1970 <= value.year <= 2999 or not 1970 <= _utc_year(value) <= 2999:
+    # The year is the one written (a pattern can state it), and from 1970 to 2999 every
+    # offset still has a UTC form.
+    if not 1970 <= value.year <= 2999:
         raise PydanticCustomError(
             "instant_out_of_range", "Timestamp should lie between the years 1970 and 2999"
         )
     return value
 
 
-def _utc_year(value: datetime) -> int:
-    try:
-        return value.astimezone(UTC).year
-    except OverflowError:
-        return 0
-
-
-Instant = Annotated[AwareDatetime, AfterValidator(_plausible_instant)]
+Instant = Annotated[AwareDatetime, AfterValidator(_plausible_instant), _Stated(_PLAUSIBLE_YEAR)]
 """An RFC 3339 timestamp with a UTC offset, between the years 1970 and 2999."""
 
 Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]

@@ -112,9 +112,10 @@ def _describe_string(schema: dict[str, Any]) -> str:
     formats = {"uuid": "UUID string", "date-time": "RFC 3339 timestamp with offset"}
     if "format" in schema:
         return formats.get(schema["format"], f"string ({schema['format']})")
-    if "pattern" in schema:
-        return f"string matching `{schema['pattern']}`"
-    return f"string, {schema.get('minLength', 0)}-{schema['maxLength']} chars"
+    if "maxLength" in schema:
+        # Its pattern only states "not blank, no control characters" (see the rules above).
+        return f"string, {schema.get('minLength', 0)}-{schema['maxLength']} chars"
+    return f"string matching `{schema['pattern']}`"
 
 
 def _describe_number(schema: dict[str, Any]) -> str:

@@ -1,18 +1,24 @@
-"""The published JSON Schemas refuse what the contract refuses across fields, where JSON
-Schema can say it, and accept every valid example: a publisher that validates with them
-learns of a bad event before sending it, not from the dead-letter topic."""
+"""The published JSON Schemas refuse what the contract's validators refuse, across fields
+and within strings, where JSON Schema can say it, and accept every valid example: a
+publisher that validates with them learns of a bad event before sending it, not from the
+dead-letter topic."""
 
 from __future__ import annotations
 
 import copy
 import json
+from datetime import datetime
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
+from pydantic import TypeAdapter, ValidationError
 
 from events import EVENT_TYPES, EventRejected, parse_event
 from events.examples import EXAMPLES
+from events.primitives import ClinicId, Identifier, Instant, Label, Text
 from events.schema_export import UNION_SCHEMA_FILENAME, render_schemas
 
 
@@ -69,6 +75,10 @@ _ACCEPTED = {
         **EXAMPLES["vitals.recorded"],
         "payload": {"heart_rate_bpm": 70, "systolic_mmhg": None},
     },
+    "an instant written in 1970 that is 1969 in UTC": {
+        **EXAMPLES["session.started"],
+        "occurred_at": "1970-01-01T05:00:00+08:00",
+    },
     "a profile change of one setting among nulls": _with_payload(
         "profile.changed", settings={"monitoring_max_gap_minutes": 10, "rules": None}
     ),
@@ -100,3 +110,62 @@ def test_what_the_contract_accepts_the_schema_accepts(doc: dict[str, Any]) -> No
 
     assert list(_validator(f"{doc['event_type']}.json").iter_errors(doc)) == []
     assert list(_validator(UNION_SCHEMA_FILENAME).iter_errors(doc)) == []
+
+
+_TRICKY = st.text(
+    alphabet=st.sampled_from(
+        [
+            *(" ", "\t", "\x00", "\x1f", "\x7f", "\x85", "\xa0", "\u2003", "\u3000", "\ufeff"),
+            *("/", "a", "Z", "7", "-", "é", "\U0001f600"),
+        ]
+    ),
+    max_size=6,
+)
+
+
+@pytest.mark.parametrize(
+    ("kind", "adapter"),
+    [
+        ("Identifier", TypeAdapter(Identifier)),
+        ("ClinicId", TypeAdapter(ClinicId)),
+        ("Label", TypeAdapter(Label)),
+        ("Text", TypeAdapter(Text)),
+    ],
+)
+@given(value=_TRICKY)
+def test_a_strings_schema_pattern_accepts_exactly_what_its_validators_accept(
+    kind: str, adapter: TypeAdapter[str], value: str
+) -> None:
+    schema = adapter.json_schema()
+    by_schema = Draft202012Validator(schema).is_valid(value)
+    try:
+        adapter.validate_python(value, strict=True)
+    except ValidationError:
+        by_model = False
+    else:
+        by_model = True
+
+    assert by_schema == by_model, f"{kind} {value!r}: schema {by_schema}, model {by_model}"
+
+
+@given(
+    instant=st.datetimes(
+        min_value=datetime(1960, 1, 1), max_value=datetime(3010, 1, 1), timezones=st.timezones()
+    )
+)
+def test_an_instants_schema_accepts_exactly_the_years_its_validator_accepts(
+    instant: datetime,
+) -> None:
+    adapter = TypeAdapter(Instant)
+    text = instant.isoformat()
+    by_schema = Draft202012Validator(
+        adapter.json_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER
+    ).is_valid(text)
+    try:
+        adapter.validate_json(json.dumps(text))
+    except ValidationError:
+        by_model = False
+    else:
+        by_model = True
+
+    assert by_schema == by_model, f"{text}: schema {by_schema}, model {by_model}"
