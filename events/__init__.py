@@ -70,6 +70,7 @@ from events.parsing import (
     read_stored_event,
 )
 from events.primitives import (
+    WHOLE,
     ClinicId,
     ContractModel,
     FieldName,
@@ -141,6 +142,7 @@ __all__ = [
     "SESSION_EVENT_ADAPTER",
     "TOPIC",
     "UPCASTERS",
+    "WHOLE",
     "AccessChannel",
     "AccessOutcome",
     "AccessRecorded",

@@ -9,6 +9,7 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     GetJsonSchemaHandler,
     StringConstraints,
@@ -17,6 +18,7 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError
 
 __all__ = [
+    "WHOLE",
     "ClinicId",
     "ContractModel",
     "FieldName",
@@ -148,6 +150,20 @@ Instant = Annotated[AwareDatetime, AfterValidator(_plausible_instant), _Stated(_
 
 Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 """A SHA-256 digest as 64 lowercase hexadecimal characters."""
+
+
+def _whole(value: object) -> object:
+    # JSON has one number type, and to JSON Schema ("type": "integer") 120.0 is the integer
+    # 120: so is it here, stored as 120. 120.5 and "120" stay errors.
+    if type(value) is float and value.is_integer():
+        return int(value)
+    return value
+
+
+WHOLE: Final = BeforeValidator(_whole)
+"""Metadata for an ``int`` after its constraints (``Annotated[int, Field(ge=1), WHOLE]``):
+the integer is written as one (``120``) or as a number with no fraction (``120.0``).
+After them, so that the JSON Schema keeps the constraints as ``minimum``/``maximum``."""
 
 FieldName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 """A payload field name as it appears in the JSON (snake_case, at most 64 characters)."""

@@ -13,12 +13,12 @@ the change is published through kapaudit and again when it is folded.
 
 from typing import Annotated, Any, Final, Literal, Self
 
-from pydantic import ConfigDict, Field, StrictBool, StrictInt, field_validator, model_validator
+from pydantic import ConfigDict, Field, StrictBool, field_validator, model_validator
 
 from events.cross_field import any_given
 from events.enums import Protocol, Severity
 from events.envelope import EventEnvelope
-from events.primitives import ContractModel, Identifier, Text
+from events.primitives import WHOLE, ContractModel, Identifier, Text
 from events.rules import rule_violation
 
 __all__ = [
@@ -32,10 +32,10 @@ CLINIC_LEVEL_PATIENT: Final = "-"
 """The `patient_id` every clinic-level event carries: it is about no patient, and the
 log's patient column is never empty."""
 
-_Minutes = Annotated[StrictInt, Field(gt=0, le=10_080)]
-_Days = Annotated[StrictInt, Field(gt=0, le=3_650)]
-_Hours = Annotated[StrictInt, Field(gt=0, le=87_600)]
-_MmHg = Annotated[StrictInt, Field(gt=0, le=300)]
+_Minutes = Annotated[int, Field(gt=0, le=10_080), WHOLE]
+_Days = Annotated[int, Field(gt=0, le=3_650), WHOLE]
+_Hours = Annotated[int, Field(gt=0, le=87_600), WHOLE]
+_MmHg = Annotated[int, Field(gt=0, le=300), WHOLE]
 
 
 class ProfileSettings(ContractModel):
@@ -66,7 +66,7 @@ class ProfileSettings(ContractModel):
         default=None, description="Highest diastolic pressure before a dose (1-300 mmHg)."
     )
     """Highest diastolic pressure before a dose (1-300 mmHg)."""
-    post_dose_bp_from_minutes: Annotated[StrictInt, Field(ge=0, le=10_080)] | None = Field(
+    post_dose_bp_from_minutes: Annotated[int, Field(ge=0, le=10_080), WHOLE] | None = Field(
         default=None, description="Start of the post-dose blood pressure window (minutes)."
     )
     """Start of the post-dose blood pressure window (minutes)."""

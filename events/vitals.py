@@ -1,13 +1,13 @@
 """A monitoring check: vital signs and mental status at one moment."""
 
-from typing import Final, Literal, Self
+from typing import Annotated, Final, Literal, Self
 
 from pydantic import ConfigDict, Field, model_validator
 
 from events.cross_field import any_given, given_together
 from events.enums import Sedation
 from events.envelope import SessionLevelEvent
-from events.primitives import ContractModel
+from events.primitives import WHOLE, ContractModel
 from events.rules import rule_violation
 
 __all__ = ["MEASUREMENT_FIELDS", "VitalsRecorded", "VitalsRecordedPayload"]
@@ -37,22 +37,18 @@ class VitalsRecordedPayload(ContractModel):
 
     model_config = ConfigDict(json_schema_extra=lambda schema: schema.update(_STATED_RULES))
 
-    systolic_mmhg: int | None = Field(
+    systolic_mmhg: Annotated[int, Field(ge=40, le=300), WHOLE] | None = Field(
         default=None,
-        ge=40,
-        le=300,
         description="Systolic blood pressure in mmHg (integer, 40-300); needs diastolic_mmhg.",
     )
     """Systolic blood pressure in mmHg (integer, 40-300); needs diastolic_mmhg."""
-    diastolic_mmhg: int | None = Field(
+    diastolic_mmhg: Annotated[int, Field(ge=20, le=200), WHOLE] | None = Field(
         default=None,
-        ge=20,
-        le=200,
         description="Diastolic blood pressure in mmHg (integer, 20-200); needs systolic_mmhg.",
     )
     """Diastolic blood pressure in mmHg (integer, 20-200); needs systolic_mmhg."""
-    heart_rate_bpm: int | None = Field(
-        default=None, ge=20, le=250, description="Heart rate in beats per minute (integer, 20-250)."
+    heart_rate_bpm: Annotated[int, Field(ge=20, le=250), WHOLE] | None = Field(
+        default=None, description="Heart rate in beats per minute (integer, 20-250)."
     )
     """Heart rate in beats per minute (integer, 20-250)."""
     spo2_pct: float | None = Field(
@@ -63,8 +59,8 @@ class VitalsRecordedPayload(ContractModel):
         description="Oxygen saturation by pulse oximetry in percent (number, 50-100).",
     )
     """Oxygen saturation by pulse oximetry in percent (number, 50-100)."""
-    respiratory_rate: int | None = Field(
-        default=None, ge=4, le=60, description="Breaths per minute (integer, 4-60)."
+    respiratory_rate: Annotated[int, Field(ge=4, le=60), WHOLE] | None = Field(
+        default=None, description="Breaths per minute (integer, 4-60)."
     )
     """Breaths per minute (integer, 4-60)."""
     sedation: Sedation | None = Field(default=None, description="Observed depth of sedation.")

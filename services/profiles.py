@@ -28,7 +28,7 @@ from events import (
     stream_id,
 )
 from projections.compliance import Profile, load_profile
-from projections.compliance.profile import SETTING_NAMES, IncoherentProfile
+from projections.compliance.profile import SETTING_NAMES, IncoherentProfile, check_setting_names
 from projections.profiles import ProfileHistory, ProfileVersion, ProtocolProfile
 
 __all__ = [
@@ -148,8 +148,6 @@ def profile_changed(
     naming the setting for a change that makes no profile whatever is in force, and
     ProfileConflict for one that only the settings in force make incoherent.
     """
-    # A null setting keeps the value in force (the contract's ProfileSettings).
-    _check_following(current, {k: v for k, v in settings.items() if v is not None})
     document = {
         "event_id": str(uuid.uuid4()),
         "event_type": "profile.changed",
@@ -166,8 +164,12 @@ def profile_changed(
             "reason": reason,
         },
     }
+    # Unknown settings first, in the profile's words; then the contract's types and ranges
+    # (its values are what the fold takes: 10.0 is 10); then coherence with ``current``.
+    check_setting_names(settings)
     event = parse_event(json.dumps(document).encode("utf-8"))
     assert isinstance(event, ProfileChanged)
+    _check_following(current, event.payload.settings.changed())
     return event
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import functools
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from importlib import resources
 from typing import Annotated, Any, Self
 
@@ -26,7 +26,14 @@ from pydantic import (
 from events import Protocol, Severity
 from projections.compliance.catalogue import RULE_CATALOGUE
 
-__all__ = ["SETTING_NAMES", "IncoherentProfile", "Profile", "load_profile", "shipped_sources"]
+__all__ = [
+    "SETTING_NAMES",
+    "IncoherentProfile",
+    "Profile",
+    "check_setting_names",
+    "load_profile",
+    "shipped_sources",
+]
 
 # Strict ints: a threshold of "15" or 15.5 from a clinic's settings is a mistake to report,
 # not a value to coerce.
@@ -203,6 +210,12 @@ def _leading_comments(lines: list[str]) -> list[str]:
             break
         leading.append(line)
     return leading
+
+
+def check_setting_names(names: Iterable[str]) -> None:
+    """ValueError naming the first of ``names`` that is not a setting (with a suggestion)."""
+    for name in names:
+        _check_overridable(name)
 
 
 def _check_overridable(key: str) -> None:

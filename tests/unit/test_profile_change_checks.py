@@ -114,3 +114,9 @@ def test_a_change_taking_effect_before_the_latest_version_is_a_conflict() -> Non
             Recorded(position=2, event=earlier, recorded_at=THEN),
             key=profile_key_of(clinic_id=CLINIC, protocol=IV),
         )
+
+
+def test_a_setting_written_as_a_whole_float_is_checked_and_published_as_its_integer() -> None:
+    published = _publish(ProtocolProfile.shipped(CLINIC, IV), {"monitoring_max_gap_minutes": 10.0})
+
+    assert published.payload.settings.changed() == {"monitoring_max_gap_minutes": 10}

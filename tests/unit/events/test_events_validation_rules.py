@@ -1,5 +1,6 @@
 """Each rule of contract v1, with the path and message a publisher would see."""
 
+import copy
 import json
 from collections.abc import Callable
 from typing import Any
@@ -15,6 +16,7 @@ from events import (
     RecordAmended,
     RejectionReason,
     VitalsRecorded,
+    canonical_json,
     parse_event,
 )
 
@@ -204,6 +206,35 @@ def test_a_fractional_blood_pressure_is_rejected_because_mmhg_are_integers(
     assert errors == (
         FieldError(path="payload.systolic_mmhg", message="Input should be a valid integer"),
     )
+
+
+@pytest.mark.parametrize(
+    ("event_type", "where", "field"),
+    [
+        ("vitals.recorded", ("payload",), "systolic_mmhg"),
+        ("profile.changed", ("payload", "settings"), "monitoring_max_gap_minutes"),
+    ],
+)
+def test_an_integer_written_with_a_zero_fraction_is_that_integer_as_json_schema_reads_it(
+    example: Example, event_type: str, where: tuple[str, ...], field: str
+) -> None:
+    document = example(event_type)
+    written = document
+    for key in where:
+        written = written[key]
+    written[field] = 128.0
+    whole = copy.deepcopy(document)
+    parent = whole
+    for key in where:
+        parent = parent[key]
+    parent[field] = 128
+
+    as_float = parse_event(json.dumps(document).encode())
+    as_int = parse_event(json.dumps(whole).encode())
+
+    # The same event: the same canonical bytes, so the same hash and idempotency key.
+    assert canonical_json(as_float) == canonical_json(as_int)
+    assert b'":128,' in canonical_json(as_float) or b'":128}' in canonical_json(as_float)
 
 
 def test_the_string_true_is_not_a_boolean(example: Example, reject: Reject) -> None:
