@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, HTTPException, status
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, WithJsonSchema
 
-from events import EventRejected, Protocol
+from events import EventRejected, Identifier, Protocol, Text
 from services.auth import Role
 from services.http.api.guards import not_permitted
 from services.http.api.models import Accepted, error_responses
@@ -47,12 +47,13 @@ class ProfileChange(BaseModel):
         description="Setting name -> new value (docs/COMPLIANCE.md names every setting); "
         "at least one."
     )
-    author: Annotated[str, WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 64})] = (
-        Field(description="The staff member who decided the change (1-64 characters).")
+    author: Annotated[str, WithJsonSchema(TypeAdapter(Identifier).json_schema())] = Field(
+        description="The staff member who decided the change (1-64 characters, not blank, "
+        "no control characters)."
     )
-    reason: Annotated[
-        str, WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 1000})
-    ] = Field(description="Why the thresholds change (1-1000 characters, not blank).")
+    reason: Annotated[str, WithJsonSchema(TypeAdapter(Text).json_schema())] = Field(
+        description="Why the thresholds change (1-1000 characters, not blank)."
+    )
 
 
 @router.post(

@@ -7,6 +7,7 @@ from typing import Any, Final
 from fastapi import APIRouter, HTTPException, Request, status
 
 from events import SESSION_EVENT_ADAPTER, ProfileChanged
+from projections.compliance.catalogue import RULE_CATALOGUE
 from services.auth import Role
 from services.http.api.guards import not_permitted
 from services.http.api.intake import MAX_EVENTS, read_events
@@ -47,6 +48,7 @@ def _published_event_schemas() -> dict[str, Any]:
         for event_type, ref in union["discriminator"]["mapping"].items()
         if ref != refused
     }
+    components["ProfileSettings"] = _with_the_rule_book(components["ProfileSettings"])
     union["title"] = "PublishedEvent"
     union["description"] = (
         "One event of the contract (docs/EVENTS.md, events/schemas/), discriminated by "
@@ -55,6 +57,30 @@ def _published_event_schemas() -> dict[str, Any]:
         "needs `infusion_minutes`), else in the descriptions (systolic above diastolic)."
     )
     return {**components, "PublishedEvent": union}
+
+
+def _with_the_rule_book(settings: dict[str, Any]) -> dict[str, Any]:
+    # The contract takes any rule ids and switches; kapaudit's rule book (checked before a
+    # change is published) knows which exist, and that discharge needs one of two checks.
+    rules = {
+        "type": "array",
+        "minItems": 1,
+        "uniqueItems": True,
+        "items": {"enum": [*RULE_CATALOGUE]},
+    }
+    settings = {**settings, "properties": {**settings["properties"]}}
+    settings["properties"]["rules"] = {
+        **settings["properties"]["rules"],
+        "anyOf": [rules, {"type": "null"}],
+    }
+    both_off = {
+        "required": ["discharge_requires_escort", "discharge_requires_driving_advice"],
+        "properties": {
+            "discharge_requires_escort": {"const": False},
+            "discharge_requires_driving_advice": {"const": False},
+        },
+    }
+    return {**settings, "not": both_off}
 
 
 EVENT_SCHEMAS: Final = _published_event_schemas()
