@@ -8,8 +8,9 @@ from typing import Annotated, Final
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Path, Query, Request
-from pydantic import WithJsonSchema
+from pydantic import TypeAdapter, WithJsonSchema
 
+from events import ClinicId
 from services.http.api.problems import InvalidRequest
 from services.http.deps import Context
 from services.period import (
@@ -32,6 +33,7 @@ __all__ = [
     "PatientIdQuery",
     "RequestedPeriod",
     "SessionIdPath",
+    "WrittenClinicIdPath",
     "get_as_of",
     "get_period",
 ]
@@ -61,6 +63,17 @@ that its problems are answered in the API's own words."""
 ClinicIdPath = Annotated[
     str, Path(pattern=_CLINIC_PATTERN, description="The clinic's id.", examples=["clinic-demo"])
 ]
+WrittenClinicIdPath = Annotated[
+    str,
+    Path(
+        pattern=TypeAdapter(ClinicId).json_schema()["pattern"],
+        max_length=64,
+        description="The clinic's id, as the contract takes it: 1-64 characters, not blank, "
+        "no control characters, no '/'.",
+        examples=["clinic-demo"],
+    ),
+]
+"""The clinic of a route that publishes an event for it (not only reads)."""
 ClinicIdQuery = Annotated[
     str, Query(pattern=_CLINIC_PATTERN, description="The clinic's id.", examples=["clinic-demo"])
 ]

@@ -13,7 +13,7 @@ from events import EventRejected, Identifier, Protocol, Text
 from services.auth import Role
 from services.http.api.guards import not_permitted
 from services.http.api.models import Accepted, error_responses
-from services.http.api.params import ClinicIdPath
+from services.http.api.params import WrittenClinicIdPath
 from services.http.api.problems import InvalidRequest, Problem
 from services.http.api.routing import ApiRoute
 from services.http.availability import BrokerTimeout, acknowledged
@@ -75,7 +75,7 @@ class ProfileChange(BaseModel):
     ),
 )
 async def change_profile(
-    clinic_id: ClinicIdPath,
+    clinic_id: WrittenClinicIdPath,
     protocol: Protocol,
     change: ProfileChange,
     principal: CurrentPrincipal,
