@@ -30,7 +30,7 @@ from events.consent import (
     ConsentWithdrawn,
     ConsentWithdrawnPayload,
 )
-from events.correctable import correctable_fields, correction_problem
+from events.correctable import correctable_fields, correction_problem, corrections_schema
 from events.cross_field import any_given, given_together, required_when
 from events.discharge import PatientDischarged, PatientDischargedPayload
 from events.dosing import (
@@ -209,6 +209,7 @@ __all__ = [
     "check_topic",
     "correctable_fields",
     "correction_problem",
+    "corrections_schema",
     "given_together",
     "json_kind",
     "load_strict_json",

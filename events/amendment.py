@@ -1,11 +1,11 @@
 """Corrections: a new record that references the one it corrects, which stays unchanged."""
 
-from typing import Literal, Self
+from typing import Any, Literal, Self
 from uuid import UUID
 
-from pydantic import Field, JsonValue, field_validator, model_validator
+from pydantic import ConfigDict, Field, JsonValue, field_validator, model_validator
 
-from events.correctable import correction_problem
+from events.correctable import correction_problem, corrections_schema
 from events.envelope import EventEnvelope
 from events.primitives import ContractModel, FieldName, Identifier, Text
 from events.rules import rule_violation
@@ -16,6 +16,8 @@ __all__ = ["RecordAmended", "RecordAmendedPayload"]
 class RecordAmendedPayload(ContractModel):
     """Which event is corrected, why, and the corrected payload values; amends_event_id must
     not be the amending event's own event_id."""
+
+    model_config = ConfigDict(json_schema_extra=lambda schema: _state_corrections(schema))
 
     amends_event_id: UUID = Field(description="The event_id of the event being corrected.")
     """The event_id of the event being corrected."""
@@ -40,6 +42,12 @@ class RecordAmendedPayload(ContractModel):
             if problem is not None:
                 raise rule_violation(message=problem, fields=(name,))
         return corrected
+
+
+def _state_corrections(schema: dict[str, Any]) -> None:
+    # The field names and values a correction may hold, which `_values_fit_their_fields`
+    # checks; called when the schema is rendered, once every event type is defined.
+    schema["properties"]["corrected"].update(corrections_schema())
 
 
 class RecordAmended(EventEnvelope):

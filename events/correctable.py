@@ -16,7 +16,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from events.envelope import PatientLevelEvent, SessionLevelEvent
 
-__all__ = ["correctable_fields", "correction_problem"]
+__all__ = ["correctable_fields", "correction_problem", "corrections_schema"]
 
 
 @functools.cache
@@ -61,3 +61,37 @@ def correction_problem(name: str, value: Any) -> str | None:
         else:
             return None
     return problem
+
+
+def corrections_schema() -> dict[str, Any]:
+    """The JSON Schema of a ``corrected`` object: each correctable field name, with the
+    values any event type that has it allows (what ``correction_problem`` checks)."""
+    properties: dict[str, Any] = {}
+    for name, adapters in correctable_fields().items():
+        choices: list[Any] = []
+        for adapter in adapters:
+            choice = _inlined(adapter.json_schema())
+            for noise in ("default", "title", "description"):
+                choice.pop(noise, None)
+            if choice not in choices:
+                choices.append(choice)
+        properties[name] = choices[0] if len(choices) == 1 else {"anyOf": choices}
+    return {"propertyNames": {"enum": list(properties)}, "properties": properties}
+
+
+def _inlined(schema: dict[str, Any]) -> dict[str, Any]:
+    # A field's own schema names its enums under $defs; inside another model's schema
+    # those names would point nowhere, and every enum here is small.
+    definitions = schema.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            if "$ref" in node:
+                return inline(definitions[node["$ref"].rsplit("/", 1)[-1]])
+            return {key: inline(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [inline(item) for item in node]
+        return node
+
+    inlined: dict[str, Any] = inline(schema)
+    return inlined

@@ -6,6 +6,7 @@ dead-letter topic."""
 from __future__ import annotations
 
 import copy
+import functools
 import json
 from datetime import datetime
 from typing import Any
@@ -17,11 +18,13 @@ from jsonschema import Draft202012Validator
 from pydantic import TypeAdapter, ValidationError
 
 from events import EVENT_TYPES, EventRejected, parse_event
+from events.correctable import correctable_fields, correction_problem
 from events.examples import EXAMPLES
 from events.primitives import ClinicId, Identifier, Instant, Label, Text
 from events.schema_export import UNION_SCHEMA_FILENAME, render_schemas
 
 
+@functools.cache
 def _validator(filename: str) -> Draft202012Validator:
     schema = json.loads(render_schemas()[filename])
     Draft202012Validator.check_schema(schema)
@@ -169,3 +172,25 @@ def test_an_instants_schema_accepts_exactly_the_years_its_validator_accepts(
         by_model = True
 
     assert by_schema == by_model, f"{text}: schema {by_schema}, model {by_model}"
+
+
+_CORRECTABLE = sorted(correctable_fields())
+_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-10, max_value=6000),
+    st.floats(min_value=-10, max_value=6000, allow_nan=False),
+    st.sampled_from(["", " ", "ketamine", "iv", "severe", "a" * 65, "2026-11-24T09:00:00Z"]),
+    st.sampled_from(["0" * 64, "\x07", "moderate", "spravato-rems", "hypertension"]),
+)
+
+
+@given(name=st.sampled_from([*_CORRECTABLE, "no_such_field"]), value=_VALUES)
+def test_a_corrections_schema_accepts_exactly_the_values_the_contract_accepts(
+    name: str, value: object
+) -> None:
+    doc = _with_payload("record.amended", corrected={name: value})
+    by_schema = _validator("record.amended.json").is_valid(doc)
+    by_contract = correction_problem(name, value) is None
+
+    assert by_schema == by_contract, f"{name}={value!r}: schema {by_schema}"
