@@ -68,8 +68,15 @@ _PRINTED_NO_SLASH: Final = f"^[^{_CONTROL}/]*[^{_CONTROL}{_SPACE}/][^{_CONTROL}/
 """Not blank, no control character, no '/' (ClinicId)."""
 _SOME_INK: Final = f"[^{_SPACE}]"
 """Not blank (Text); JSON Schema patterns are not anchored."""
-_PLAUSIBLE_YEAR: Final = "^(19[7-9][0-9]|2[0-9]{3})-"
-"""An instant written in the years 1970 to 2999 (Instant)."""
+_LOCAL_AFTER_YEAR: Final = (
+    r"-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+    r"(\.[0-9]+)?"
+)
+_RFC3339_AFTER_YEAR: Final = _LOCAL_AFTER_YEAR + r"([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
+_RFC3339: Final = re.compile(r"[0-9]{4}" + _RFC3339_AFTER_YEAR)
+_WITHOUT_OFFSET: Final = re.compile(r"[0-9]{4}" + _LOCAL_AFTER_YEAR)
+_PLAUSIBLE_INSTANT: Final = "^(19[7-9][0-9]|2[0-9]{3})" + _RFC3339_AFTER_YEAR
+"""An RFC 3339 date-time written in the years 1970 to 2999 (Instant)."""
 
 
 def _not_blank(value: str) -> str:
@@ -133,6 +140,30 @@ Text = Annotated[
 """Free text (1-1000 characters, not blank); never a clinical note, which stays in the EHR."""
 
 
+def _rfc3339(value: object) -> object:
+    # pydantic also reads "1700000000" (Unix seconds), "2026-11-24 09:00Z" and "+0530":
+    # none of them is RFC 3339, which the contract and its JSON Schemas promise.
+    # Parsed here once checked: after a before-validator, strict mode no longer reads text.
+    if not isinstance(value, str):
+        return value
+    if _WITHOUT_OFFSET.fullmatch(value):
+        raise PydanticCustomError("timezone_aware", "Input should have timezone info")
+    if not _RFC3339.fullmatch(value):
+        raise PydanticCustomError(
+            "datetime_syntax",
+            "Timestamp should be RFC 3339, e.g. 2025-03-04T09:10:00-05:00 (seconds and a "
+            "Z or +hh:mm offset included)",
+        )
+    try:
+        return datetime.fromisoformat(value.upper())
+    except ValueError as invalid:  # a day the month does not have, e.g. 2026-02-30
+        raise PydanticCustomError(
+            "datetime_from_date_parsing",
+            "Input should be a valid datetime, {reason}",
+            {"reason": str(invalid)},
+        ) from None
+
+
 def _plausible_instant(value: datetime) -> datetime:
     # Every instant is stored and hashed in UTC; a year-1 time with a +14:00 offset has no
     # UTC form at all and would stall the recorder, and no clinical record predates 1970.
@@ -145,7 +176,12 @@ def _plausible_instant(value: datetime) -> datetime:
     return value
 
 
-Instant = Annotated[AwareDatetime, AfterValidator(_plausible_instant), _Stated(_PLAUSIBLE_YEAR)]
+Instant = Annotated[
+    AwareDatetime,
+    BeforeValidator(_rfc3339),
+    AfterValidator(_plausible_instant),
+    _Stated(_PLAUSIBLE_INSTANT),
+]
 """An RFC 3339 timestamp with a UTC offset, between the years 1970 and 2999."""
 
 Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]

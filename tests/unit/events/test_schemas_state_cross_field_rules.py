@@ -194,3 +194,35 @@ def test_a_corrections_schema_accepts_exactly_the_values_the_contract_accepts(
     by_contract = correction_problem(name, value) is None
 
     assert by_schema == by_contract, f"{name}={value!r}: schema {by_schema}"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-11-24T09:00:00-07:00",
+        "2026-11-24t09:00:00z",
+        "2026-11-24T09:00:00.123456789Z",
+        "1700000000",
+        "0000000000000000",
+        "2026-11-24 09:00:00Z",
+        "2026-11-24T09:00Z",
+        "2026-11-24T09:00:00",
+        "2026-11-24T09:00:00+0530",
+        "2026-11-24T09:00:00,5Z",
+        "2026-11-24T24:00:00Z",
+        "1969-12-31T23:59:59Z",
+        "1970-01-01T00:00:00+14:00",
+        "3000-01-01T00:00:00Z",
+    ],
+)
+def test_an_instant_is_valid_by_the_schema_exactly_when_the_contract_takes_it(text: str) -> None:
+    doc = {**EXAMPLES["session.started"], "occurred_at": text}
+    by_schema = _validator("session.started.json").is_valid(doc)
+    try:
+        parse_event(json.dumps(doc).encode())
+    except EventRejected:
+        by_contract = False
+    else:
+        by_contract = True
+
+    assert by_schema == by_contract, f"{text}: schema {by_schema}, contract {by_contract}"
