@@ -3,11 +3,14 @@ the token first, then the parameters and the body."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
+from jsonschema import Draft202012Validator
 
 from events import EVENT_TYPES
+from projections.compliance.catalogue import RULE_CATALOGUE
 from tests.http.serving import Api
 from tests.http.support import CLINIC
 
@@ -126,3 +129,49 @@ async def test_every_instant_parameter_is_documented_as_a_date_or_a_date_time(ap
     for path, parameter in instants:
         formats = {choice.get("format") for choice in parameter["schema"]["anyOf"]}
         assert formats == {"date", "date-time"}, (path, parameter["name"])
+
+
+async def test_a_profile_changes_rule_ids_and_discharge_switches_are_documented_as_checked(
+    api: Api,
+) -> None:
+    document = await _document(api)
+    settings = document["components"]["schemas"]["ProfileSettings"]
+    listed = next(
+        choice for choice in settings["properties"]["rules"]["anyOf"] if choice.get("type")
+    )
+    validator = Draft202012Validator({**settings, "components": document["components"]})
+    both_off = {"discharge_requires_escort": False, "discharge_requires_driving_advice": False}
+
+    assert listed["items"]["enum"] == list(RULE_CATALOGUE)
+    assert listed["uniqueItems"] is True
+    assert not validator.is_valid(both_off)
+    assert not validator.is_valid({"rules": ["no.such_rule"]})
+    assert validator.is_valid({"discharge_requires_escort": False})
+    for refused in (both_off, {"rules": ["no.such_rule"]}):
+        response = await api.client.post(
+            f"/v1/clinics/{CLINIC}/profiles/iv-ketamine",
+            json={"settings": refused, "author": "dr-ng", "reason": "Checked."},
+            headers=api.auth("admin"),
+        )
+        assert response.status_code == 422, refused
+
+
+async def test_a_profile_change_for_a_clinic_id_the_contract_refuses_is_invalid_by_its_path(
+    api: Api,
+) -> None:
+    document = await _document(api)
+    operation = document["paths"]["/v1/clinics/{clinic_id}/profiles/{protocol}"]["post"]
+    (clinic,) = [p for p in operation["parameters"] if p["name"] == "clinic_id"]
+    pattern = re.compile(clinic["schema"]["pattern"])
+
+    response = await api.client.post(
+        "/v1/clinics/%20%20/profiles/iv-ketamine",
+        json={"settings": {"monitoring_max_gap_minutes": 10}, "author": "a", "reason": "b"},
+        headers=api.auth("admin"),
+    )
+
+    assert pattern.search("  ") is None
+    assert pattern.search("a\x07b") is None
+    assert pattern.search(CLINIC) is not None
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["path"] == "clinic_id"
