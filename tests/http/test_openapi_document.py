@@ -24,6 +24,8 @@ from services.bodies.timeline import SessionTimeline
 from services.http import api
 from services.period import Period
 
+pytestmark = pytest.mark.memory_ports
+
 AT: Final = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
 
 JSON_READS: Final = (

@@ -14,6 +14,8 @@ from projections.compliance.catalogue import RULE_CATALOGUE
 from tests.http.serving import Api
 from tests.http.support import CLINIC
 
+pytestmark = pytest.mark.memory_ports
+
 BAD_REQUESTS: tuple[tuple[str, str, dict[str, Any]], ...] = (
     ("GET", f"/v1/sessions?clinic_id={CLINIC}&to=", {}),
     ("GET", f"/v1/sessions?clinic_id={CLINIC}&limit=-1", {}),
