@@ -169,13 +169,14 @@ def profile_changed(
     check_setting_names(settings)
     event = parse_event(json.dumps(document).encode("utf-8"))
     assert isinstance(event, ProfileChanged)
-    _check_following(current, event.payload.settings.changed())
+    _check_following(current, event.payload.settings.changed(), effective_at=occurred_at)
     return event
 
 
 def check_changes(changes: Sequence[ProfileChanged], history: ProfileHistory) -> None:
     """Check changes published as events (``POST /v1/events``) as the fold will: each
-    against the profile in force and the changes before it, in order.
+    against the profile in force and the changes before it, in order. A change the log
+    already holds (a retried batch) is not checked again.
 
     Raises ValueError (incoherent whatever is in force) or ProfileConflict (incoherent
     with, or taking effect before, the latest version), naming the event.
@@ -184,24 +185,21 @@ def check_changes(changes: Sequence[ProfileChanged], history: ProfileHistory) ->
     for event in changes:
         key = (event.clinic_id, event.payload.protocol)
         current = profiles.get(key) or history.of(*key)
-        latest = current.latest
+        if any(version.event_id == str(event.event_id) for version in current.versions):
+            continue
+        change = event.payload.settings.changed()
         try:
-            if latest.effective_at is not None and event.occurred_at < latest.effective_at:
-                raise ProfileConflict(
-                    f"occurred_at: takes effect before version {latest.version} of the "
-                    f"profile in force ({latest.effective_at.isoformat()}); a change may not "
-                    "take effect before the version it follows"
-                )
-            change = event.payload.settings.changed()
-            _check_following(current, change)
-        except ValueError as refused:
-            raise type(refused)(f"event {event.event_id}: {refused}") from None
+            _check_following(current, change, effective_at=event.occurred_at)
+        except ProfileConflict as conflict:
+            raise ProfileConflict(f"event {event.event_id}: {conflict}") from None
+        except ValueError as invalid:
+            raise ValueError(f"event {event.event_id}: {invalid}") from None
         profiles[key] = replace(
             current,
             versions=(
                 *current.versions,
                 ProfileVersion(
-                    version=latest.version + 1,
+                    version=current.latest.version + 1,
                     profile=current.following(change),
                     changed=change,
                     effective_at=event.occurred_at,
@@ -210,17 +208,25 @@ def check_changes(changes: Sequence[ProfileChanged], history: ProfileHistory) ->
         )
 
 
-def _check_following(current: ProtocolProfile, change: Mapping[str, Any]) -> None:
+def _check_following(
+    current: ProtocolProfile, change: Mapping[str, Any], *, effective_at: datetime
+) -> None:
     # Checked against the latest version, as the fold will check it: a check against the
     # shipped defaults alone accepted changes the fold then refused, and refused coherent
     # ones (a window moved setting by setting, as the dashboard changes them).
+    latest = current.latest
+    if latest.effective_at is not None and effective_at < latest.effective_at:
+        raise ProfileConflict(
+            f"occurred_at: takes effect before version {latest.version} of the profile in "
+            f"force ({latest.effective_at.isoformat()}); a change may not take effect "
+            "before the version it follows"
+        )
     try:
         current.following(change)
     except IncoherentProfile as incoherent:
         in_force = [name for name in incoherent.settings if name not in change]
         if not in_force:
             raise
-        latest = current.latest
         values = ", ".join(f"{name} = {getattr(latest.profile, name)!r}" for name in in_force)
         raise ProfileConflict(
             f"{', '.join(change)}: conflicts with version {latest.version} of the "

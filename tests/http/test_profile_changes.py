@@ -77,7 +77,9 @@ async def test_a_publisher_may_not_slip_a_profile_change_into_post_events(api: A
     assert response.status_code == 403
 
 
-async def _in_the_log(api: Api, settings: dict[str, object], *, minutes_ago: int = 60) -> None:
+async def _in_the_log(
+    api: Api, settings: dict[str, object], *, minutes_ago: int = 60
+) -> dict[str, object]:
     """A ``profile.changed`` of the demo clinic's iv-ketamine profile, recorded and folded
     on whichever store ``api`` serves."""
     occurred = NOW - timedelta(minutes=minutes_ago)
@@ -91,12 +93,13 @@ async def _in_the_log(api: Api, settings: dict[str, object], *, minutes_ago: int
     )
     if api.memory is not None:
         await api.memory.log.record(valid=[valid(doc)], invalid=[], recorded_at=occurred)
-        return
+        return doc
     assert api.engine is not None
     await SqlEventStore(engine=api.engine).record(
         valid=[valid(doc)], invalid=[], recorded_at=occurred
     )
     await Projector(store=SqlProjectionStore(engine=api.engine)).catch_up()
+    return doc
 
 
 async def test_a_change_is_checked_against_the_profile_in_force_not_the_shipped_one(
@@ -193,3 +196,45 @@ async def test_post_events_checks_a_batchs_profile_changes_in_order(api: Api) ->
 
     assert accepted.status_code == 202, accepted.text
     assert refused.status_code == 409, refused.text
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"post_dose_bp_from_minutes": 40, "post_dose_bp_until_minutes": 35},
+        {"rules": ["no.such_rule"]},
+        {"discharge_requires_escort": False, "discharge_requires_driving_advice": False},
+    ],
+    ids=["a window ending before it starts", "an unknown rule", "no discharge check"],
+)
+async def test_post_events_refuses_a_profile_change_that_contradicts_itself_as_invalid(
+    api: Api, settings: dict[str, object]
+) -> None:
+    doc = at(
+        document(
+            "profile.changed",
+            clinic_id=CLINIC,
+            payload={**_CHANGE, "protocol": "iv-ketamine", "settings": settings},
+        ),
+        NOW,
+    )
+
+    response = await api.client.post("/v1/events", json=doc, headers=api.auth("admin"))
+
+    assert response.status_code == 422, response.text
+    [problem] = response.json()["errors"]
+    assert problem["path"] == "payload.settings"
+    assert doc["event_id"] in problem["message"]
+
+
+async def test_post_events_takes_a_retried_profile_change_the_log_already_holds(
+    api: Api,
+) -> None:
+    first = await _in_the_log(api, {"monitoring_max_gap_minutes": 12}, minutes_ago=60)
+    await _in_the_log(api, {"monitoring_max_gap_minutes": 11}, minutes_ago=30)
+
+    # A retry of a batch whose answer was lost: checked again, the first change would now
+    # take effect before the version after it.
+    response = await api.client.post("/v1/events", json=first, headers=api.auth("admin"))
+
+    assert response.status_code == 202, response.text

@@ -120,3 +120,12 @@ def test_a_setting_written_as_a_whole_float_is_checked_and_published_as_its_inte
     published = _publish(ProtocolProfile.shipped(CLINIC, IV), {"monitoring_max_gap_minutes": 10.0})
 
     assert published.payload.settings.changed() == {"monitoring_max_gap_minutes": 10}
+
+
+def test_a_published_change_may_not_take_effect_before_the_latest_version_either() -> None:
+    # An admin may have published a change that takes effect tomorrow; one made now would
+    # come before it, which the fold refuses.
+    ahead = _change({"monitoring_max_gap_minutes": 10}, occurred=THEN + timedelta(days=2))
+
+    with pytest.raises(ProfileConflict, match="takes effect before version 1"):
+        _publish(_after(ahead), {"monitoring_max_gap_minutes": 12})
