@@ -30,7 +30,12 @@ from events.consent import (
     ConsentWithdrawn,
     ConsentWithdrawnPayload,
 )
-from events.correctable import correctable_fields, correction_problem, corrections_schema
+from events.correctable import (
+    correctable_fields,
+    corrected_value,
+    correction_problem,
+    corrections_schema,
+)
 from events.cross_field import any_given, given_together, required_when
 from events.discharge import PatientDischarged, PatientDischargedPayload
 from events.dosing import (
@@ -70,6 +75,8 @@ from events.parsing import (
     read_stored_event,
 )
 from events.primitives import (
+    READ_BACK,
+    STORED_KEY,
     WHOLE,
     ClinicId,
     ContractModel,
@@ -136,10 +143,12 @@ __all__ = [
     "MAX_WASTE_MG",
     "MEASUREMENT_FIELDS",
     "PATIENT_LEVEL_EVENT_TYPES",
+    "READ_BACK",
     "ROOT_PATH",
     "RULE_FIELDS_CONTEXT_KEY",
     "SERVER_FIELDS",
     "SESSION_EVENT_ADAPTER",
+    "STORED_KEY",
     "TOPIC",
     "UPCASTERS",
     "WHOLE",
@@ -208,6 +217,7 @@ __all__ = [
     "canonical_json",
     "check_topic",
     "correctable_fields",
+    "corrected_value",
     "correction_problem",
     "corrections_schema",
     "given_together",

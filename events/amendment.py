@@ -3,11 +3,18 @@
 from typing import Any, Literal, Self
 from uuid import UUID
 
-from pydantic import ConfigDict, Field, JsonValue, field_validator, model_validator
+from pydantic import (
+    ConfigDict,
+    Field,
+    JsonValue,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from events.correctable import correction_problem, corrections_schema
+from events.correctable import corrected_value, correction_problem, corrections_schema
 from events.envelope import EventEnvelope
-from events.primitives import ContractModel, FieldName, Identifier, Text
+from events.primitives import STORED_KEY, ContractModel, FieldName, Identifier, Text
 from events.rules import rule_violation
 
 __all__ = ["RecordAmended", "RecordAmendedPayload"]
@@ -35,13 +42,17 @@ class RecordAmendedPayload(ContractModel):
 
     @field_validator("corrected", mode="after")
     @classmethod
-    def _values_fit_their_fields(cls, corrected: dict[str, JsonValue]) -> dict[str, JsonValue]:
+    def _values_fit_their_fields(
+        cls, corrected: dict[str, JsonValue], info: ValidationInfo
+    ) -> dict[str, JsonValue]:
         # Unbounded JSON here once let a 256 KiB event grow to 973 KB in canonical form.
         for name, value in corrected.items():
-            problem = correction_problem(name, value)
+            problem = correction_problem(name, value, context=info.context)
             if problem is not None:
                 raise rule_violation(message=problem, fields=(name,))
-        return corrected
+        if info.context and info.context.get(STORED_KEY):
+            return corrected  # exactly the bytes the log holds and hashed
+        return {name: corrected_value(name, value) for name, value in corrected.items()}
 
 
 def _state_corrections(schema: dict[str, Any]) -> None:

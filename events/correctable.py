@@ -16,7 +16,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from events.envelope import PatientLevelEvent, SessionLevelEvent
 
-__all__ = ["correctable_fields", "correction_problem", "corrections_schema"]
+__all__ = ["correctable_fields", "corrected_value", "correction_problem", "corrections_schema"]
 
 
 @functools.cache
@@ -41,26 +41,44 @@ def correctable_fields() -> Mapping[str, tuple[TypeAdapter[Any], ...]]:
     return MappingProxyType({name: tuple(found) for name, found in sorted(validators.items())})
 
 
-def correction_problem(name: str, value: Any) -> str | None:
+def correction_problem(
+    name: str, value: Any, *, context: Mapping[str, Any] | None = None
+) -> str | None:
     """Why ``value`` cannot be the corrected value of payload field ``name``, or None.
 
     A name shared by several event types (``witness_id``, ``medication``) is accepted when
     the value is valid for any of them; the projections check it against the corrected
-    event's own type when they apply it.
+    event's own type when they apply it. ``context`` is the event's validation context
+    (a stored event is read as it was taken: ``primitives.READ_BACK``).
     """
+    return _checked(name, value, context=context)[0]
+
+
+def corrected_value(name: str, value: Any) -> Any:
+    """The value to record for a valid correction: as sent, except that an integer field's
+    value sent as a whole number with a fraction (``120.0``) is recorded as ``120``, as the
+    field itself records it, so both forms are the same bytes and the same event."""
+    if type(value) is float and value.is_integer():
+        validated = _checked(name, value, context=None)[1]
+        if type(validated) is int:
+            return validated
+    return value
+
+
+def _checked(name: str, value: Any, *, context: Mapping[str, Any] | None) -> tuple[str | None, Any]:
     adapters = correctable_fields().get(name)
     if adapters is None:
-        return "Not a payload field of any correctable event type"
+        return "Not a payload field of any correctable event type", None
     encoded = json.dumps(value, allow_nan=False)
     problem = ""
     for adapter in adapters:
         try:
-            adapter.validate_json(encoded, strict=True)
+            validated = adapter.validate_json(encoded, strict=True, context=context)
         except ValidationError as invalid:
             problem = problem or invalid.errors(include_url=False)[0]["msg"]
         else:
-            return None
-    return problem
+            return None, validated
+    return problem, None
 
 
 def corrections_schema() -> dict[str, Any]:

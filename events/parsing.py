@@ -1,6 +1,7 @@
 """`parse_event`: the single entry point for untrusted event bytes."""
 
 import json
+from collections.abc import Mapping
 from typing import Any, Final
 
 from pydantic import ValidationError
@@ -10,6 +11,7 @@ from events.canonical import canonical_json
 from events.catalogue import SESSION_EVENT_ADAPTER, SessionEvent
 from events.envelope import SERVER_FIELDS
 from events.errors import ROOT_PATH, EventRejected, FieldError, RejectionReason
+from events.primitives import READ_BACK
 from events.rules import RULE_FIELDS_CONTEXT_KEY
 from events.strict_json import json_kind, load_strict_json
 from events.upcasting import upcast
@@ -73,15 +75,16 @@ def read_stored_event(stored: str | bytes) -> SessionEvent:
         # Stored text is canonical JSON that passed the strict reading on the way in (no
         # duplicate keys, no NaN, no lone surrogates), so the schema alone decides: one pass
         # in pydantic's parser, a quarter of the full path's time, with the same result.
-        return SESSION_EVENT_ADAPTER.validate_json(stored, strict=True)
+        return SESSION_EVENT_ADAPTER.validate_json(stored, strict=True, context=READ_BACK)
     except ValidationError:
         # An older schema version (to upcast) or an invalid event: the full path migrates
         # the one and gives the other its rejection reason and field errors.
         pass
-    return _validated(stored.encode("utf-8") if isinstance(stored, str) else stored)
+    raw = stored.encode("utf-8") if isinstance(stored, str) else stored
+    return _validated(raw, context=READ_BACK)
 
 
-def _validated(raw: bytes) -> SessionEvent:
+def _validated(raw: bytes, *, context: Mapping[str, Any] | None = None) -> SessionEvent:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -96,7 +99,7 @@ def _validated(raw: bytes) -> SessionEvent:
     try:
         # Strict JSON mode: strings are accepted for UUIDs and timestamps (JSON has no such
         # types) but never for booleans or numbers, so "true" and "56" are rejected.
-        return SESSION_EVENT_ADAPTER.validate_json(encoded, strict=True)
+        return SESSION_EVENT_ADAPTER.validate_json(encoded, strict=True, context=context)
     except ValidationError as exc:
         raise EventRejected(
             reason=_reason_for(exc),

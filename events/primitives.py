@@ -3,6 +3,7 @@
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from types import MappingProxyType
 from typing import Annotated, Final
 
 from pydantic import (
@@ -13,11 +14,15 @@ from pydantic import (
     ConfigDict,
     GetJsonSchemaHandler,
     StringConstraints,
+    TypeAdapter,
+    ValidationInfo,
 )
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError
 
 __all__ = [
+    "READ_BACK",
+    "STORED_KEY",
     "WHOLE",
     "ClinicId",
     "ContractModel",
@@ -140,12 +145,24 @@ Text = Annotated[
 """Free text (1-1000 characters, not blank); never a clinical note, which stays in the EHR."""
 
 
-def _rfc3339(value: object) -> object:
+STORED_KEY: Final = "kapaudit_stored"
+"""Validation-context key: the event is read back from the log (``READ_BACK``)."""
+READ_BACK: Final = MappingProxyType({STORED_KEY: True})
+"""The validation context of an event read back from the log: a timestamp inside a
+correction is read as the contract read it when the event was recorded, so that no
+tightening since makes a recorded event unreadable."""
+
+_AS_FIRST_READ: Final = TypeAdapter(AwareDatetime)
+
+
+def _rfc3339(value: object, info: ValidationInfo) -> object:
     # pydantic also reads "1700000000" (Unix seconds), "2026-11-24 09:00Z" and "+0530":
     # none of them is RFC 3339, which the contract and its JSON Schemas promise.
     # Parsed here once checked: after a before-validator, strict mode no longer reads text.
     if not isinstance(value, str):
         return value
+    if info.context and info.context.get(STORED_KEY):
+        return _AS_FIRST_READ.validate_python(value)
     if _WITHOUT_OFFSET.fullmatch(value):
         raise PydanticCustomError("timezone_aware", "Input should have timezone info")
     if not _RFC3339.fullmatch(value):

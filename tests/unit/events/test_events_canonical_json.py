@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from events import canonical_bytes, canonical_json, parse_event
+from events import EventRejected, canonical_bytes, canonical_json, parse_event, read_stored_event
 from events.examples import EXAMPLES
 
 Example = Callable[[str], dict[str, Any]]
@@ -159,3 +159,32 @@ def test_any_valid_vitals_check_round_trips_through_canonical_json(
 
     assert parse_event(raw) == event
     assert canonical_json(parse_event(raw)) == raw
+
+
+def test_a_correction_to_a_whole_number_written_with_a_fraction_is_the_same_event(
+    example: Example,
+) -> None:
+    as_float = example("record.amended")
+    as_float["payload"]["corrected"] = {"systolic_mmhg": 128.0}
+    as_int = example("record.amended")
+    as_int["payload"]["corrected"] = {"systolic_mmhg": 128}
+
+    assert canonical_json(_parse(as_float)) == canonical_json(_parse(as_int))
+    assert b'"corrected":{"systolic_mmhg":128}' in canonical_json(_parse(as_float))
+
+
+@pytest.mark.parametrize("written", ["1700000000", "2026-11-24 09:00Z", "2026-11-24T09:00+0500"])
+def test_a_recorded_correction_in_a_timestamp_form_no_longer_taken_still_reads_back(
+    example: Example, written: str
+) -> None:
+    # Such a correction was taken before timestamps had to be RFC 3339, and the log keeps
+    # the corrected value as it was sent: reading it back must not lose the event.
+    document = example("record.amended")
+    document["payload"]["corrected"] = {"scheduled_start": written}
+    stored = canonical_bytes(document)
+
+    with pytest.raises(EventRejected):
+        _parse(document)
+    read = read_stored_event(stored)
+    assert read.payload.corrected == {"scheduled_start": written}
+    assert canonical_json(read) == stored
