@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from events import ACCESS_TOPIC, TOPIC, canonical_json
 from services.adapters.memory import (
     InMemoryCheckpointStore,
     InMemoryComplianceQueries,
@@ -23,7 +26,7 @@ from services.clock import FixedClock
 from services.http import HttpContext, create_app
 from services.proofs import LogProofs
 from services.reading.access_auditor import AccessAuditor
-from tests.http.support import NOW, TOKENS, ZONES, http_context, record_seed
+from tests.http.support import NOW, TOKENS, ZONES, http_context, published_events, record_seed
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -110,3 +113,23 @@ def closed_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+async def published(
+    api: Api, *, topics: tuple[str, ...] = (TOPIC, ACCESS_TOPIC)
+) -> list[dict[str, Any]]:
+    """Every event ``api`` has published on ``topics``, as the JSON documents the broker
+    carries: kept by the memory publisher, or read back from the broker."""
+    if api.memory is not None:
+        return [
+            json.loads(canonical_json(event))
+            for topic in topics
+            for event in api.memory.published.events(topic)
+        ]
+    assert api.bootstrap_servers is not None
+    return await published_events(api.bootstrap_servers, topics=topics)
+
+
+async def published_ids(api: Api) -> set[str]:
+    """The ids of every event ``api`` has published."""
+    return {str(event["event_id"]) for event in await published(api)}

@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 
 from tests.factories import document
-from tests.http.serving import Api
-from tests.http.support import CLINIC, OTHER_CLINIC, published_events, published_ids
+from tests.http.serving import Api, published, published_ids
+from tests.http.support import CLINIC, OTHER_CLINIC
+
+pytestmark = pytest.mark.memory_ports
 
 
 def _batch(*documents: object) -> dict[str, Any]:
@@ -17,8 +19,9 @@ def _batch(*documents: object) -> dict[str, Any]:
 
 
 async def test_a_publishers_batch_is_accepted_with_its_ids_once_they_are_on_the_topic(
-    api: Api,
+    sql_api: Api,
 ) -> None:
+    api = sql_api  # the topic itself, read back from the embedded broker
     documents = [document("vitals.recorded"), document("dose.administered")]
 
     response = await api.client.post(
@@ -28,7 +31,7 @@ async def test_a_publishers_batch_is_accepted_with_its_ids_once_they_are_on_the_
     assert response.status_code == 202
     ids = [doc["event_id"] for doc in documents]
     assert response.json() == {"accepted": ids}
-    on_topic = {e["event_id"]: e for e in await published_events(api.bootstrap_servers)}
+    on_topic = {e["event_id"]: e for e in await published(api)}
     assert set(ids) <= set(on_topic)
     assert on_topic[ids[1]]["payload"]["dose_mg"] == documents[1]["payload"]["dose_mg"]
 
@@ -40,7 +43,7 @@ async def test_a_single_event_body_is_accepted_as_a_batch_of_one(api: Api) -> No
 
     assert response.status_code == 202
     assert response.json() == {"accepted": [doc["event_id"]]}
-    assert doc["event_id"] in await published_ids(api.bootstrap_servers)
+    assert doc["event_id"] in await published_ids(api)
 
 
 async def test_an_admin_may_publish_for_any_clinic(api: Api) -> None:
@@ -72,7 +75,7 @@ async def test_every_invalid_field_of_every_event_is_reported_with_its_index_and
     }
     assert all(e["message"] for e in errors)
     sent = {doc["event_id"] for doc in (fine, bad_dose, two_faults)}
-    assert not sent & await published_ids(api.bootstrap_servers)
+    assert not sent & await published_ids(api)
 
 
 async def test_an_access_recorded_event_is_refused_so_no_client_can_forge_a_read(
@@ -89,7 +92,7 @@ async def test_an_access_recorded_event_is_refused_so_no_client_can_forge_a_read
     [error] = response.json()["errors"]
     assert (error["index"], error["path"]) == (1, "event_type")
     assert "written by kapaudit itself" in error["message"]
-    assert not {fine["event_id"], forged["event_id"]} & await published_ids(api.bootstrap_servers)
+    assert not {fine["event_id"], forged["event_id"]} & await published_ids(api)
 
 
 @pytest.mark.parametrize(
@@ -183,7 +186,7 @@ async def test_an_event_of_another_clinic_forbids_the_whole_batch_and_nothing_is
 
     assert response.status_code == 403
     assert OTHER_CLINIC in response.json()["detail"]
-    assert not {own["event_id"], foreign["event_id"]} & await published_ids(api.bootstrap_servers)
+    assert not {own["event_id"], foreign["event_id"]} & await published_ids(api)
 
 
 @pytest.mark.parametrize("token_name", ["officer", "regulator"])
@@ -193,7 +196,7 @@ async def test_tokens_of_roles_that_do_not_publish_are_forbidden(api: Api, token
     response = await api.client.post("/v1/events", json=doc, headers=api.auth(token_name))
 
     assert response.status_code == 403
-    assert doc["event_id"] not in await published_ids(api.bootstrap_servers)
+    assert doc["event_id"] not in await published_ids(api)
 
 
 async def test_a_body_that_is_not_declared_as_json_is_refused_as_unsupported(api: Api) -> None:

@@ -9,8 +9,10 @@ import pytest
 
 from events import ACCESS_TOPIC, TOPIC
 from services.demo import PLANTED_LAPSES
-from tests.http.serving import Api
-from tests.http.support import CLINIC, published_events
+from tests.http.serving import Api, published
+from tests.http.support import CLINIC
+
+pytestmark = pytest.mark.memory_ports
 
 
 async def _list(api: Api, **params: Any) -> dict[str, Any]:
@@ -97,10 +99,7 @@ async def test_a_patient_filter_past_the_last_page_still_records_a_read_of_that_
             and event["payload"]["query"].get("offset") == "4242"
         ]
 
-    on_topics = {
-        topic: await published_events(api.bootstrap_servers, topics=(topic,))
-        for topic in (ACCESS_TOPIC, TOPIC)
-    }
+    on_topics = {topic: await published(api, topics=(topic,)) for topic in (ACCESS_TOPIC, TOPIC)}
     assert reads_on(ACCESS_TOPIC) == [("pt-e8172b", "GET /v1/sessions")]
     assert reads_on(TOPIC) == []
 
@@ -110,7 +109,7 @@ async def test_a_patient_without_sessions_is_no_read_of_anyone(api: Api) -> None
     assert page["total"] == 0
     reads = [
         event
-        for event in await published_events(api.bootstrap_servers)
+        for event in await published(api)
         if event["event_type"] == "access.recorded"
         and event["payload"]["query"].get("offset") == "4343"
     ]
