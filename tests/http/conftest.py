@@ -37,14 +37,18 @@ _HERE = Path(__file__).parent
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """``api`` reaches ``sql_api`` (and its broker) only at run time, which the root
-    conftest's marking from fixtures cannot see: mark those tests ``broker`` here."""
+    """``api`` (and ``either_api``) reach ``sql_api`` and its broker only at run time,
+    which the root conftest's marking from fixtures cannot see: mark those tests
+    ``broker`` here."""
     for item in items:
-        if (
-            item.path.is_relative_to(_HERE)
-            and "api" in getattr(item, "fixturenames", ())
-            and item.get_closest_marker("memory_ports") is None
-        ):
+        if not item.path.is_relative_to(_HERE):
+            continue
+        # A fixture parametrized over the two (``either_api``) names them as values.
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        on_sql = "api" in getattr(item, "fixturenames", ()) and (
+            item.get_closest_marker("memory_ports") is None
+        )
+        if on_sql or "sql_api" in params.values():
             item.add_marker(pytest.mark.broker)
 
 

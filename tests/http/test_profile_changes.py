@@ -9,8 +9,10 @@ import pytest
 from services.adapters.sql import SqlEventStore, SqlProjectionStore
 from services.projecting import Projector
 from tests.factories import at, document, valid
-from tests.http.serving import Api
-from tests.http.support import CLINIC, NOW, published_events
+from tests.http.serving import Api, published
+from tests.http.support import CLINIC, NOW
+
+pytestmark = pytest.mark.memory_ports
 
 _PATH = f"/v1/clinics/{CLINIC}/profiles/iv-ketamine"
 _CHANGE = {
@@ -27,11 +29,11 @@ async def test_an_admins_change_is_published_as_profile_changed_with_author_and_
 
     assert response.status_code == 202, response.text
     (event_id,) = response.json()["accepted"]
-    on_topic = {e["event_id"]: e for e in await published_events(api.bootstrap_servers)}
-    published = on_topic[event_id]
-    assert published["event_type"] == "profile.changed"
-    assert (published["clinic_id"], published["patient_id"]) == (CLINIC, "-")
-    assert published["payload"] == {"protocol": "iv-ketamine", **_CHANGE}
+    on_topic = {e["event_id"]: e for e in await published(api)}
+    change = on_topic[event_id]
+    assert change["event_type"] == "profile.changed"
+    assert (change["clinic_id"], change["patient_id"]) == (CLINIC, "-")
+    assert change["payload"] == {"protocol": "iv-ketamine", **_CHANGE}
 
 
 async def test_a_null_setting_keeps_its_value_as_the_contract_says(api: Api) -> None:
@@ -77,6 +79,14 @@ async def test_a_publisher_may_not_slip_a_profile_change_into_post_events(api: A
     assert response.status_code == 403
 
 
+@pytest.fixture(params=["memory_api", "sql_api"])
+def either_api(request: pytest.FixtureRequest) -> Api:
+    """The app served from memory, then from SQLite and the embedded broker:
+    the check reads the profiles' read model, which each store keeps its own way."""
+    served: Api = request.getfixturevalue(request.param)
+    return served
+
+
 async def _in_the_log(
     api: Api, settings: dict[str, object], *, minutes_ago: int = 60
 ) -> dict[str, object]:
@@ -103,8 +113,9 @@ async def _in_the_log(
 
 
 async def test_a_change_is_checked_against_the_profile_in_force_not_the_shipped_one(
-    api: Api,
+    either_api: Api,
 ) -> None:
+    api = either_api
     # Shipped: the post-dose window is 30 to 50 minutes. The clinic moved it to 10 to 20.
     await _in_the_log(api, {"post_dose_bp_from_minutes": 10, "post_dose_bp_until_minutes": 20})
     body = {**_CHANGE, "settings": {"post_dose_bp_until_minutes": 25}}
@@ -116,8 +127,9 @@ async def test_a_change_is_checked_against_the_profile_in_force_not_the_shipped_
 
 
 async def test_a_change_the_profile_in_force_makes_incoherent_is_a_conflict_naming_both(
-    api: Api,
+    either_api: Api,
 ) -> None:
+    api = either_api
     await _in_the_log(api, {"post_dose_bp_from_minutes": 45, "post_dose_bp_until_minutes": 60})
     body = {**_CHANGE, "settings": {"post_dose_bp_until_minutes": 40}}
 
@@ -153,8 +165,9 @@ async def test_a_change_that_contradicts_itself_is_invalid_whatever_is_in_force(
     ids=["incoherent with the version in force", "before the version in force"],
 )
 async def test_post_events_refuses_a_profile_change_the_fold_would_refuse(
-    api: Api, payload: dict[str, int], occurred: datetime, named: str
+    either_api: Api, payload: dict[str, int], occurred: datetime, named: str
 ) -> None:
+    api = either_api
     await _in_the_log(api, {"post_dose_bp_from_minutes": 45, "post_dose_bp_until_minutes": 60})
     doc = at(
         document(
@@ -228,8 +241,9 @@ async def test_post_events_refuses_a_profile_change_that_contradicts_itself_as_i
 
 
 async def test_post_events_takes_a_retried_profile_change_the_log_already_holds(
-    api: Api,
+    either_api: Api,
 ) -> None:
+    api = either_api
     first = await _in_the_log(api, {"monitoring_max_gap_minutes": 12}, minutes_ago=60)
     await _in_the_log(api, {"monitoring_max_gap_minutes": 11}, minutes_ago=30)
 
