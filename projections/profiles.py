@@ -96,6 +96,18 @@ class ProtocolProfile:
         settings.update(changed)
         return load_profile(self.protocol, overrides=settings, version=self.latest.version + 1)
 
+    def too_early(self, effective_at: datetime) -> str | None:
+        """Why a change taking effect at ``effective_at`` may not follow the latest version
+        (versions are in force in their own order), or None."""
+        latest = self.latest
+        if latest.effective_at is None or effective_at >= latest.effective_at:
+            return None
+        return (
+            f"takes effect before version {latest.version} ({latest.effective_at.isoformat()}), "
+            f"at {effective_at.isoformat()}; a change may not take effect before the version "
+            "it follows"
+        )
+
     def in_force(self, instant: datetime) -> ProfileVersion:
         """The version in force at ``instant`` (see the module's rule)."""
         found = self.versions[0]
@@ -165,13 +177,10 @@ class ProtocolProfile:
         event_id: str,
         position: int,
     ) -> ProtocolProfile:
+        early = self.too_early(effective_at)
+        if early is not None:
+            raise ValueError(f"profile.changed {early}")
         latest = self.latest
-        if latest.effective_at is not None and effective_at < latest.effective_at:
-            raise ValueError(
-                f"profile.changed takes effect at {effective_at.isoformat()}, before version "
-                f"{latest.version} ({latest.effective_at.isoformat()}); a change may not "
-                "take effect before the version it follows"
-            )
         version = ProfileVersion(
             version=latest.version + 1,
             profile=self.following(changed),

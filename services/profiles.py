@@ -214,19 +214,16 @@ def _check_following(
     # Checked against the latest version, as the fold will check it: a check against the
     # shipped defaults alone accepted changes the fold then refused, and refused coherent
     # ones (a window moved setting by setting, as the dashboard changes them).
-    latest = current.latest
-    if latest.effective_at is not None and effective_at < latest.effective_at:
-        raise ProfileConflict(
-            f"occurred_at: takes effect before version {latest.version} of the profile in "
-            f"force ({latest.effective_at.isoformat()}); a change may not take effect "
-            "before the version it follows"
-        )
+    early = current.too_early(effective_at)
+    if early is not None:
+        raise ProfileConflict(f"occurred_at: {early}")
     try:
         current.following(change)
     except IncoherentProfile as incoherent:
         in_force = [name for name in incoherent.settings if name not in change]
         if not in_force:
             raise
+        latest = current.latest
         values = ", ".join(f"{name} = {getattr(latest.profile, name)!r}" for name in in_force)
         raise ProfileConflict(
             f"{', '.join(change)}: conflicts with version {latest.version} of the "
