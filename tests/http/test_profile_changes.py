@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -87,13 +88,9 @@ def either_api(request: pytest.FixtureRequest) -> Api:
     return served
 
 
-async def _in_the_log(
-    api: Api, settings: dict[str, object], *, minutes_ago: int = 60
-) -> dict[str, object]:
-    """A ``profile.changed`` of the demo clinic's iv-ketamine profile, recorded and folded
-    on whichever store ``api`` serves."""
-    occurred = NOW - timedelta(minutes=minutes_ago)
-    doc = at(
+def _change_event(settings: dict[str, object], *, occurred: datetime) -> dict[str, Any]:
+    """A ``profile.changed`` of the demo clinic's iv-ketamine profile, as published."""
+    return at(
         document(
             "profile.changed",
             clinic_id=CLINIC,
@@ -101,6 +98,15 @@ async def _in_the_log(
         ),
         occurred,
     )
+
+
+async def _in_the_log(
+    api: Api, settings: dict[str, object], *, minutes_ago: int = 60
+) -> dict[str, object]:
+    """A ``profile.changed`` of the demo clinic's iv-ketamine profile, recorded and folded
+    on whichever store ``api`` serves."""
+    occurred = NOW - timedelta(minutes=minutes_ago)
+    doc = _change_event(settings, occurred=occurred)
     if api.memory is not None:
         await api.memory.log.record(valid=[valid(doc)], invalid=[], recorded_at=occurred)
         return doc
@@ -169,14 +175,7 @@ async def test_post_events_refuses_a_profile_change_the_fold_would_refuse(
 ) -> None:
     api = either_api
     await _in_the_log(api, {"post_dose_bp_from_minutes": 45, "post_dose_bp_until_minutes": 60})
-    doc = at(
-        document(
-            "profile.changed",
-            clinic_id=CLINIC,
-            payload={**_CHANGE, "protocol": "iv-ketamine", "settings": payload},
-        ),
-        occurred,
-    )
+    doc = _change_event(payload, occurred=occurred)
 
     response = await api.client.post("/v1/events", json=doc, headers=api.auth("admin"))
 
@@ -188,14 +187,7 @@ async def test_post_events_refuses_a_profile_change_the_fold_would_refuse(
 async def test_post_events_checks_a_batchs_profile_changes_in_order(api: Api) -> None:
     # Each alone is incoherent with the shipped 30-50 window; in this order they move it.
     docs = [
-        at(
-            document(
-                "profile.changed",
-                clinic_id=CLINIC,
-                payload={**_CHANGE, "protocol": "iv-ketamine", "settings": settings},
-            ),
-            NOW,
-        )
+        _change_event(settings, occurred=NOW)
         for settings in (
             {"post_dose_bp_from_minutes": 5},
             {"post_dose_bp_until_minutes": 10},
@@ -223,14 +215,7 @@ async def test_post_events_checks_a_batchs_profile_changes_in_order(api: Api) ->
 async def test_post_events_refuses_a_profile_change_that_contradicts_itself_as_invalid(
     api: Api, settings: dict[str, object]
 ) -> None:
-    doc = at(
-        document(
-            "profile.changed",
-            clinic_id=CLINIC,
-            payload={**_CHANGE, "protocol": "iv-ketamine", "settings": settings},
-        ),
-        NOW,
-    )
+    doc = _change_event(settings, occurred=NOW)
 
     response = await api.client.post("/v1/events", json=doc, headers=api.auth("admin"))
 
