@@ -189,7 +189,7 @@ def check_changes(changes: Sequence[ProfileChanged], history: ProfileHistory) ->
             continue
         change = event.payload.settings.changed()
         try:
-            _check_following(current, change, effective_at=event.occurred_at)
+            following = _check_following(current, change, effective_at=event.occurred_at)
         except ProfileConflict as conflict:
             raise ProfileConflict(f"event {event.event_id}: {conflict}") from None
         except ValueError as invalid:
@@ -200,7 +200,7 @@ def check_changes(changes: Sequence[ProfileChanged], history: ProfileHistory) ->
                 *current.versions,
                 ProfileVersion(
                     version=current.latest.version + 1,
-                    profile=current.following(change),
+                    profile=following,
                     changed=change,
                     effective_at=event.occurred_at,
                 ),
@@ -210,7 +210,8 @@ def check_changes(changes: Sequence[ProfileChanged], history: ProfileHistory) ->
 
 def _check_following(
     current: ProtocolProfile, change: Mapping[str, Any], *, effective_at: datetime
-) -> None:
+) -> Profile:
+    """The profile ``change`` makes after ``current``'s latest version, if it may."""
     # Checked against the latest version, as the fold will check it: a check against the
     # shipped defaults alone accepted changes the fold then refused, and refused coherent
     # ones (a window moved setting by setting, as the dashboard changes them).
@@ -218,7 +219,7 @@ def _check_following(
     if early is not None:
         raise ProfileConflict(f"occurred_at: {early}")
     try:
-        current.following(change)
+        return current.following(change)
     except IncoherentProfile as incoherent:
         in_force = [name for name in incoherent.settings if name not in change]
         if not in_force:
